@@ -1,0 +1,123 @@
+"""Gazetteer entries and the hierarchy index built over them.
+
+The index answers the resolver's and generator's questions in O(1): an entry by
+id, its ancestors (precomputed path), its children, and the entries a surface
+form names, per type.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from nerloop.domain import Domain
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One gazetteer row.
+
+    ``surfaces`` holds the name, explicit aliases and generated short forms;
+    ``meta`` keeps the extra CSV columns; ``source`` is ``file:line`` for messages.
+    """
+
+    id: str
+    type: str
+    name: str
+    parent: str | None = None
+    aliases: tuple[str, ...] = ()
+    surfaces: tuple[str, ...] = ()
+    meta: dict[str, str] = field(default_factory=dict)
+    source: str = ""
+
+
+class Gazetteer:
+    """All entries of a gazetteer directory with their hierarchy and surface index."""
+
+    def __init__(self, domain: Domain, entries: Iterable[Entry], fingerprint: str = "") -> None:
+        self.domain = domain
+        self.fingerprint = fingerprint
+        self._by_id: dict[str, Entry] = {}
+        self._by_type: dict[str, list[Entry]] = defaultdict(list)
+        self._children: dict[str | None, list[str]] = defaultdict(list)
+        self._surface: dict[str, dict[str, tuple[str, ...]]] = {}
+        for entry in entries:
+            self._by_id[entry.id] = entry
+            self._by_type[entry.type].append(entry)
+            if entry.type in domain.hierarchy:
+                self._children[entry.parent].append(entry.id)
+        self._paths: dict[str, tuple[str, ...]] = {}
+        for entry_id in self._by_id:
+            self._path(entry_id)
+        surface: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for entry in self._by_id.values():
+            for form in entry.surfaces:
+                surface[entry.type][form].append(entry.id)
+        self._surface = {t: {f: tuple(ids) for f, ids in forms.items()} for t, forms in surface.items()}
+
+    def _path(self, entry_id: str) -> tuple[str, ...]:
+        cached = self._paths.get(entry_id)
+        if cached is not None:
+            return cached
+        chain: list[str] = []
+        current: str | None = entry_id
+        while current is not None and current not in self._paths:
+            chain.append(current)
+            current = self._by_id[current].parent if current in self._by_id else None
+        prefix = self._paths[current] if current is not None else ()
+        for node in reversed(chain):
+            prefix = (*prefix, node)
+            self._paths[node] = prefix
+        return self._paths[entry_id]
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def __contains__(self, entry_id: object) -> bool:
+        return entry_id in self._by_id
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self._by_id.values())
+
+    def get(self, entry_id: str) -> Entry:
+        return self._by_id[entry_id]
+
+    def entries(self, type_name: str) -> list[Entry]:
+        """Entries of one type, in file order."""
+        return self._by_type.get(type_name, [])
+
+    def path(self, entry_id: str) -> tuple[str, ...]:
+        """Ids from the outermost ancestor down to ``entry_id`` itself."""
+        return self._paths[entry_id]
+
+    def ancestors(self, entry_id: str) -> tuple[str, ...]:
+        """Ids of the ancestors, outermost first (the entry itself excluded)."""
+        return self._paths[entry_id][:-1]
+
+    def children(self, entry_id: str | None) -> list[str]:
+        """Ids of the direct children; ``None`` gives the roots."""
+        return self._children.get(entry_id, [])
+
+    def lookup(self, surface: str, type_name: str) -> tuple[str, ...]:
+        """Ids of the entries of ``type_name`` that ``surface`` names exactly."""
+        return self._surface.get(type_name, {}).get(surface, ())
+
+    def surfaces(self, type_name: str) -> dict[str, tuple[str, ...]]:
+        """The whole surface index of one type: form → ids."""
+        return self._surface.get(type_name, {})
+
+    def chain_names(self, entry_id: str) -> dict[str, str | None]:
+        """The ``resolved`` mapping of a full chain ending at ``entry_id``."""
+        names: dict[str, str | None] = dict.fromkeys(self.domain.hierarchy)
+        for node in self._paths[entry_id]:
+            entry = self._by_id[node]
+            names[entry.type] = entry.name
+        return names
+
+    def shared_names(self, type_name: str) -> dict[str, int]:
+        """Names borne by more than one entry of a type (城关, 市中区 …) with their counts."""
+        counts: dict[str, int] = defaultdict(int)
+        for entry in self.entries(type_name):
+            counts[entry.name] += 1
+        return {name: n for name, n in counts.items() if n > 1}

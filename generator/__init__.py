@@ -1,0 +1,1 @@
+"""Template grammars over gazetteers that synthesize hierarchy-consistent tagged queries."""

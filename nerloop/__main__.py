@@ -1,0 +1,3 @@
+from nerloop.cli.app import main
+
+main()

