@@ -99,6 +99,17 @@ class Gazetteer:
         """Ids of the direct children; ``None`` gives the roots."""
         return self._children.get(entry_id, [])
 
+    def descendants(self, entry_id: str, type_name: str) -> list[str]:
+        """Ids of the entries of ``type_name`` below ``entry_id`` (any depth)."""
+        found, stack = [], list(self.children(entry_id))
+        while stack:
+            node = stack.pop()
+            if self._by_id[node].type == type_name:
+                found.append(node)
+            else:
+                stack.extend(self.children(node))
+        return found
+
     def lookup(self, surface: str, type_name: str) -> tuple[str, ...]:
         """Ids of the entries of ``type_name`` that ``surface`` names exactly."""
         return self._surface.get(type_name, {}).get(surface, ())

@@ -1,0 +1,104 @@
+"""Turn mentions into a full record: link them, complete the hierarchy, normalize the date.
+
+Whatever found the mentions (the gazetteer matcher, a tagger, a generative model,
+a human in Label Studio), this is where they meet the gazetteer. Because the
+gazetteer is read at resolve time, a substation added yesterday resolves today
+without retraining any model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from gazetteers.completion import Completion, complete
+from gazetteers.config import ResolverConfig
+from gazetteers.linker import NOT_LINKED, Link, Linker
+from gazetteers.model import Gazetteer
+from nerloop.dates import normalize_date
+from nerloop.records import DateRange, Entity, TaggedQuery
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A resolved record plus, per entity, how it was linked (for ``--explain``)."""
+
+    record: TaggedQuery
+    links: tuple[Link, ...]
+
+    def explanation(self) -> list[dict]:
+        return [
+            {"type": e.type, "text": e.text, "start": e.start, "end": e.end, "id": e.id, **link.to_dict()}
+            for e, link in zip(self.record.entities, self.links)
+        ]
+
+
+class Resolver:
+    """Resolves mentions against one gazetteer."""
+
+    def __init__(self, gazetteer: Gazetteer, config: ResolverConfig | None = None) -> None:
+        self.gazetteer = gazetteer
+        self.config = config or ResolverConfig()
+        self.linker = Linker(gazetteer, self.config)
+        self._hierarchy = set(gazetteer.domain.hierarchy)
+
+    def resolve(self, text: str, entities: Sequence[Entity], reference: dt.date) -> Resolution:
+        """Link, complete and normalize; entities keep their spans, gain ids where unique."""
+        entities = tuple(sorted(entities, key=lambda e: (e.start, e.end)))
+        links = [self._first_link(e) for e in entities]
+        completion = self._complete(entities, links)
+        if self.config.fuzzy and any(l is NOT_LINKED and e.type in self._hierarchy for e, l in zip(entities, links)):
+            scope_chains = completion.chains
+            for i, entity in enumerate(entities):
+                if links[i] is NOT_LINKED and entity.type in self._hierarchy:
+                    scope = self._scope(entity.type, scope_chains) if scope_chains else None
+                    links[i] = self.linker.link(entity.text, entity.type, fuzzy=True, scope=scope)
+            completion = self._complete(entities, links)
+        linked_ids = iter(completion.linked)
+        out_entities = []
+        for entity, link in zip(entities, links):
+            if entity.type in self._hierarchy:
+                entity_id = next(linked_ids)
+            else:
+                entity_id = link.candidates[0] if len(link.candidates) == 1 else None
+            out_entities.append(replace(entity, id=entity_id))
+        record = TaggedQuery(
+            text=text,
+            entities=tuple(out_entities),
+            resolved=completion.resolved,
+            ambiguous=completion.ambiguous,
+            conflict=completion.conflict,
+            date=self._date(text, entities, reference),
+        )
+        return Resolution(record, tuple(links))
+
+    def _first_link(self, entity: Entity) -> Link:
+        if entity.type in self.gazetteer.domain.types and entity.type != "Date":
+            return self.linker.link(entity.text, entity.type, fuzzy=entity.type not in self._hierarchy)
+        return NOT_LINKED
+
+    def _complete(self, entities: Sequence[Entity], links: Sequence[Link]) -> Completion:
+        return complete(self.gazetteer, [l.candidates for e, l in zip(entities, links) if e.type in self._hierarchy])
+
+    def _scope(self, type_name: str, chains: Sequence[Sequence[str]]) -> set[str]:
+        """Entries of ``type_name`` that the other mentions allow: on their chains or below them."""
+        gazetteer = self.gazetteer
+        level = gazetteer.domain.level(type_name)
+        scope: set[str] = set()
+        for chain in chains:
+            terminal = chain[-1]
+            if gazetteer.domain.level(gazetteer.get(terminal).type) < level:
+                scope.update(gazetteer.descendants(terminal, type_name))
+            else:
+                scope.update(i for i in chain if gazetteer.get(i).type == type_name)
+        return scope
+
+    @staticmethod
+    def _date(text: str, entities: Sequence[Entity], reference: dt.date) -> DateRange | None:
+        for entity in entities:
+            if entity.type == "Date":
+                found = normalize_date(entity.text, reference)
+                if found is not None:
+                    return found
+        return None

@@ -1,0 +1,174 @@
+"""Render one sample from a compiled template: text, mention spans, and labels from the resolver.
+
+The labels are not written by the template: the resolver computes them from the
+mentions the sample surfaces, exactly as it would at inference time. So a sample
+that names only 麒麟 under a gazetteer with several 麒麟 is labelled ambiguous,
+and no model is ever taught to guess a parent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from generator.grammar import DISTRACTOR, FRAGMENT, LITERAL, SLOT, Grammar, Op, Template
+from generator.noise import to_fullwidth, typo
+from gazetteers.model import Gazetteer
+from gazetteers.resolver import Resolver
+from nerloop.dates import sample_date
+from nerloop.records import Entity, TaggedQuery
+
+
+class EntryCycle:
+    """Draws entries without replacement until all were drawn, then reshuffles: every entry gets covered."""
+
+    __slots__ = ("_ids", "_rng", "_next")
+
+    def __init__(self, ids: Sequence[str], rng: random.Random) -> None:
+        self._ids = list(ids)
+        self._rng = rng
+        self._next = len(self._ids)
+
+    def draw(self) -> str | None:
+        if not self._ids:
+            return None
+        if self._next >= len(self._ids):
+            self._rng.shuffle(self._ids)
+            self._next = 0
+        self._next += 1
+        return self._ids[self._next - 1]
+
+
+@dataclass(frozen=True)
+class SurfaceChoices:
+    """An entry's surface forms by kind, precomputed once."""
+
+    full: str
+    alias: tuple[str, ...]
+    short: tuple[str, ...]
+    any: tuple[str, ...]
+
+
+def surface_choices(gazetteer: Gazetteer) -> dict[str, SurfaceChoices]:
+    out = {}
+    for entry in gazetteer:
+        short = tuple(f for f in entry.surfaces if f != entry.name and f not in entry.aliases)
+        # the canonical name twice: users write it as often as any single short form
+        out[entry.id] = SurfaceChoices(entry.name, entry.aliases, short, (entry.name, *entry.surfaces))
+    return out
+
+
+class Sampler:
+    """Renders samples of one split; holds no random state of its own (the caller's rng is passed in)."""
+
+    def __init__(
+        self,
+        gazetteer: Gazetteer,
+        grammar: Grammar,
+        resolver: Resolver,
+        pools: dict[str, tuple[str, ...]],
+        distractors: dict[str, tuple[str, ...]],
+        surfaces: dict[str, SurfaceChoices],
+        reference: dt.date,
+        rng: random.Random,
+        typo_rate: float = 0.0,
+        fullwidth_rate: float = 0.0,
+    ) -> None:
+        self.gazetteer = gazetteer
+        self.grammar = grammar
+        self.resolver = resolver
+        self.distractors = distractors
+        self.surfaces = surfaces
+        self.reference = reference
+        self.rng = rng
+        self.typo_rate = typo_rate
+        self.fullwidth_rate = fullwidth_rate
+        self.cycles = {t: EntryCycle(ids, rng) for t, ids in pools.items()}
+        self.hierarchy = gazetteer.domain.hierarchy
+        self.levels = {t: i for i, t in enumerate(self.hierarchy)}
+
+    def sample(self, template: Template) -> TaggedQuery:
+        rng = self.rng
+        chain = self._draw_chain(template)
+        state = _RenderState(chain, {})
+        self._render(template.ops, state)
+        text = "".join(state.parts)
+        if self.fullwidth_rate and rng.random() < self.fullwidth_rate:
+            text = to_fullwidth(text)
+        entities = [Entity(t, s, e, text[s:e]) for t, s, e in state.mentions]
+        record = self.resolver.resolve(text, entities, self.reference).record
+        return record.with_extra(template=template.id)
+
+    def _draw_chain(self, template: Template) -> dict[str, str]:
+        deepest = max((t for t in template.slot_types if t in self.levels), key=self.levels.__getitem__, default=None)
+        if deepest is None:
+            return {}
+        terminal = self.cycles[deepest].draw()
+        if terminal is None:
+            return {}
+        return {self.gazetteer.get(i).type: i for i in self.gazetteer.path(terminal)}
+
+    def _render(self, ops: tuple[Op, ...], state: _RenderState) -> None:
+        rng = self.rng
+        for kind, value, form, probability in ops:
+            if probability < 1.0 and rng.random() >= probability:
+                continue
+            if kind == LITERAL:
+                state.add(value)
+            elif kind == SLOT:
+                self._slot(value, form, state)
+            elif kind == FRAGMENT:
+                fragment = self.grammar.fragments[value]
+                if fragment.probability < 1.0 and rng.random() >= fragment.probability:
+                    continue
+                (alternative,) = rng.choices(fragment.alternatives, cum_weights=fragment.cum_weights)
+                self._render(alternative, state)
+            elif kind == DISTRACTOR:
+                state.add(rng.choice(self.distractors[value]))
+
+    def _slot(self, type_name: str, form: str, state: _RenderState) -> None:
+        rng = self.rng
+        if type_name == "Date":
+            surface = state.drawn.get("Date")
+            if surface is None:
+                surface = state.drawn["Date"] = sample_date(rng, self.reference)[0]
+            state.add_mention(type_name, surface)
+            return
+        entry_id = state.chain.get(type_name) if type_name in self.levels else state.drawn.get(type_name)
+        if entry_id is None and type_name not in self.levels:
+            entry_id = state.drawn[type_name] = self.cycles[type_name].draw()
+        if entry_id is None:
+            return  # a level this chain skips (北京市 has no city), or an empty gazetteer file
+        choices = self.surfaces[entry_id]
+        if form == "full":
+            surface = choices.full
+        elif form == "alias" and choices.alias:
+            surface = rng.choice(choices.alias)
+        elif form == "short" and choices.short:
+            surface = rng.choice(choices.short)
+        else:
+            surface = rng.choice(choices.any)
+        if self.typo_rate and type_name in self.levels and rng.random() < self.typo_rate:
+            surface = typo(surface, rng) or surface
+        state.add_mention(type_name, surface)
+
+
+class _RenderState:
+    __slots__ = ("chain", "drawn", "parts", "mentions", "length")
+
+    def __init__(self, chain: dict[str, str], drawn: dict[str, str]) -> None:
+        self.chain = chain
+        self.drawn = drawn
+        self.parts: list[str] = []
+        self.mentions: list[tuple[str, int, int]] = []
+        self.length = 0
+
+    def add(self, text: str) -> None:
+        self.parts.append(text)
+        self.length += len(text)
+
+    def add_mention(self, type_name: str, text: str) -> None:
+        self.mentions.append((type_name, self.length, self.length + len(text)))
+        self.add(text)

@@ -1,0 +1,106 @@
+"""Metrics for predicted records against gold records.
+
+Mentions are scored exactly (type, start, end), micro-averaged as seqeval does
+on character BIO tags; the chain, ambiguity and date are scored per record,
+because a query answered with a wrong organisation or period is wrong however
+many of its spans are right.
+
+Precision is 0 when nothing was predicted, recall is 0 when nothing was gold,
+and F1 is 0 when both are 0 (seqeval with ``zero_division=0``), so the result
+is always a number. Record-level accuracies are ``None`` when no record
+qualifies.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from nerloop.errors import NerloopError
+from nerloop.records import TaggedQuery
+
+
+class EvaluationMismatch(NerloopError, ValueError):
+    """Gold and predicted records do not line up (count or text); scores would be meaningless."""
+
+
+def _ratio(num: int, den: int) -> float:
+    return num / den if den else 0.0
+
+
+def _prf(tp: int, n_pred: int, n_gold: int) -> tuple[float, float, float]:
+    p, r = _ratio(tp, n_pred), _ratio(tp, n_gold)
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def _spans(record: TaggedQuery) -> set[tuple[str, int, int]]:
+    return {(e.type, e.start, e.end) for e in record.entities}
+
+
+def _chains(record: TaggedQuery) -> set[tuple[str, ...]]:
+    return {tuple(chain) for chain in record.ambiguous}
+
+
+def _accuracy(hits: int, n: int) -> float | None:
+    return hits / n if n else None
+
+
+def evaluate(gold: Sequence[TaggedQuery], pred: Sequence[TaggedQuery], hierarchy: Sequence[str]) -> dict[str, Any]:
+    """Score ``pred`` against ``gold``, record by record in the same order.
+
+    Args:
+        gold: the reference records.
+        pred: the predictions, one per gold record, with the same texts.
+        hierarchy: the hierarchy levels compared for ``resolved_accuracy``;
+            a missing key counts as ``null``.
+
+    Returns:
+        A JSON-able dict: ``n``; ``entity_precision``, ``entity_recall``,
+        ``entity_f1`` (micro, exact type and span); ``per_type`` with
+        ``precision``, ``recall``, ``f1`` and ``support`` (gold count) for
+        every type in gold or pred; ``resolved_accuracy``;
+        ``ambiguity_accuracy`` over the ``n_ambiguous`` records where either
+        side lists candidate chains (compared as sets); ``date_accuracy`` over
+        the ``n_dated`` records where either side has a date.
+
+    Raises:
+        EvaluationMismatch: the sequences differ in length or in any text.
+    """
+    if len(gold) != len(pred):
+        raise EvaluationMismatch(f"{len(gold)} gold records but {len(pred)} predictions")
+    tp: Counter[str] = Counter()
+    n_gold: Counter[str] = Counter()
+    n_pred: Counter[str] = Counter()
+    resolved_hits = ambiguous_hits = n_ambiguous = date_hits = n_dated = 0
+    for i, (g, p) in enumerate(zip(gold, pred)):
+        if g.text != p.text:
+            raise EvaluationMismatch(f"record {i}: gold text {g.text!r} but predicted text {p.text!r}")
+        gold_spans, pred_spans = _spans(g), _spans(p)
+        n_gold.update(t for t, _, _ in gold_spans)
+        n_pred.update(t for t, _, _ in pred_spans)
+        tp.update(t for t, _, _ in gold_spans & pred_spans)
+        resolved_hits += all(g.resolved.get(level) == p.resolved.get(level) for level in hierarchy)
+        if g.ambiguous or p.ambiguous:
+            n_ambiguous += 1
+            ambiguous_hits += _chains(g) == _chains(p)
+        if g.date is not None or p.date is not None:
+            n_dated += 1
+            date_hits += g.date == p.date
+    precision, recall, f1 = _prf(sum(tp.values()), sum(n_pred.values()), sum(n_gold.values()))
+    per_type = {}
+    for name in sorted(n_gold.keys() | n_pred.keys()):
+        tp_p, tp_r, tp_f = _prf(tp[name], n_pred[name], n_gold[name])
+        per_type[name] = {"precision": tp_p, "recall": tp_r, "f1": tp_f, "support": n_gold[name]}
+    return {
+        "n": len(gold),
+        "entity_precision": precision,
+        "entity_recall": recall,
+        "entity_f1": f1,
+        "per_type": per_type,
+        "resolved_accuracy": _accuracy(resolved_hits, len(gold)),
+        "ambiguity_accuracy": _accuracy(ambiguous_hits, n_ambiguous),
+        "n_ambiguous": n_ambiguous,
+        "date_accuracy": _accuracy(date_hits, n_dated),
+        "n_dated": n_dated,
+    }
