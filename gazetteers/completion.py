@@ -34,7 +34,7 @@ class Completion:
         return self.chains if len(self.chains) > 1 else ()
 
 
-def complete(gazetteer: Gazetteer, candidates: Sequence[Sequence[str]]) -> Completion:
+def complete(gazetteer: Gazetteer, candidates: Sequence[tuple[str, ...]]) -> Completion:
     """Complete the hierarchy from each mention's candidate entry ids.
 
     A mention with no candidates (a name the gazetteer does not know) constrains
@@ -42,28 +42,38 @@ def complete(gazetteer: Gazetteer, candidates: Sequence[Sequence[str]]) -> Compl
     only the deepest consistent chains are kept.
     """
     hierarchy = gazetteer.domain.hierarchy
-    empty = dict.fromkeys(hierarchy)
-    constraining = [frozenset(c) for c in candidates if c]
+    constraining = [c for c in candidates if c]
     if not constraining:
-        return Completion((), empty, tuple(None for _ in candidates), False)
-    terminals = set().union(*constraining)
+        return Completion((), dict.fromkeys(hierarchy), (None,) * len(candidates), False)
+    if all(len(c) == 1 for c in constraining):
+        # the common case: every mention names one entry; they fit iff the deepest path holds them all
+        path = max((gazetteer.path(c[0]) for c in constraining), key=len)
+        if all(c[0] in path for c in constraining):
+            linked = tuple(c[0] if c else None for c in candidates)
+            return Completion((path,), gazetteer.chain_names(path[-1]), linked, False)
+        return Completion((), dict.fromkeys(hierarchy), (None,) * len(candidates), True)
+    sets = [frozenset(c) for c in constraining]
     consistent = []
-    for terminal in terminals:
-        path = set(gazetteer.path(terminal))
-        if all(path & cands for cands in constraining):
+    for terminal in frozenset().union(*sets):
+        path_set = gazetteer.path_set(terminal)
+        if all(not path_set.isdisjoint(cands) for cands in sets):
             consistent.append(terminal)
     inner = {a for t in consistent for a in gazetteer.ancestors(t)}
     chains = tuple(sorted(gazetteer.path(t) for t in consistent if t not in inner))
     if not chains:
-        return Completion((), empty, tuple(None for _ in candidates), True)
-    resolved = dict(empty)
-    for type_name in hierarchy:
-        at_level = {next((i for i in chain if gazetteer.get(i).type == type_name), None) for chain in chains}
-        if len(at_level) == 1 and (only := at_level.pop()) is not None:
-            resolved[type_name] = gazetteer.get(only).name
-    on_chains = [set(chain) for chain in chains]
+        return Completion((), dict.fromkeys(hierarchy), (None,) * len(candidates), True)
+    if len(chains) == 1:
+        resolved = gazetteer.chain_names(chains[0][-1])
+    else:
+        resolved = dict.fromkeys(hierarchy)
+        per_chain = [gazetteer.chain_ids(chain[-1]) for chain in chains]
+        for type_name in hierarchy:
+            at_level = {levels.get(type_name) for levels in per_chain}
+            if len(at_level) == 1 and (only := at_level.pop()) is not None:
+                resolved[type_name] = gazetteer.get(only).name
+    on_chains = set().union(*chains)
     linked = []
     for cands in candidates:
-        hits = {c for c in cands for chain in on_chains if c in chain}
-        linked.append(hits.pop() if len(hits) == 1 else None)
+        hits = [c for c in cands if c in on_chains]
+        linked.append(hits[0] if len(hits) == 1 else None)
     return Completion(chains, resolved, tuple(linked), False)

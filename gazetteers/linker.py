@@ -74,19 +74,28 @@ def normalized_forms(text: str, gazetteer: Gazetteer, type_name: str) -> list[st
 
 
 class Linker:
-    """Links mentions of one gazetteer; keeps the per-type choice lists for fuzzy search."""
+    """Links mentions of one gazetteer; keeps the per-type choice lists for fuzzy search.
+
+    A fuzzy link must contain the candidate's base name (its shortest surface form)
+    literally: slips in suffixes (供店所, 供电公四) are forgiven, a different name is not.
+    """
 
     def __init__(self, gazetteer: Gazetteer, config: ResolverConfig | None = None) -> None:
         self.gazetteer = gazetteer
         self.config = config or ResolverConfig()
         self._choices: dict[str, list[str]] = {}
+        self._exact: dict[tuple[str, str], Link] = {}  # bounded by the gazetteer's surface forms
 
     def link(self, text: str, type_name: str, *, fuzzy: bool = False, scope: Collection[str] | None = None) -> Link:
         """Candidates for ``text`` as a mention of ``type_name``; fuzzy only when asked and allowed."""
         gazetteer = self.gazetteer
+        cached = self._exact.get((text, type_name))
+        if cached is not None:
+            return cached
         exact = gazetteer.lookup(text, type_name)
         if exact:
-            return Link(exact, "exact", text, 100.0)
+            link = self._exact[(text, type_name)] = Link(exact, "exact", text, 100.0)
+            return link
         for form in normalized_forms(text, gazetteer, type_name):
             found = gazetteer.lookup(form, type_name)
             if found:
@@ -106,12 +115,23 @@ class Linker:
         hits = process.extract(
             query, choices, scorer=fuzz.ratio, score_cutoff=self.config.fuzzy_threshold, limit=self.config.fuzzy_limit
         )
-        if not hits:
-            return NOT_LINKED
-        best = hits[0][1]
-        top = [form for form, score, _ in hits if score == best]
-        ids = {i for form in top for i in self.gazetteer.lookup(form, type_name)}
-        if scope is not None:
-            ids &= set(scope)
         alternatives = tuple((form, float(score)) for form, score, _ in hits)
-        return Link(tuple(sorted(ids)), "fuzzy", top[0], float(best), alternatives) if ids else NOT_LINKED
+        kept: list[tuple[float, str, str]] = []
+        for form, score, _ in hits:
+            for entry_id in self.gazetteer.lookup(form, type_name):
+                if (scope is None or entry_id in scope) and self._base(entry_id) in query:
+                    kept.append((float(score), form, entry_id))
+        if not kept:
+            return NOT_LINKED
+        best = max(score for score, _, _ in kept)
+        ids = sorted({entry_id for score, _, entry_id in kept if score == best})
+        form = next(form for score, form, _ in kept if score == best)
+        return Link(tuple(ids), "fuzzy", form, best, alternatives)
+
+    def _base(self, entry_id: str) -> str:
+        """The shortest surface form: the part of a name a typo must not touch.
+
+        ``麒麟供店所`` keeps 麒麟 and links; ``新建供电所`` is a different name from
+        新城供电所 even though four of five characters agree.
+        """
+        return min(self.gazetteer.get(entry_id).surfaces, key=len)

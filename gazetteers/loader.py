@@ -12,6 +12,7 @@ import hashlib
 import io
 import os
 import pickle
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,9 +200,22 @@ def _resolve_parent(
     return None
 
 
+def _code_fingerprint() -> str:
+    """Hash of the code that builds a Gazetteer, so a cached pickle never outlives its class."""
+    import gazetteers.aliases
+    import gazetteers.model
+    import nerloop.domain
+
+    digest = hashlib.sha256(nerloop.__version__.encode())
+    for module in (gazetteers.model, gazetteers.aliases, nerloop.domain, sys.modules[__name__]):
+        if module.__file__:
+            digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
 def fingerprint_directory(directory: Path) -> str:
     """Content hash of the CSVs and domain file; keys the cache and is recorded with models."""
-    digest = hashlib.sha256(nerloop.__version__.encode())
+    digest = hashlib.sha256(b"nerloop-gazetteer-v1")
     for path in sorted(Path(directory).iterdir()):
         if path.suffix == ".csv" or path.name == DOMAIN_FILE:
             digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -226,7 +240,8 @@ def load_gazetteer(directory: Path | str | None = None, *, use_cache: bool = Tru
     if not directory.is_dir():
         raise NerloopError(f"gazetteer directory {directory} does not exist")
     fingerprint = fingerprint_directory(directory)
-    cache_file = _cache_dir() / f"gazetteer-{fingerprint[:32]}.pickle"
+    cache_key = hashlib.sha256((fingerprint + _code_fingerprint()).encode()).hexdigest()[:32]
+    cache_file = _cache_dir() / f"gazetteer-{cache_key}.pickle"
     if use_cache and cache_file.is_file():
         try:
             with cache_file.open("rb") as stream:

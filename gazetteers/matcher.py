@@ -52,12 +52,22 @@ class GazetteerMatcher:
             entities.append(Entity("Date", start, end, text[start:end], score=1.0))
             for i in range(start, end):
                 taken[i] = True
-        options: list[tuple[int, int, tuple[str, ...]]] = []
+        # Leftmost-longest over all matches: pyahocorasick's iter_long drops matches
+        # (百万户投诉 loses 投诉 inside the unfinished 百万户投诉量), and forms that
+        # overlap a date must leave room for the shorter forms beside them.
+        longest: dict[int, tuple[int, tuple[str, ...]]] = {}
         if len(self._automaton):
-            for end_index, (form, types) in self._automaton.iter_long(folded):
-                start = end_index - len(form) + 1
-                if not any(taken[start : end_index + 1]):
-                    options.append((start, end_index + 1, types))
+            for end_index, (form, types) in self._automaton.iter(folded):
+                start, end = end_index - len(form) + 1, end_index + 1
+                if not any(taken[start:end]) and end > longest.get(start, (start, ()))[0]:
+                    longest[start] = (end, types)
+        options: list[tuple[int, int, tuple[str, ...]]] = []
+        covered = 0
+        for start in sorted(longest):
+            if start >= covered:
+                end, types = longest[start]
+                options.append((start, end, types))
+                covered = end
         entities.extend(self._choose_types(text, options))
         return sorted(entities, key=lambda e: e.start)
 

@@ -48,6 +48,9 @@ class Gazetteer:
             if entry.type in domain.hierarchy:
                 self._children[entry.parent].append(entry.id)
         self._paths: dict[str, tuple[str, ...]] = {}
+        self._chain_names: dict[str, dict[str, str | None]] = {}
+        self._path_sets: dict[str, frozenset[str]] = {}
+        self._chain_ids: dict[str, dict[str, str]] = {}
         for entry_id in self._by_id:
             self._path(entry_id)
         surface: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
@@ -91,6 +94,20 @@ class Gazetteer:
         """Ids from the outermost ancestor down to ``entry_id`` itself."""
         return self._paths[entry_id]
 
+    def path_set(self, entry_id: str) -> frozenset[str]:
+        """``path`` as a set, memoized: completion tests membership in it constantly."""
+        found = self._path_sets.get(entry_id)
+        if found is None:
+            found = self._path_sets[entry_id] = frozenset(self._paths[entry_id])
+        return found
+
+    def chain_ids(self, entry_id: str) -> dict[str, str]:
+        """Type → id along the path to ``entry_id`` (memoized; do not mutate)."""
+        found = self._chain_ids.get(entry_id)
+        if found is None:
+            found = self._chain_ids[entry_id] = {self._by_id[i].type: i for i in self._paths[entry_id]}
+        return found
+
     def ancestors(self, entry_id: str) -> tuple[str, ...]:
         """Ids of the ancestors, outermost first (the entry itself excluded)."""
         return self._paths[entry_id][:-1]
@@ -119,12 +136,15 @@ class Gazetteer:
         return self._surface.get(type_name, {})
 
     def chain_names(self, entry_id: str) -> dict[str, str | None]:
-        """The ``resolved`` mapping of a full chain ending at ``entry_id``."""
-        names: dict[str, str | None] = dict.fromkeys(self.domain.hierarchy)
-        for node in self._paths[entry_id]:
-            entry = self._by_id[node]
-            names[entry.type] = entry.name
-        return names
+        """The ``resolved`` mapping of a full chain ending at ``entry_id`` (a fresh dict each call)."""
+        cached = self._chain_names.get(entry_id)
+        if cached is None:
+            cached = dict.fromkeys(self.domain.hierarchy)
+            for node in self._paths[entry_id]:
+                entry = self._by_id[node]
+                cached[entry.type] = entry.name
+            self._chain_names[entry_id] = cached
+        return dict(cached)
 
     def shared_names(self, type_name: str) -> dict[str, int]:
         """Names borne by more than one entry of a type (城关, 市中区 …) with their counts."""

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import Any
 
 from gazetteers.completion import Completion, complete
 from gazetteers.config import ResolverConfig
@@ -34,6 +35,10 @@ class Resolution:
         ]
 
 
+def _span_order(entity: Entity) -> tuple[int, int]:
+    return entity.start, entity.end
+
+
 class Resolver:
     """Resolves mentions against one gazetteer."""
 
@@ -43,9 +48,14 @@ class Resolver:
         self.linker = Linker(gazetteer, self.config)
         self._hierarchy = set(gazetteer.domain.hierarchy)
 
-    def resolve(self, text: str, entities: Sequence[Entity], reference: dt.date) -> Resolution:
-        """Link, complete and normalize; entities keep their spans, gain ids where unique."""
-        entities = tuple(sorted(entities, key=lambda e: (e.start, e.end)))
+    def resolve(
+        self, text: str, entities: Sequence[Entity], reference: dt.date, extra: dict[str, Any] | None = None
+    ) -> Resolution:
+        """Link, complete and normalize; entities keep their spans, gain ids where unique.
+
+        ``extra`` becomes the record's extra fields (saves a copy of the record on hot paths).
+        """
+        entities = tuple(sorted(entities, key=_span_order))
         links = [self._first_link(e) for e in entities]
         completion = self._complete(entities, links)
         if self.config.fuzzy and any(l is NOT_LINKED and e.type in self._hierarchy for e, l in zip(entities, links)):
@@ -62,7 +72,7 @@ class Resolver:
                 entity_id = next(linked_ids)
             else:
                 entity_id = link.candidates[0] if len(link.candidates) == 1 else None
-            out_entities.append(replace(entity, id=entity_id))
+            out_entities.append(Entity(entity.type, entity.start, entity.end, entity.text, entity_id, entity.score))
         record = TaggedQuery(
             text=text,
             entities=tuple(out_entities),
@@ -70,6 +80,7 @@ class Resolver:
             ambiguous=completion.ambiguous,
             conflict=completion.conflict,
             date=self._date(text, entities, reference),
+            extra=extra if extra is not None else {},
         )
         return Resolution(record, tuple(links))
 

@@ -49,6 +49,8 @@ class GeneratorConfig:
             value = getattr(self, name)
             if not 0 <= value < 1 or (name == "holdout_fraction" and value >= 0.5):
                 raise NerloopError(f"{name} must be within [0, 1) (holdout_fraction below 0.5), not {value}")
+        if self.max_duplicate_streak < 1:
+            raise NerloopError(f"max_duplicate_streak must be at least 1, not {self.max_duplicate_streak}")
 
     def split_sizes(self) -> dict[str, int]:
         """Samples per split; rounding leftovers go to train."""

@@ -4,6 +4,7 @@ A template such as ``{{date}}{{city}}{{substation.short}}{{indicator}}{{qty}}`` 
 slots (one per entity type, lower-cased, with an optional surface form: ``full``,
 ``alias``, ``short`` or ``any``), reusable fragments (``{{polite}}``) and faker
 distractors (``{{person}}``); ``{{x | maybe(0.3)}}`` keeps ``x`` with probability 0.3.
+Line breaks in a template only lay it out and are dropped: a query is one line.
 jinja2 parses the templates; they are compiled once into flat operation lists,
 because rendering through jinja2 for every sample would cap throughput far below
 what training sets at scale need.
@@ -28,6 +29,7 @@ LITERAL, SLOT, FRAGMENT, DISTRACTOR = 0, 1, 2, 3
 SURFACE_FORMS = ("any", "full", "alias", "short")
 DISTRACTOR_KINDS = ("person", "org", "address")
 DEFAULT_GRAMMAR = Path(__file__).parent / "data" / "default_grammar.yaml"
+DEFAULT_DISTRACTOR_POOL = 200
 
 # An operation: (kind, value, form, probability). value is literal text, a type name,
 # a fragment name or a distractor kind; form is the surface form of a slot.
@@ -66,13 +68,49 @@ class Grammar:
 
 
 class _LineLoader(yaml.SafeLoader):
-    """Records the line of every mapping as ``__line__`` so problems point into the file."""
+    """Records where things are, so problems point into the file.
+
+    Every mapping gets ``__line__`` (its first line) and ``__lines__``: key → line of
+    the key, first line of its value's content, and the lines of its items when the
+    value is a list.
+    """
+
+
+@dataclass(frozen=True)
+class _Lines:
+    key: int
+    value: int
+    items: tuple[int, ...] = ()
+
+
+def _content_line(node: yaml.Node) -> int:
+    """1-based line where a node's text starts: a block scalar's text begins below its ``|`` or ``>``."""
+    line = node.start_mark.line + 1
+    return line + 1 if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">") else line
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
     mapping = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
+    mapping["__lines__"] = {
+        key.value: _Lines(
+            key.start_mark.line + 1,
+            _content_line(value),
+            tuple(_content_line(i) for i in value.value) if isinstance(value, yaml.SequenceNode) else (),
+        )
+        for key, value in node.value
+        if isinstance(key, yaml.ScalarNode)
+    }
     return mapping
+
+
+def _lines(spec: Any, key: str) -> _Lines | None:
+    return spec.get("__lines__", {}).get(key) if isinstance(spec, dict) else None
+
+
+def _number(value: Any) -> float | None:
+    """``value`` as a float when it is a number (not a bool), else ``None``."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
@@ -98,24 +136,27 @@ class _Compiler:
         ops: list[Op] = []
         for node in tree.body:
             if not isinstance(node, nodes.Output):
-                self.fail(line, f"{where}: {type(node).__name__} blocks are not supported; use fragments and maybe()")
+                self.fail(line + node.lineno - 1, f"{where}: {type(node).__name__} blocks are not supported; use fragments and maybe()")
                 continue
             for child in node.nodes:
-                op = self._compile_node(child, line, where)
+                op = self._compile_node(child, line + child.lineno - 1, where)
                 if op is not None:
                     ops.append(op)
         return tuple(ops)
 
     def _compile_node(self, node: nodes.Node, line: int, where: str, probability: float = 1.0) -> Op | None:
         if isinstance(node, nodes.TemplateData):
-            return (LITERAL, node.data, "", 1.0)
+            # a query is one line: line breaks only lay out a long template
+            return (LITERAL, node.data.replace("\r", "").replace("\n", ""), "", 1.0)
         if isinstance(node, nodes.Filter) and node.name == "maybe":
-            args = [a.value for a in node.args if isinstance(a, nodes.Const)]
-            p = float(args[0]) if args else 0.5
-            if not 0 < p <= 1:
-                self.fail(line, f"{where}: maybe({p}) needs a probability in (0, 1]")
+            if node.kwargs or len(node.args) > 1 or (node.args and not isinstance(node.args[0], nodes.Const)):
+                self.fail(line, f"{where}: maybe() takes one number, the probability to keep its input")
                 return None
-            return self._compile_node(node.node, line, where, p) if node.node is not None else None
+            p = _number(node.args[0].value) if node.args else 0.5
+            if p is None or not 0 < p <= 1:
+                self.fail(line, f"{where}: maybe({node.args[0].value!r}) needs a probability in (0, 1]")
+                return None
+            return self._compile_node(node.node, line, where, p * probability) if node.node is not None else None
         form = "any"
         if isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name):
             form, node = node.attr, node.node
@@ -140,17 +181,19 @@ class _Compiler:
         return None
 
 
-def _choices(spec: Any) -> tuple[list[tuple[str, float]], float, int]:
-    if isinstance(spec, list):
-        return [(c, 1.0) if not isinstance(c, dict) else (c.get("text", ""), c.get("weight", 1.0)) for c in spec], 1.0, 0
-    line = spec.get("__line__", 0)
+def _choices(spec: Any, lines: _Lines | None) -> tuple[list[tuple[Any, Any, int]], Any]:
+    """(text, weight, line) per choice and the fragment's ``p``, from a list or a ``{p, choices}`` mapping."""
+    if isinstance(spec, dict):
+        items, p, lines = spec.get("choices") or [], spec.get("p", 1.0), _lines(spec, "choices")
+    else:
+        items, p = spec, 1.0
+    default = lines.value if lines else 0
     out = []
-    for choice in spec.get("choices") or []:
-        if isinstance(choice, dict):
-            out.append((choice.get("text", ""), choice.get("weight", 1.0)))
-        else:
-            out.append(("" if choice is None else choice, 1.0))
-    return out, spec.get("p", 1.0), line
+    for i, choice in enumerate(items):
+        line = lines.items[i] if lines and i < len(lines.items) else default
+        text, weight = (choice.get("text", ""), choice.get("weight", 1.0)) if isinstance(choice, dict) else (choice, 1.0)
+        out.append(("" if text is None else text, weight, line))
+    return out, p
 
 
 def parse_grammar(text: str, domain: Domain, source: str = "<grammar>") -> Grammar:
@@ -162,52 +205,92 @@ def parse_grammar(text: str, domain: Domain, source: str = "<grammar>") -> Gramm
         raise GrammarError(Problem(source, mark.line + 1 if mark else 1, f"not valid YAML: {exc}"), "invalid grammar") from exc
     if not isinstance(data, dict) or not isinstance(data.get("templates"), list) or not data["templates"]:
         raise GrammarError(Problem(source, 1, "a grammar needs a non-empty 'templates' list"), "invalid grammar")
-    fragment_specs = {k: v for k, v in (data.get("fragments") or {}).items() if k != "__line__"}
+    fragments_spec = data.get("fragments") or {}
+    if not isinstance(fragments_spec, dict):
+        raise GrammarError(Problem(source, _lines(data, "fragments").key, "'fragments' must be a mapping of name → choices"), "invalid grammar")
+    fragment_specs = {str(k): v for k, v in fragments_spec.items() if not str(k).startswith("__")}
     compiler = _Compiler(source, domain, fragment_specs)
-    for name in fragment_specs:
-        if name in compiler.slots or name in DISTRACTOR_KINDS:
-            compiler.fail((data.get("fragments") or {}).get("__line__", 1), f"fragment name {name!r} is reserved for a slot")
     fragments: dict[str, Fragment] = {}
     for name, spec in fragment_specs.items():
-        choices, p, line = _choices(spec)
-        line = line or data["fragments"].get("__line__", 1)
+        lines = _lines(fragments_spec, name)
+        line = lines.key if lines else fragments_spec.get("__line__", 1)
+        if name in compiler.slots or name in DISTRACTOR_KINDS:
+            compiler.fail(line, f"fragment name {name!r} is reserved for a slot or distractor; rename it")
+            continue
+        if not isinstance(spec, (list, dict)):
+            compiler.fail(line, f"fragment {name!r} must be a list of choices or a mapping with 'choices' (and 'p')")
+            continue
+        choices, p = _choices(spec, lines)
         if not choices:
             compiler.fail(line, f"fragment {name!r} has no choices")
             continue
-        if any(w <= 0 for _, w in choices) or not 0 < float(p) <= 1:
-            compiler.fail(line, f"fragment {name!r}: weights must be > 0 and p within (0, 1]")
+        weights = [_number(w) for _, w, _ in choices]
+        probability = _number(p)
+        if any(w is None or w <= 0 for w in weights) or probability is None or not 0 < probability <= 1:
+            compiler.fail(line, f"fragment {name!r}: weights must be numbers > 0 and p a number within (0, 1]")
             continue
-        alternatives = tuple(compiler.compile_text(str(c), line, f"fragment {name!r}") for c, _ in choices)
+        alternatives = tuple(compiler.compile_text(str(c), cl or line, f"fragment {name!r}") for c, _, cl in choices)
         cum, total = [], 0.0
-        for _, weight in choices:
-            total += float(weight)
+        for weight in weights:
+            total += weight
             cum.append(total)
-        fragments[name] = Fragment(name, alternatives, tuple(cum), float(p), line)
+        fragments[name] = Fragment(name, alternatives, tuple(cum), probability, line)
     _check_cycles(fragments, compiler)
     templates = []
+    template_lines = _lines(data, "templates")
+    seen_ids: dict[str, int] = {}
     for index, spec in enumerate(data["templates"]):
+        item_line = template_lines.items[index] if template_lines and index < len(template_lines.items) else 0
         if isinstance(spec, str):
-            spec = {"text": spec, "__line__": 0}
-        line = spec.get("__line__", 0)
+            spec = {"text": spec, "__line__": item_line}
+        if not isinstance(spec, dict):
+            compiler.fail(item_line, f"template {index + 1}: write a string or a mapping with 'text' (and 'id', 'weight')")
+            continue
+        line = spec.get("__line__", item_line)
         template_id = str(spec.get("id", f"t{index + 1}"))
-        weight = spec.get("weight", 1.0)
-        if not isinstance(weight, (int, float)) or weight <= 0:
+        if template_id in seen_ids:
+            compiler.fail(line, f"template id {template_id!r} is used twice (first on line {seen_ids[template_id]})")
+        seen_ids.setdefault(template_id, line)
+        weight = _number(spec.get("weight", 1.0))
+        if weight is None or weight <= 0:
             compiler.fail(line, f"template {template_id!r}: weight must be a positive number")
             continue
         if "text" not in spec:
             compiler.fail(line, f"template {template_id!r}: missing 'text'")
             continue
-        ops = compiler.compile_text(str(spec["text"]), line, f"template {template_id!r}")
+        text_lines = _lines(spec, "text")
+        ops = compiler.compile_text(str(spec["text"]), text_lines.value if text_lines else line, f"template {template_id!r}")
         types = frozenset(_reachable_slots(ops, fragments))
-        templates.append(Template(template_id, ops, float(weight), types, line, spec.get("holdout")))
-    ids = [t.id for t in templates]
-    for dup in {i for i in ids if ids.count(i) > 1}:
-        compiler.fail(next(t.line for t in templates if t.id == dup), f"template id {dup!r} is used twice")
+        templates.append(Template(template_id, ops, weight, types, line, spec.get("holdout")))
+    distractors = _distractor_sizes(data, templates, fragments, compiler)
     if compiler.problems:
         raise GrammarError(compiler.problems, summary=f"grammar {source} has {len(compiler.problems)} problem(s)")
-    distractors = {k: int(v) for k, v in (data.get("distractors") or {}).items() if k in DISTRACTOR_KINDS}
     fingerprint = hashlib.sha256(text.encode()).hexdigest()
     return Grammar(source, tuple(templates), fragments, distractors, fingerprint)
+
+
+def _distractor_sizes(
+    data: dict[str, Any], templates: list[Template], fragments: dict[str, Fragment], compiler: _Compiler
+) -> dict[str, int]:
+    """Pool size per distractor kind: as declared, or a default for a kind used but not declared."""
+    spec = data.get("distractors") or {}
+    line = _lines(data, "distractors").key if _lines(data, "distractors") else 1
+    sizes: dict[str, int] = {}
+    if not isinstance(spec, dict):
+        compiler.fail(line, "'distractors' must map person/org/address to a pool size")
+        spec = {}
+    for kind, size in spec.items():
+        if str(kind).startswith("__"):
+            continue
+        if kind not in DISTRACTOR_KINDS or isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            compiler.fail(line, f"distractors: {kind}: {size!r}; use {', '.join(DISTRACTOR_KINDS)} with a pool size >= 1")
+            continue
+        sizes[kind] = size
+    used = {value for t in templates for kind, value, _, _ in t.ops if kind == DISTRACTOR}
+    used |= {value for f in fragments.values() for alt in f.alternatives for kind, value, _, _ in alt if kind == DISTRACTOR}
+    for kind in sorted(used - set(sizes)):
+        sizes[kind] = DEFAULT_DISTRACTOR_POOL
+    return sizes
 
 
 def _reachable_slots(ops: tuple[Op, ...], fragments: dict[str, Fragment], seen: frozenset[str] = frozenset()) -> set[str]:

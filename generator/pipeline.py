@@ -27,6 +27,7 @@ from gazetteers.model import Gazetteer
 from gazetteers.resolver import Resolver
 from nerloop.errors import NerloopError, Problem
 from nerloop.export import EXPORTERS, read_jsonl
+from nerloop.records import TaggedQuery
 
 Progress = Callable[[str, int], None]
 MANIFEST = "manifest.json"
@@ -39,6 +40,7 @@ class GenerationSummary:
     attempts: int
     duplicates: int
     seconds: float
+    rejected: int = 0
     files: list[str] = field(default_factory=list)
     unseen_templates: list[str] = field(default_factory=list)
     heldout: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -48,20 +50,32 @@ class GenerationSummary:
         return asdict(self)
 
 
-def check_literals(grammar: Grammar, matcher: GazetteerMatcher) -> None:
-    """Template text must not itself contain a gazetteer form or a date: it would be an unlabelled mention."""
-    problems = []
+def check_literals(grammar: Grammar, matcher: GazetteerMatcher) -> list[str]:
+    """Template text must not itself contain a mention: it would be unlabelled.
+
+    Dates, indicators and written names or aliases of gazetteer entries are errors. A
+    generated short form inside a word (the township 新一 in 刷新一次) is what a person
+    would not label either, so it only warrants a warning.
+    """
+    gazetteer = matcher.gazetteer
+    problems, warnings = [], []
     sources = [(f"template {t.id!r}", t.line, t.ops) for t in grammar.templates]
     sources += [(f"fragment {f.name!r}", f.line, alt) for f in grammar.fragments.values() for alt in f.alternatives]
     for where, line, ops in sources:
         for literal in (value for kind, value, _, _ in ops if kind == LITERAL):
             for entity in matcher.find(literal):
-                problems.append(
-                    Problem(grammar.source, line, f"{where}: literal text {literal!r} contains {entity.type} mention "
-                            f"{entity.text!r}; it would be unlabelled — use a slot or reword it")
+                written = entity.type not in gazetteer.domain.hierarchy or any(
+                    entity.text == e.name or entity.text in e.aliases
+                    for e in map(gazetteer.get, gazetteer.lookup(entity.text, entity.type))
                 )
+                message = f"{where}: literal text {literal!r} contains {entity.type} mention {entity.text!r}"
+                if written:
+                    problems.append(Problem(grammar.source, line, f"{message}; it would be unlabelled — use a slot or reword it"))
+                else:
+                    warnings.append(f"{grammar.source}:{line}: {message} (a generated short form; left unlabelled)")
     if problems:
         raise GrammarError(problems, summary=f"grammar {grammar.source} has {len(problems)} problem(s) with this gazetteer")
+    return warnings
 
 
 class _TemplateChooser:
@@ -96,15 +110,18 @@ def generate_dataset(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     matcher = GazetteerMatcher(gazetteer)
-    check_literals(grammar, matcher)
+    literal_warnings = check_literals(grammar, matcher)
     plan = plan_splits(gazetteer, grammar, config)
     pools = distractor_pools(grammar.distractors, config.seed, lambda text: bool(matcher.find(text)))
     resolver = Resolver(gazetteer, ResolverConfig(fuzzy=False))
     surfaces = surface_choices(gazetteer)
+    # a train sample must not name a held-out entry, not even as one candidate of an ambiguous bare name
+    heldout = frozenset(i for i, s in plan.assignment.items() if s in ("validation", "test"))
     seen: set[int] = set()
     counts: dict[str, int] = {}
-    attempts = duplicates = 0
+    attempts = duplicates = rejected = 0
     files: list[str] = []
+    finished: list[tuple[Path, Path]] = []
     for split, size in config.split_sizes().items():
         rng = random.Random(f"{config.seed}:{split}")
         sampler = Sampler(
@@ -121,13 +138,16 @@ def generate_dataset(
                 record = sampler.sample(template)
                 attempts += 1
                 key = hash(record.text)
-                if key in seen:
-                    duplicates += 1
+                leaks = split == "train" and bool(heldout) and _names_any(record, heldout)
+                if key in seen or leaks:
+                    rejected += leaks
+                    duplicates += not leaks
                     streak += 1
                     if streak >= config.max_duplicate_streak:
                         raise GrammarExhausted(
                             f"the grammar yielded only {len(seen)} unique samples ({written} of {size} for {split}) "
-                            f"after {attempts} attempts; add templates or fragments, use a larger gazetteer, or lower -n"
+                            f"after {attempts} attempts ({duplicates} duplicates, {rejected} naming held-out entries); "
+                            "add templates or fragments, use a larger gazetteer, or lower -n"
                         )
                     continue
                 streak = 0
@@ -142,9 +162,11 @@ def generate_dataset(
                     progress(split, 1000)
         if progress is not None and written % 1000:
             progress(split, written % 1000)
-        partial.replace(path)
+        finished.append((partial, path))
         counts[split] = written
         files.append(str(path))
+    for partial, path in finished:  # only now: a run that fails in a later split leaves no finished-looking file
+        partial.replace(path)
     for name in exports:
         if name == "jsonl":
             continue
@@ -155,14 +177,20 @@ def generate_dataset(
         counts=counts,
         attempts=attempts,
         duplicates=duplicates,
+        rejected=rejected,
         seconds=round(time.perf_counter() - started, 3),
         files=files,
         unseen_templates=sorted(plan.unseen_templates),
         heldout=_heldout_counts(plan, gazetteer),
-        warnings=list(plan.warnings),
+        warnings=[*plan.warnings, *literal_warnings],
     )
     _write_manifest(out_dir, summary, config, gazetteer, grammar)
     return summary
+
+
+def _names_any(record: TaggedQuery, ids: frozenset[str]) -> bool:
+    """Whether a record links or lists as a candidate chain any of ``ids``."""
+    return any(e.id in ids for e in record.entities) or any(i in ids for chain in record.ambiguous for i in chain)
 
 
 def _heldout_counts(plan: SplitPlan, gazetteer: Gazetteer) -> dict[str, dict[str, int]]:

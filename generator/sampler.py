@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from bisect import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -88,6 +89,7 @@ class Sampler:
         self.cycles = {t: EntryCycle(ids, rng) for t, ids in pools.items()}
         self.hierarchy = gazetteer.domain.hierarchy
         self.levels = {t: i for i, t in enumerate(self.hierarchy)}
+        self._deepest: dict[str, str | None] = {}
 
     def sample(self, template: Template) -> TaggedQuery:
         rng = self.rng
@@ -98,17 +100,19 @@ class Sampler:
         if self.fullwidth_rate and rng.random() < self.fullwidth_rate:
             text = to_fullwidth(text)
         entities = [Entity(t, s, e, text[s:e]) for t, s, e in state.mentions]
-        record = self.resolver.resolve(text, entities, self.reference).record
-        return record.with_extra(template=template.id)
+        return self.resolver.resolve(text, entities, self.reference, {"template": template.id}).record
 
     def _draw_chain(self, template: Template) -> dict[str, str]:
-        deepest = max((t for t in template.slot_types if t in self.levels), key=self.levels.__getitem__, default=None)
+        if template.id not in self._deepest:
+            hierarchy_slots = [t for t in template.slot_types if t in self.levels]
+            self._deepest[template.id] = max(hierarchy_slots, key=self.levels.__getitem__, default=None)
+        deepest = self._deepest[template.id]
         if deepest is None:
             return {}
         terminal = self.cycles[deepest].draw()
         if terminal is None:
             return {}
-        return {self.gazetteer.get(i).type: i for i in self.gazetteer.path(terminal)}
+        return self.gazetteer.chain_ids(terminal)
 
     def _render(self, ops: tuple[Op, ...], state: _RenderState) -> None:
         rng = self.rng
@@ -123,8 +127,8 @@ class Sampler:
                 fragment = self.grammar.fragments[value]
                 if fragment.probability < 1.0 and rng.random() >= fragment.probability:
                     continue
-                (alternative,) = rng.choices(fragment.alternatives, cum_weights=fragment.cum_weights)
-                self._render(alternative, state)
+                pick = bisect(fragment.cum_weights, rng.random() * fragment.cum_weights[-1])
+                self._render(fragment.alternatives[pick], state)
             elif kind == DISTRACTOR:
                 state.add(rng.choice(self.distractors[value]))
 

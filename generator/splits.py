@@ -76,11 +76,11 @@ def plan_splits(gazetteer: Gazetteer, grammar: Grammar, config: GeneratorConfig)
         train_pool = tuple(i for i in ids if assignment[i] in ("train", SHARED))
         pools["train"][type_name] = train_pool
         for split in ("validation", "test"):
+            # own: held out at this level, or inherited from a held-out parent (a level not itself held out)
             own = tuple(i for i in ids if assignment[i] == split)
             if type_name in config.holdout_levels and not own and ids:
                 warnings.append(f"no held-out {type_name} entries for {split}: the gazetteer is too small; it reuses train entries")
-                own = train_pool
-            pools[split][type_name] = own if type_name in config.holdout_levels else train_pool
+            pools[split][type_name] = own or train_pool
     unseen = frozenset(
         t.id
         for t in grammar.templates

@@ -450,6 +450,7 @@ def _resolve(match: re.Match[str], reference: dt.date) -> DateRange | None:
         return None
 
 
+@lru_cache(maxsize=65536)
 def normalize_date(text: str, reference: dt.date) -> DateRange | None:
     """Normalize one whole date mention to an inclusive day range.
 
@@ -461,6 +462,9 @@ def normalize_date(text: str, reference: dt.date) -> DateRange | None:
     Returns:
         The range, or ``None`` if ``text`` is not a date expression this module
         understands or names no real date (``13月``, ``2023年2月30日``).
+
+    Pure, so results are memoized: a log or a generated set repeats the same
+    few thousand date mentions.
     """
     match = DATE_RE.fullmatch(_fold(text.strip()))
     return None if match is None else _resolve(match, reference)

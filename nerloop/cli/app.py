@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from nerloop import __version__
-from nerloop.cli import gazetteer
+from nerloop.cli import gazetteer, generate, tag
 
 app = typer.Typer(
     name="nerloop",
@@ -15,6 +15,10 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(gazetteer.app, name="gazetteer")
+app.command("generate")(generate.generate)
+app.command("tag")(tag.tag)
+app.command("resolve")(tag.resolve)
+app.command("eval")(tag.evaluate)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,153 @@
+"""``nerloop tag``, ``nerloop resolve`` and ``nerloop eval``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Optional, TextIO
+
+import typer
+from rich.table import Table
+
+from nerloop.cli.common import GazetteerOpt, ReferenceDateOpt, reference_for
+from nerloop.cli.output import stdout, user_errors
+from nerloop.errors import NerloopError
+
+InputArg = Annotated[str, typer.Argument(help="Input file, or - for standard input.")]
+ModelOpt = Annotated[Optional[Path], typer.Option("--model", "-m", help="Trained model directory (nerloop train).")]
+MatcherOpt = Annotated[bool, typer.Option("--matcher", help="Use the gazetteer alone, no model: the baseline.")]
+ExplainOpt = Annotated[bool, typer.Option("--explain", help="Add an 'explain' field: how each mention was linked, with candidates and scores.")]
+
+
+@contextmanager
+def _open_input(path: str) -> Iterator[tuple[TextIO, str]]:
+    if path == "-":
+        yield sys.stdin, "<stdin>"
+        return
+    try:
+        stream = open(path, encoding="utf-8-sig")  # noqa: SIM115
+    except OSError as exc:
+        raise NerloopError(f"cannot read {path}: {exc.strerror}") from exc
+    with stream:
+        yield stream, path
+
+
+def _tagger(model: Path | None, matcher: bool, gazetteer: Path | None) -> tuple[Callable, object]:
+    """A function text, reference → Resolution, plus the gazetteer it resolves against."""
+    from gazetteers import load_gazetteer
+    from gazetteers.matcher import GazetteerMatcher
+
+    if model is not None and matcher:
+        raise NerloopError("give either --model or --matcher, not both")
+    if model is None and not matcher:
+        raise NerloopError("give --model MODEL_DIR or --matcher")
+    gaz = load_gazetteer(gazetteer)
+    if model is not None:
+        raise NerloopError(
+            f"--model {model}: this nerloop has no trained-model backend yet (the trainer arrives in a later "
+            "release); use --matcher"
+        )
+    return GazetteerMatcher(gaz).tag, gaz
+
+
+def _output(resolution, domain, explain: bool) -> str:
+    from nerloop.convert.xml import record_to_xml
+
+    record = resolution.record.with_extra(xml=record_to_xml(resolution.record, domain))
+    if explain:
+        record = record.with_extra(explain=resolution.explanation())
+    return record.to_json()
+
+
+def tag(
+    input: InputArg = "-",
+    model: ModelOpt = None,
+    matcher: MatcherOpt = False,
+    gazetteer: GazetteerOpt = None,
+    reference_date: ReferenceDateOpt = None,
+    explain: ExplainOpt = False,
+) -> None:
+    """Tag queries: one per line (plain text, or JSON Lines with a 'text' field) → records on stdout.
+
+    Each output record has the mentions with scores, the hierarchy completed from the gazetteer
+    (never guessed), the normalized date, a query-level uncertainty and the inline-XML form. Example:
+
+        echo 本月菏泽麒麟供电所投诉个数 | nerloop tag --matcher --reference-date 2026-11-25
+    """
+    from nerloop.queries import read_queries
+
+    with user_errors():
+        tag_fn, gaz = _tagger(model, matcher, gazetteer)
+        reference = reference_for(reference_date)
+        with _open_input(input) as (stream, source):
+            for text in read_queries(stream, source):
+                print(_output(tag_fn(text, reference), gaz.domain, explain), flush=False)
+        sys.stdout.flush()
+
+
+def resolve(
+    input: InputArg = "-",
+    gazetteer: GazetteerOpt = None,
+    reference_date: ReferenceDateOpt = None,
+    explain: ExplainOpt = False,
+) -> None:
+    """Re-resolve records' mentions against a gazetteer, keeping the mentions as they are.
+
+    For output of any model or annotator: links each mention, completes the hierarchy and
+    normalizes the date anew, so a gazetteer updated today applies without retraining.
+    """
+    from gazetteers import load_gazetteer
+    from gazetteers.resolver import Resolver
+    from nerloop.export import read_jsonl
+
+    with user_errors():
+        gaz = load_gazetteer(gazetteer)
+        resolver = Resolver(gaz)
+        reference = reference_for(reference_date)
+        path = Path("/dev/stdin") if input == "-" else Path(input)
+        for record in read_jsonl(path):
+            resolution = resolver.resolve(record.text, record.entities, reference)
+            print(_output(resolution, gaz.domain, explain))
+
+
+def evaluate(
+    gold: Annotated[Path, typer.Option("--gold", help="Gold records (JSON Lines), e.g. test.jsonl from nerloop generate.")],
+    model: ModelOpt = None,
+    matcher: MatcherOpt = False,
+    gazetteer: GazetteerOpt = None,
+    reference_date: ReferenceDateOpt = None,
+) -> None:
+    """Score a tagger against gold records; prints a JSON object (and a table on a terminal).
+
+    Entity precision/recall/F1 (exact type and span, overall and per type), resolved accuracy
+    (all hierarchy levels equal), ambiguity accuracy, date accuracy. The reference date defaults
+    to the one in the gold file's manifest.json, if there is one.
+    """
+    from nerloop.evaluation import evaluate as score
+    from nerloop.export import read_jsonl
+
+    with user_errors():
+        tag_fn, gaz = _tagger(model, matcher, gazetteer)
+        reference = reference_for(reference_date, gold)
+        gold_records = list(read_jsonl(gold))
+        predicted = [tag_fn(r.text, reference).record for r in gold_records]
+        metrics = score(gold_records, predicted, gaz.domain.hierarchy)
+        print(json.dumps(metrics, ensure_ascii=False))
+        if sys.stdout.isatty():
+            _print_table(metrics)
+
+
+def _print_table(metrics: dict) -> None:
+    table = Table(title=f"n = {metrics['n']}")
+    for column in ("type", "precision", "recall", "f1", "support"):
+        table.add_column(column, justify="right" if column != "type" else "left")
+    for type_name, m in sorted(metrics["per_type"].items()):
+        table.add_row(type_name, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
+    table.add_row("all", f"{metrics['entity_precision']:.3f}", f"{metrics['entity_recall']:.3f}", f"{metrics['entity_f1']:.3f}", "")
+    stdout.print(table)
+    for key in ("resolved_accuracy", "ambiguity_accuracy", "date_accuracy"):
+        value = metrics.get(key)
+        stdout.print(f"{key}: {'n/a' if value is None else f'{value:.3f}'}")

@@ -1,0 +1,202 @@
+"""Generated labels are what the resolver says about the mentions: consistent, and never a guess."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gazetteers import load_gazetteer
+from gazetteers.config import ResolverConfig
+from gazetteers.linker import fold_width, normalized_forms
+from gazetteers.model import Gazetteer
+from gazetteers.resolver import Resolver
+from generator.config import GeneratorConfig
+from generator.grammar import load_grammar, parse_grammar
+from generator.noise import TYPOS, to_fullwidth, typo
+from generator.pipeline import generate_dataset
+from nerloop.domain import load_domain
+from nerloop.export import read_jsonl
+from nerloop.records import Entity, TaggedQuery
+
+DOMAIN = load_domain()
+REFERENCE = dt.date(2026, 11, 25)
+GRAMMAR = load_grammar(None, DOMAIN)
+FIXTURES = Path(__file__).parents[2] / "fixtures"
+MINI = load_gazetteer(FIXTURES / "mini", use_cache=False)
+
+
+def generated(gazetteer: Gazetteer, seed: int, n: int) -> list[TaggedQuery]:
+    config = GeneratorConfig(n=n, seed=seed, reference_date=REFERENCE, typo_rate=0.2, fullwidth_rate=0.3)
+    with tempfile.TemporaryDirectory() as out:
+        generate_dataset(gazetteer, GRAMMAR, Path(out), config)
+        return [r for split in ("train", "validation", "test") for r in read_jsonl(Path(out) / f"{split}.jsonl")]
+
+
+def at_level(gazetteer: Gazetteer, chain, type_name: str) -> str | None:
+    return next((i for i in chain if gazetteer.get(i).type == type_name), None)
+
+
+def check_hierarchy_consistent(gazetteer: Gazetteer, record: TaggedQuery) -> None:
+    record.check_spans()
+    resolver = Resolver(gazetteer, ResolverConfig(fuzzy=False))
+    bare = [Entity(e.type, e.start, e.end, e.text) for e in record.entities]
+    again = resolver.resolve(record.text, bare, REFERENCE).record
+    assert (again.resolved, again.ambiguous, again.conflict, again.date) == (
+        record.resolved, record.ambiguous, record.conflict, record.date,
+    ), record.text
+    assert [e.id for e in again.entities] == [e.id for e in record.entities], record.text
+    assert not record.conflict, record.text  # every sample comes from one real chain
+    hierarchy = gazetteer.domain.hierarchy
+    if record.ambiguous:
+        for type_name in hierarchy:
+            ids = {at_level(gazetteer, chain, type_name) for chain in record.ambiguous}
+            expected = gazetteer.get(next(iter(ids))).name if len(ids) == 1 and None not in ids else None
+            assert record.resolved[type_name] == expected, (record.text, type_name)
+    else:
+        linked = [e.id for e in record.entities if e.type in hierarchy and e.id is not None]
+        if linked:
+            deepest = max(linked, key=lambda i: len(gazetteer.path(i)))
+            assert all(i in gazetteer.path(deepest) for i in linked)
+            assert record.resolved == gazetteer.chain_names(deepest), record.text
+        else:
+            assert all(v is None for v in record.resolved.values()), record.text
+
+
+@settings(max_examples=8, deadline=None, derandomize=True)
+@given(seed=st.integers(0, 2**20))
+def test_mini_labels_equal_resolving_the_mentions(seed: int):
+    for record in generated(MINI, seed, 300):
+        check_hierarchy_consistent(MINI, record)
+
+
+@settings(max_examples=6, deadline=None, derandomize=True)
+@given(seed=st.integers(0, 2**20))
+def test_default_gazetteer_labels_equal_resolving_the_mentions(seed: int, default_gazetteer: Gazetteer):
+    for record in generated(default_gazetteer, seed, 400):
+        check_hierarchy_consistent(default_gazetteer, record)
+
+
+def test_completion_stops_at_ambiguous_bare_substation():
+    records = generated(MINI, 11, 1500)
+    bare = []
+    for record in records:
+        places = [e for e in record.entities if e.type in DOMAIN.hierarchy]
+        if len(places) == 1 and places[0].type == "Substation" and len(MINI.lookup(places[0].text, "Substation")) > 1:
+            bare.append(record)
+            assert places[0].id is None and len(record.ambiguous) == 2
+            assert record.resolved["Company"] is None and record.resolved["Substation"] is None
+            assert places[0].text[:2] in ("龙山", "城关")
+            # two 城关 under one city: the city (and province) are certain, the company is not
+            assert record.resolved["City"] == ("菏泽市" if places[0].text.startswith("城关") else None)
+            assert record.resolved["Province"] == "山东省"
+    assert len(bare) >= 5  # the property above is exercised, not vacuous
+
+
+def test_generated_data_covers_ambiguity_and_completion(default_gazetteer: Gazetteer):
+    records = generated(default_gazetteer, 5, 1000)
+    assert sum(bool(r.ambiguous) for r in records) >= 3  # about 1 %: ~10 % of names collide, most samples disambiguate
+    completed = [
+        r for r in records
+        if r.resolved["Company"] and not any(e.type == "Company" for e in r.entities)
+    ]
+    assert len(completed) > 50
+
+
+# ---- noise ----------------------------------------------------------------------------------------
+
+
+def test_typo_replaces_one_slip_character():
+    import random
+
+    rng = random.Random(0)
+    for _ in range(50):
+        out = typo("麒麟供电所", rng)
+        assert out is not None and len(out) == 5
+        (i,) = [k for k in range(5) if out[k] != "麒麟供电所"[k]]
+        assert out[i] in TYPOS["麒麟供电所"[i]]
+    assert typo("麒麟", rng) is None
+
+
+def test_to_fullwidth_keeps_length():
+    assert to_fullwidth("2024年5月ab") == "２０２４年５月ａｂ"
+
+
+def test_typo_mentions_keep_spans_and_have_no_id(make_sampler):
+    grammar = parse_grammar('templates:\n  - {id: t, text: "{{date}}{{substation.full}}{{indicator}}"}\n', DOMAIN)
+    sampler = make_sampler(MINI, grammar, seed=4, typo_rate=0.99)
+    names = {e.name for e in MINI.entries("Substation")}
+    typos = 0
+    for _ in range(200):
+        record = sampler.sample(grammar.templates[0])
+        record.check_spans()
+        (sub,) = [e for e in record.entities if e.type == "Substation"]
+        if sub.text in names:
+            continue
+        typos += 1
+        assert any(len(n) == len(sub.text) and sum(a != b for a, b in zip(n, sub.text)) == 1 for n in names)
+        assert sub.id is None and not record.ambiguous
+        assert all(v is None for v in record.resolved.values())  # a typo'd mention constrains nothing
+        assert record.date is not None
+    assert typos > 180
+
+
+def test_typo_mention_does_not_block_the_other_mentions(make_sampler):
+    grammar = parse_grammar('templates:\n  - {id: t, text: "{{company.full}}{{substation.full}}"}\n', DOMAIN)
+    qilin = "山东省/菏泽市/巨野县供电公司/麒麟供电所"
+    sampler = make_sampler(MINI, grammar, seed=2, typo_rate=0.5, pools={"Substation": (qilin,)})
+    for _ in range(100):
+        record = sampler.sample(grammar.templates[0])
+        company, substation = record.entities
+        if company.text == "巨野县供电公司" and substation.text != "麒麟供电所":
+            assert company.id == "山东省/菏泽市/巨野县供电公司" and substation.id is None
+            assert record.resolved["Company"] == "巨野县供电公司" and record.resolved["Substation"] is None
+
+
+@pytest.fixture
+def digit_gazetteer(mini_copy: Path) -> Gazetteer:
+    """The mini gazetteer plus a substation whose name has digits, so full-width noise reaches a name."""
+    with (mini_copy / "substations.csv").open("a", encoding="utf-8") as f:
+        f.write("3号供电所,巨野县供电公司,\n")
+    return load_gazetteer(mini_copy, use_cache=False)
+
+
+def test_fullwidth_samples_resolve_like_halfwidth(digit_gazetteer: Gazetteer, make_sampler):
+    grammar = parse_grammar('templates:\n  - {id: t, text: "{{date}}{{city | maybe(0.5)}}{{substation}}{{indicator}}"}\n', DOMAIN)
+    target = "山东省/菏泽市/巨野县供电公司/3号供电所"
+    sampler = make_sampler(digit_gazetteer, grammar, seed=9, fullwidth_rate=0.9, pools={"Substation": (target,)})
+    resolver = Resolver(digit_gazetteer, ResolverConfig(fuzzy=False))
+    wide = 0
+    for _ in range(200):
+        record = sampler.sample(grammar.templates[0])
+        record.check_spans()
+        half = fold_width(record.text)
+        if half == record.text:
+            continue
+        wide += 1
+        assert "３" in record.text
+        bare = [Entity(e.type, e.start, e.end, half[e.start : e.end]) for e in record.entities]
+        plain = resolver.resolve(half, bare, REFERENCE).record
+        assert (record.resolved, record.ambiguous, record.date) == (plain.resolved, plain.ambiguous, plain.date)
+        assert [e.id for e in record.entities] == [e.id for e in plain.entities]
+        (sub,) = [e for e in record.entities if e.type == "Substation"]
+        assert sub.id == target and record.resolved["Company"] == "巨野县供电公司"
+    assert wide > 150
+
+
+def test_fullwidth_forms_normalize_to_the_gazetteer_form(digit_gazetteer: Gazetteer):
+    assert "3号供电所" in normalized_forms("３号供电所", digit_gazetteer, "Substation")
+
+
+def test_indicator_mentions_are_not_cut_short_by_template_text(default_gazetteer: Gazetteer):
+    """``投诉`` + literal ``量`` would label the alias 投诉量 two ways; the default grammar must not do it."""
+    forms = sorted(default_gazetteer.surfaces("Indicator"), key=len, reverse=True)
+    for record in generated(default_gazetteer, 1, 2000):
+        for e in record.entities:
+            if e.type == "Indicator":
+                longer = [f for f in forms if len(f) > len(e.text) and record.text.startswith(f, e.start)]
+                assert not longer, (record.text, e.text, longer)
