@@ -26,6 +26,8 @@ class GeneratorConfig:
         typo_rate: chance that a hierarchy mention gets a typo (麒麟供店所); such a mention
             is labelled as a mention without a gazetteer link.
         fullwidth_rate: chance that a sample's ASCII digits and letters are full-width.
+        conflict_rate: chance that a sample names a wrong parent (a substation under another
+            city); the resolver labels it ``conflict``, so conflicts can be trained and evaluated.
         max_duplicate_streak: consecutive duplicates after which the grammar counts as exhausted.
     """
 
@@ -38,6 +40,7 @@ class GeneratorConfig:
     template_holdout: float = 0.15
     typo_rate: float = 0.02
     fullwidth_rate: float = 0.05
+    conflict_rate: float = 0.01
     max_duplicate_streak: int = 5000
 
     def __post_init__(self) -> None:
@@ -45,7 +48,7 @@ class GeneratorConfig:
             raise NerloopError("-n must be at least 1")
         if len(self.split_ratios) != 3 or any(r < 0 for r in self.split_ratios) or sum(self.split_ratios) <= 0:
             raise NerloopError("split ratios must be three non-negative numbers (train, validation, test)")
-        for name in ("holdout_fraction", "template_holdout", "typo_rate", "fullwidth_rate"):
+        for name in ("holdout_fraction", "template_holdout", "typo_rate", "fullwidth_rate", "conflict_rate"):
             value = getattr(self, name)
             if not 0 <= value < 1 or (name == "holdout_fraction" and value >= 0.5):
                 raise NerloopError(f"{name} must be within [0, 1) (holdout_fraction below 0.5), not {value}")

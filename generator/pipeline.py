@@ -109,6 +109,7 @@ def generate_dataset(
     started = time.perf_counter()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / MANIFEST).unlink(missing_ok=True)  # a failed run must not leave the last run's manifest standing
     matcher = GazetteerMatcher(gazetteer)
     literal_warnings = check_literals(grammar, matcher)
     plan = plan_splits(gazetteer, grammar, config)
@@ -126,7 +127,7 @@ def generate_dataset(
         rng = random.Random(f"{config.seed}:{split}")
         sampler = Sampler(
             gazetteer, grammar, resolver, plan.pools[split], pools, surfaces, config.reference_date, rng,
-            config.typo_rate, config.fullwidth_rate,
+            config.typo_rate, config.fullwidth_rate, config.conflict_rate,
         )
         chooser = _TemplateChooser(plan.templates[split], rng)
         path = out_dir / f"{split}.jsonl"

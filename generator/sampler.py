@@ -76,6 +76,7 @@ class Sampler:
         rng: random.Random,
         typo_rate: float = 0.0,
         fullwidth_rate: float = 0.0,
+        conflict_rate: float = 0.0,
     ) -> None:
         self.gazetteer = gazetteer
         self.grammar = grammar
@@ -86,6 +87,7 @@ class Sampler:
         self.rng = rng
         self.typo_rate = typo_rate
         self.fullwidth_rate = fullwidth_rate
+        self.conflict_rate = conflict_rate
         self.cycles = {t: EntryCycle(ids, rng) for t, ids in pools.items()}
         self.hierarchy = gazetteer.domain.hierarchy
         self.levels = {t: i for i, t in enumerate(self.hierarchy)}
@@ -112,7 +114,13 @@ class Sampler:
         terminal = self.cycles[deepest].draw()
         if terminal is None:
             return {}
-        return self.gazetteer.chain_ids(terminal)
+        chain = self.gazetteer.chain_ids(terminal)
+        if self.conflict_rate and len(chain) > 1 and self.rng.random() < self.conflict_rate:
+            # a wrong parent, as users write when they misremember: the resolver labels it a conflict
+            chain = dict(chain)
+            level = self.rng.choice([t for t in chain if t != deepest])
+            chain[level] = self.cycles[level].draw() or chain[level]
+        return chain
 
     def _render(self, ops: tuple[Op, ...], state: _RenderState) -> None:
         rng = self.rng

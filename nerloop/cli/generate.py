@@ -31,6 +31,9 @@ def generate(
     template_holdout: Annotated[float, typer.Option(help="Share of templates only the test split uses.")] = 0.15,
     typo_rate: Annotated[float, typer.Option(help="Chance of a typo in a hierarchy mention (labelled, without a link).")] = 0.02,
     fullwidth_rate: Annotated[float, typer.Option(help="Chance that a sample's ASCII letters and digits are full-width.")] = 0.05,
+    conflict_rate: Annotated[
+        float, typer.Option(help="Chance that a sample names a wrong parent; labelled conflict, never completed.")
+    ] = 0.01,
     db: DbOpt = None,
 ) -> None:
     """Synthesize hierarchy-consistent tagged queries from a gazetteer and a template grammar.
@@ -56,7 +59,7 @@ def generate(
         config = GeneratorConfig(
             n=n, seed=seed, reference_date=reference_for(reference_date), split_ratios=ratios,  # type: ignore[arg-type]
             holdout_fraction=holdout_fraction, template_holdout=template_holdout,
-            typo_rate=typo_rate, fullwidth_rate=fullwidth_rate,
+            typo_rate=typo_rate, fullwidth_rate=fullwidth_rate, conflict_rate=conflict_rate,
         )
         engine = open_store(db)
         gaz = load_gazetteer(gazetteer)

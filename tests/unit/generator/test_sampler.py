@@ -31,7 +31,9 @@ MINI = load_gazetteer(FIXTURES / "mini", use_cache=False)
 
 
 def generated(gazetteer: Gazetteer, seed: int, n: int) -> list[TaggedQuery]:
-    config = GeneratorConfig(n=n, seed=seed, reference_date=REFERENCE, typo_rate=0.2, fullwidth_rate=0.3)
+    config = GeneratorConfig(
+        n=n, seed=seed, reference_date=REFERENCE, typo_rate=0.2, fullwidth_rate=0.3, conflict_rate=0.1
+    )
     with tempfile.TemporaryDirectory() as out:
         generate_dataset(gazetteer, GRAMMAR, Path(out), config)
         return [r for split in ("train", "validation", "test") for r in read_jsonl(Path(out) / f"{split}.jsonl")]
@@ -50,7 +52,10 @@ def check_hierarchy_consistent(gazetteer: Gazetteer, record: TaggedQuery) -> Non
         record.resolved, record.ambiguous, record.conflict, record.date,
     ), record.text
     assert [e.id for e in again.entities] == [e.id for e in record.entities], record.text
-    assert not record.conflict, record.text  # every sample comes from one real chain
+    if record.conflict:  # a wrong parent on purpose (conflict_rate): nothing may be completed
+        assert set(record.resolved.values()) == {None} and not record.ambiguous, record.text
+        assert all(e.id is None for e in record.entities if e.type in gazetteer.domain.hierarchy), record.text
+        return
     hierarchy = gazetteer.domain.hierarchy
     if record.ambiguous:
         for type_name in hierarchy:
@@ -200,3 +205,11 @@ def test_indicator_mentions_are_not_cut_short_by_template_text(default_gazetteer
             if e.type == "Indicator":
                 longer = [f for f in forms if len(f) > len(e.text) and record.text.startswith(f, e.start)]
                 assert not longer, (record.text, e.text, longer)
+
+
+def test_conflict_rate_yields_labelled_conflicts_without_completion():
+    records = generated(MINI, seed=5, n=400)
+    conflicts = [r for r in records if r.conflict]
+    assert conflicts, "conflict_rate=0.1 produced no conflict"
+    for record in conflicts:
+        assert set(record.resolved.values()) == {None}
