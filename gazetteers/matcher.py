@@ -32,6 +32,10 @@ class GazetteerMatcher:
     def __init__(self, gazetteer: Gazetteer, resolver: Resolver | None = None) -> None:
         self.gazetteer = gazetteer
         self.resolver = resolver or Resolver(gazetteer)
+        self._suffixes = {
+            t: tuple(x for x in gazetteer.domain.types[t].short_forms.strip_suffixes if len(x) >= 3)
+            for t in gazetteer.domain.hierarchy
+        }
         self._automaton = ahocorasick.Automaton()
         types_by_form: dict[str, list[str]] = {}
         for type_name in gazetteer.domain.types:
@@ -69,7 +73,26 @@ class GazetteerMatcher:
                 options.append((start, end, types))
                 covered = end
         entities.extend(self._choose_types(text, options))
-        return sorted(entities, key=lambda e: e.start)
+        entities.sort(key=lambda e: e.start)
+        return self._extend_slipped_suffixes(text, folded, entities)
+
+    def _extend_slipped_suffixes(self, text: str, folded: str, entities: list[Entity]) -> list[Entity]:
+        """Take a misspelt organisation suffix into the mention: 麒麟|供店所 → 麒麟供店所.
+
+        The resolver then links the whole mention by its intact base name; a one-character
+        slip in a suffix of three or more characters (供电所, 供电公司) is all this forgives.
+        """
+        out = []
+        for i, entity in enumerate(entities):
+            limit = entities[i + 1].start if i + 1 < len(entities) else len(text)
+            for suffix in self._suffixes.get(entity.type, ()):
+                end = entity.end + len(suffix)
+                if end <= limit and sum(a != b for a, b in zip(folded[entity.end : end], suffix)) == 1:
+                    score = round((entity.score or 1.0) * 0.8, 4)
+                    entity = Entity(entity.type, entity.start, end, text[entity.start : end], score=score)
+                    break
+            out.append(entity)
+        return out
 
     def _choose_types(self, text: str, options: Sequence[tuple[int, int, tuple[str, ...]]]) -> list[Entity]:
         """Pick one type per match: the assignment whose hierarchy mentions fit together best."""

@@ -19,6 +19,13 @@ from nerloop.errors import NerloopError
 InputArg = Annotated[str, typer.Argument(help="Input file, or - for standard input.")]
 ModelOpt = Annotated[Optional[Path], typer.Option("--model", "-m", help="Trained model directory (nerloop train).")]
 MatcherOpt = Annotated[bool, typer.Option("--matcher", help="Use the gazetteer alone, no model: the baseline.")]
+FuzzyOpt = Annotated[
+    float,
+    typer.Option(
+        "--fuzzy-threshold",
+        help="Minimum rapidfuzz ratio (0-100) for linking a misspelt name; 100 turns fuzzy linking off.",
+    ),
+]
 ExplainOpt = Annotated[bool, typer.Option("--explain", help="Add an 'explain' field: how each mention was linked, with candidates and scores.")]
 
 
@@ -35,10 +42,17 @@ def _open_input(path: str) -> Iterator[tuple[TextIO, str]]:
         yield stream, path
 
 
-def _tagger(model: Path | None, matcher: bool, gazetteer: Path | None) -> tuple[Callable, object]:
+def _resolver_config(fuzzy_threshold: float):
+    from gazetteers.config import ResolverConfig
+
+    return ResolverConfig(fuzzy=fuzzy_threshold < 100, fuzzy_threshold=min(fuzzy_threshold, 100.0))
+
+
+def _tagger(model: Path | None, matcher: bool, gazetteer: Path | None, fuzzy_threshold: float) -> tuple[Callable, object]:
     """A function text, reference → Resolution, plus the gazetteer it resolves against."""
     from gazetteers import load_gazetteer
     from gazetteers.matcher import GazetteerMatcher
+    from gazetteers.resolver import Resolver
 
     if model is not None and matcher:
         raise NerloopError("give either --model or --matcher, not both")
@@ -50,7 +64,7 @@ def _tagger(model: Path | None, matcher: bool, gazetteer: Path | None) -> tuple[
             f"--model {model}: this nerloop has no trained-model backend yet (the trainer arrives in a later "
             "release); use --matcher"
         )
-    return GazetteerMatcher(gaz).tag, gaz
+    return GazetteerMatcher(gaz, Resolver(gaz, _resolver_config(fuzzy_threshold))).tag, gaz
 
 
 def _output(resolution, domain, explain: bool) -> str:
@@ -69,6 +83,7 @@ def tag(
     gazetteer: GazetteerOpt = None,
     reference_date: ReferenceDateOpt = None,
     explain: ExplainOpt = False,
+    fuzzy_threshold: FuzzyOpt = 75.0,
 ) -> None:
     """Tag queries: one per line (plain text, or JSON Lines with a 'text' field) → records on stdout.
 
@@ -80,7 +95,7 @@ def tag(
     from nerloop.queries import read_queries
 
     with user_errors():
-        tag_fn, gaz = _tagger(model, matcher, gazetteer)
+        tag_fn, gaz = _tagger(model, matcher, gazetteer, fuzzy_threshold)
         reference = reference_for(reference_date)
         with _open_input(input) as (stream, source):
             for text in read_queries(stream, source):
@@ -93,6 +108,7 @@ def resolve(
     gazetteer: GazetteerOpt = None,
     reference_date: ReferenceDateOpt = None,
     explain: ExplainOpt = False,
+    fuzzy_threshold: FuzzyOpt = 75.0,
 ) -> None:
     """Re-resolve records' mentions against a gazetteer, keeping the mentions as they are.
 
@@ -105,7 +121,7 @@ def resolve(
 
     with user_errors():
         gaz = load_gazetteer(gazetteer)
-        resolver = Resolver(gaz)
+        resolver = Resolver(gaz, _resolver_config(fuzzy_threshold))
         reference = reference_for(reference_date)
         path = Path("/dev/stdin") if input == "-" else Path(input)
         for record in read_jsonl(path):
@@ -119,6 +135,7 @@ def evaluate(
     matcher: MatcherOpt = False,
     gazetteer: GazetteerOpt = None,
     reference_date: ReferenceDateOpt = None,
+    fuzzy_threshold: FuzzyOpt = 75.0,
 ) -> None:
     """Score a tagger against gold records; prints a JSON object (and a table on a terminal).
 
@@ -130,7 +147,7 @@ def evaluate(
     from nerloop.export import read_jsonl
 
     with user_errors():
-        tag_fn, gaz = _tagger(model, matcher, gazetteer)
+        tag_fn, gaz = _tagger(model, matcher, gazetteer, fuzzy_threshold)
         reference = reference_for(reference_date, gold)
         gold_records = list(read_jsonl(gold))
         predicted = [tag_fn(r.text, reference).record for r in gold_records]

@@ -120,6 +120,16 @@ def test_ambiguous_and_conflicting_queries_are_tagged_as_such():
     assert set(conflict.resolved.values()) == {None}
 
 
+def test_a_slip_in_the_organisation_suffix_stays_inside_the_mention():
+    record = MATCHERS["default"].tag("巨野麒麟供店所投诉", REFERENCE).record
+    substation = next(e for e in record.entities if e.type == "Substation")
+    assert (substation.start, substation.end, substation.text) == (2, 7, "麒麟供店所")
+    assert substation.id == "山东省/菏泽市/巨野县供电公司/麒麟供电所" and substation.score < 1
+    # two-character suffixes are not stretched: 济南市|中区 is no misspelt 地区
+    city = next(e for e in MATCHERS["default"].tag("济南市中区投诉", REFERENCE).record.entities if e.type == "City")
+    assert city.text == "济南市"
+
+
 def test_query_without_gazetteer_forms_has_no_entities():
     record = MATCHERS["mini"].tag("请问一下这个怎么查", REFERENCE).record
     assert record.entities == ()
@@ -166,6 +176,17 @@ def surface_map(name: str) -> dict[str, set[str]]:
 SURFACES = {name: surface_map(name) for name in MATCHERS}
 
 
+def _slipped_suffix(name: str, entity) -> bool:
+    """A known form followed by an organisation suffix with one character wrong (麒麟供店所)."""
+    folded = fold_width(entity.text)
+    rules = MATCHERS[name].gazetteer.domain.types[entity.type].short_forms
+    for suffix in (s for s in rules.strip_suffixes if len(s) >= 3):
+        head, tail = folded[: -len(suffix)], folded[-len(suffix) :]
+        if head in SURFACES[name][entity.type] and sum(a != b for a, b in zip(tail, suffix)) == 1:
+            return entity.score is not None and entity.score < 1
+    return False
+
+
 @pytest.mark.parametrize("name", ["mini", "default"])
 @settings(max_examples=150, deadline=None)
 @given(data=st.data())
@@ -177,7 +198,7 @@ def test_matcher_spans_are_exact_sorted_disjoint_and_maximal(name, data, consist
     for entity in entities:
         assert text[entity.start : entity.end] == entity.text
         if entity.type != "Date":
-            assert fold_width(entity.text) in SURFACES[name][entity.type]
+            assert fold_width(entity.text) in SURFACES[name][entity.type] or _slipped_suffix(name, entity)
     assert all(a.end <= b.start for a, b in zip(entities, entities[1:]))
 
     covered = [False] * len(text)
