@@ -3,7 +3,9 @@
 Held-out entries make the test split measure generalization to names never seen
 in training, which is what a gazetteer that grows every month demands. Holding
 out is hierarchical: a held-out company takes all its substations with it, so no
-train sample can surface a held-out entry as the parent of another.
+train sample can surface a held-out entry as the parent of another. The draw is
+by name, so all entries called 城关 fall on the same side: a bare, ambiguous 城关
+in train then lists no held-out candidate, and ambiguous examples survive.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def plan_splits(gazetteer: Gazetteer, grammar: Grammar, config: GeneratorConfig)
             if inherited != SHARED and inherited != "train":
                 assignment[entry.id] = inherited
             elif held:
-                assignment[entry.id] = _entry_split(_unit(config.seed, entry.id), config.holdout_fraction)
+                assignment[entry.id] = _entry_split(_unit(config.seed, f"{type_name}:{entry.name}"), config.holdout_fraction)
             else:
                 assignment[entry.id] = inherited
     warnings: list[str] = []
