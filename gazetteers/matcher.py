@@ -23,6 +23,8 @@ from nerloop.dates import find_dates
 from nerloop.records import Entity
 
 MATCHER_VERSION = "matcher"
+# A match: start, end, the types its form may be, whether a misspelt suffix was taken in.
+Option = tuple[int, int, tuple[str, ...], bool]
 _MAX_TYPE_COMBINATIONS = 64
 
 
@@ -65,38 +67,38 @@ class GazetteerMatcher:
                 start, end = end_index - len(form) + 1, end_index + 1
                 if not any(taken[start:end]) and end > longest.get(start, (start, ()))[0]:
                     longest[start] = (end, types)
-        options: list[tuple[int, int, tuple[str, ...]]] = []
+        options: list[Option] = []
         covered = 0
         for start in sorted(longest):
             if start >= covered:
                 end, types = longest[start]
-                options.append((start, end, types))
+                options.append((start, end, types, False))
                 covered = end
+        starts = sorted([s for s, _ in dates] + [o[0] for o in options])
+        options = [self._extend_slipped_suffix(folded, o, starts) for o in options]
         entities.extend(self._choose_types(text, options))
-        entities.sort(key=lambda e: e.start)
-        return self._extend_slipped_suffixes(text, folded, entities)
+        return sorted(entities, key=lambda e: e.start)
 
-    def _extend_slipped_suffixes(self, text: str, folded: str, entities: list[Entity]) -> list[Entity]:
+    def _extend_slipped_suffix(self, folded: str, option: Option, starts: Sequence[int]) -> Option:
         """Take a misspelt organisation suffix into the mention: 麒麟|供店所 → 麒麟供店所.
 
-        The resolver then links the whole mention by its intact base name; a one-character
-        slip in a suffix of three or more characters (供电所, 供电公司) is all this forgives.
+        The suffix also settles the type (供电所: a substation, even where 麒麟 names a
+        district too). The resolver links the whole mention by its intact base name; a
+        one-character slip in a suffix of three or more characters (供电所, 供电公司) is
+        all this forgives.
         """
-        out = []
-        for i, entity in enumerate(entities):
-            limit = entities[i + 1].start if i + 1 < len(entities) else len(text)
-            for suffix in self._suffixes.get(entity.type, ()):
-                end = entity.end + len(suffix)
-                if end <= limit and sum(a != b for a, b in zip(folded[entity.end : end], suffix)) == 1:
-                    score = round((entity.score or 1.0) * 0.8, 4)
-                    entity = Entity(entity.type, entity.start, end, text[entity.start : end], score=score)
-                    break
-            out.append(entity)
-        return out
+        start, end, types, _ = option
+        limit = next((s for s in starts if s > start), len(folded))
+        for type_name in types:
+            for suffix in self._suffixes.get(type_name, ()):
+                stop = end + len(suffix)
+                if stop <= limit and sum(a != b for a, b in zip(folded[end:stop], suffix)) == 1:
+                    return (start, stop, (type_name,), True)
+        return option
 
-    def _choose_types(self, text: str, options: Sequence[tuple[int, int, tuple[str, ...]]]) -> list[Entity]:
+    def _choose_types(self, text: str, options: Sequence[Option]) -> list[Entity]:
         """Pick one type per match: the assignment whose hierarchy mentions fit together best."""
-        choices = [types for _, _, types in options]
+        choices = [types for _, _, types, _ in options]
         combos = 1
         for types in choices:
             combos *= len(types)
@@ -105,18 +107,16 @@ class GazetteerMatcher:
         else:
             assignment = min(itertools.product(*choices), key=lambda a: self._cost(text, options, a))
         return [
-            Entity(chosen, start, end, text[start:end], score=round(1.0 / len(types), 4))
-            for (start, end, types), chosen in zip(options, assignment)
+            Entity(chosen, start, end, text[start:end], score=round((0.8 if slipped else 1.0) / len(types), 4))
+            for (start, end, types, slipped), chosen in zip(options, assignment)
         ]
 
-    def _cost(
-        self, text: str, options: Sequence[tuple[int, int, tuple[str, ...]]], assignment: Sequence[str]
-    ) -> tuple[int, int, int]:
+    def _cost(self, text: str, options: Sequence[Option], assignment: Sequence[str]) -> tuple[int, int, int]:
         """Conflicts first, then fewer candidate chains, then outer levels (吉林 alone: the province)."""
         hierarchy = self.gazetteer.domain.hierarchy
         candidates = [
             self.gazetteer.lookup(fold_width(text[start:end]), t)
-            for (start, end, _), t in zip(options, assignment)
+            for (start, end, _, _), t in zip(options, assignment)
             if t in hierarchy
         ]
         completion = complete(self.gazetteer, candidates)
