@@ -52,25 +52,29 @@ def complete(gazetteer: Gazetteer, candidates: Sequence[tuple[str, ...]]) -> Com
             linked = tuple(c[0] if c else None for c in candidates)
             return Completion((path,), gazetteer.chain_names(path[-1]), linked, False)
         return Completion((), dict.fromkeys(hierarchy), (None,) * len(candidates), True)
-    sets = [frozenset(c) for c in constraining]
-    consistent = []
-    for terminal in frozenset().union(*sets):
-        path_set = gazetteer.path_set(terminal)
-        if all(not path_set.isdisjoint(cands) for cands in sets):
-            consistent.append(terminal)
-    inner = {a for t in consistent for a in gazetteer.ancestors(t)}
-    chains = tuple(sorted(gazetteer.path(t) for t in consistent if t not in inner))
+    if len(constraining) == 1:
+        # one mention with several candidates: each candidate ends its own chain
+        terminals: Sequence[str] = constraining[0]
+    else:
+        sets = [frozenset(c) for c in constraining]
+        terminals = [
+            t for t in frozenset().union(*sets) if all(not gazetteer.path_set(t).isdisjoint(c) for c in sets)
+        ]
+    inner = {a for t in terminals for a in gazetteer.ancestors(t)}
+    chains = tuple(sorted({gazetteer.path(t) for t in terminals if t not in inner}))
     if not chains:
         return Completion((), dict.fromkeys(hierarchy), (None,) * len(candidates), True)
     if len(chains) == 1:
         resolved = gazetteer.chain_names(chains[0][-1])
     else:
+        # chains are paths in a tree: the levels all of them agree on are their common prefix
         resolved = dict.fromkeys(hierarchy)
-        per_chain = [gazetteer.chain_ids(chain[-1]) for chain in chains]
-        for type_name in hierarchy:
-            at_level = {levels.get(type_name) for levels in per_chain}
-            if len(at_level) == 1 and (only := at_level.pop()) is not None:
-                resolved[type_name] = gazetteer.get(only).name
+        first = chains[0]
+        for depth, node in enumerate(first):
+            if any(len(chain) <= depth or chain[depth] != node for chain in chains):
+                break
+            entry = gazetteer.get(node)
+            resolved[entry.type] = entry.name
     on_chains = set().union(*chains)
     linked = []
     for cands in candidates:

@@ -22,6 +22,11 @@ from nerloop.dates import sample_date
 from nerloop.records import Entity, TaggedQuery
 
 
+def _pick(rng: random.Random, items: Sequence[str]) -> str:
+    """``rng.choice`` without its bookkeeping; this runs several times per sample."""
+    return items[int(rng.random() * len(items))]
+
+
 class EntryCycle:
     """Draws entries without replacement until all were drawn, then reshuffles: every entry gets covered."""
 
@@ -138,7 +143,7 @@ class Sampler:
                 pick = bisect(fragment.cum_weights, rng.random() * fragment.cum_weights[-1])
                 self._render(fragment.alternatives[pick], state)
             elif kind == DISTRACTOR:
-                state.add(rng.choice(self.distractors[value]))
+                state.add(_pick(rng, self.distractors[value]))
 
     def _slot(self, type_name: str, form: str, state: _RenderState) -> None:
         rng = self.rng
@@ -157,11 +162,11 @@ class Sampler:
         if form == "full":
             surface = choices.full
         elif form == "alias" and choices.alias:
-            surface = rng.choice(choices.alias)
+            surface = _pick(rng, choices.alias)
         elif form == "short" and choices.short:
-            surface = rng.choice(choices.short)
+            surface = _pick(rng, choices.short)
         else:
-            surface = rng.choice(choices.any)
+            surface = _pick(rng, choices.any)
         if self.typo_rate and type_name in self.levels and rng.random() < self.typo_rate:
             surface = typo(surface, rng) or surface
         state.add_mention(type_name, surface)

@@ -10,18 +10,24 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from nerloop.errors import NerloopError
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False)  # records hold no cycles
 
 
 class SpanError(NerloopError):
     """A span's offsets do not select its text: the record would teach the wrong thing."""
 
 
-@dataclass(frozen=True)
-class Entity:
-    """One mention: ``text == query[start:end]`` (Python code-point offsets, end exclusive)."""
+class Entity(NamedTuple):
+    """One mention: ``text == query[start:end]`` (Python code-point offsets, end exclusive).
+
+    A named tuple rather than a dataclass: immutable all the same, and generation and
+    tagging build millions of them.
+    """
 
     type: str
     start: int
@@ -110,7 +116,7 @@ class TaggedQuery:
         return out
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False)
+        return _ENCODER.encode(self.to_dict())
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TaggedQuery:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -64,6 +65,9 @@ def generate(
         engine = open_store(db)
         gaz = load_gazetteer(gazetteer)
         compiled = load_grammar(grammar, gaz.domain)
+        # The gazetteer lives as long as the process: keep its ~10⁶ objects out of every later
+        # full garbage collection (a few percent of generation time on the national gazetteer).
+        gc.freeze()
         sizes = config.split_sizes()
         with Progress(
             TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),

@@ -180,10 +180,10 @@ def test_fullwidth_samples_resolve_like_halfwidth(digit_gazetteer: Gazetteer, ma
         record = sampler.sample(grammar.templates[0])
         record.check_spans()
         half = fold_width(record.text)
-        if half == record.text:
+        if "３" not in record.text:  # not widened (the date sampler widens some dates on its own)
+            assert "3号" in record.text
             continue
         wide += 1
-        assert "３" in record.text
         bare = [Entity(e.type, e.start, e.end, half[e.start : e.end]) for e in record.entities]
         plain = resolver.resolve(half, bare, REFERENCE).record
         assert (record.resolved, record.ambiguous, record.date) == (plain.resolved, plain.ambiguous, plain.date)
