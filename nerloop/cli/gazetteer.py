@@ -13,7 +13,7 @@ from gazetteers.loader import load_gazetteer
 from gazetteers.summary import GazetteerSummary, summarize
 from nerloop.cli.output import stdout, user_errors
 
-app = typer.Typer(help="Validate, inspect and build CSV gazetteers.", no_args_is_help=True)
+app = typer.Typer(help="Validate, inspect and build CSV gazetteers.", no_args_is_help=True, rich_markup_mode="markdown")
 
 DirArg = Annotated[
     Optional[Path],

@@ -17,7 +17,7 @@ from nerloop.cli.output import stdout, user_errors
 from nerloop.errors import NerloopError
 
 InputArg = Annotated[str, typer.Argument(help="Input file, or - for standard input.")]
-ModelOpt = Annotated[Optional[Path], typer.Option("--model", "-m", help="Trained model directory (nerloop train).")]
+ModelOpt = Annotated[Optional[Path], typer.Option("--model", "-m", help="Trained model directory (needs the trainer, a later release; use --matcher until then).")]
 MatcherOpt = Annotated[bool, typer.Option("--matcher", help="Use the gazetteer alone, no model: the baseline.")]
 FuzzyOpt = Annotated[
     float,
