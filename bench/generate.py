@@ -118,7 +118,9 @@ def child_main(spec_file: str) -> None:
     if spec["setup_probe"]:
         probe_dir = Path(spec["out_dir"] + ".probe")
         t = time.perf_counter()
-        generate_dataset(gazetteer, grammar, probe_dir, GeneratorConfig(n=1, seed=spec["seed"], reference_date=reference))
+        generate_dataset(
+            gazetteer, grammar, probe_dir, GeneratorConfig(n=1, seed=spec["seed"], reference_date=reference)
+        )
         setup_seconds = time.perf_counter() - t
         shutil.rmtree(probe_dir, ignore_errors=True)
 
@@ -185,16 +187,23 @@ def run_nerloop(n: int, args: argparse.Namespace, env: dict[str, str]) -> Nerloo
         }
         (run_dir / "spec.json").write_text(json.dumps(spec), "utf-8")
         log = args.work / "logs" / f"nerloop-n{n}-{attempt + 1}.log"
-        print(f"[nerloop] n={fmt_int(n)} run {attempt + 1}/{args.repeat} on CPU {args.cpu} …", file=sys.stderr, flush=True)
+        print(
+            f"[nerloop] n={fmt_int(n)} run {attempt + 1}/{args.repeat} on CPU {args.cpu} …", file=sys.stderr, flush=True
+        )
         child = run_pinned_child(
             [sys.executable, str(Path(__file__).resolve()), "--child", str(run_dir / "spec.json")],
-            args.cpu, args.timeout, log, env,
+            args.cpu,
+            args.timeout,
+            log,
+            env,
         )
         result_file = run_dir / "result.json"
         result = json.loads(result_file.read_text("utf-8")) if child.returncode == 0 and result_file.is_file() else None
         if result is None:
-            print(f"[nerloop] n={fmt_int(n)} failed (exit {child.returncode}, timed out: {child.timed_out}); see {log}",
-                  file=sys.stderr)
+            print(
+                f"[nerloop] n={fmt_int(n)} failed (exit {child.returncode}, timed out: {child.timed_out}); see {log}",
+                file=sys.stderr,
+            )
         else:
             print(f"[nerloop] n={fmt_int(n)}: {result['generation_seconds']:.1f} s", file=sys.stderr, flush=True)
         if args.keep:
@@ -202,7 +211,9 @@ def run_nerloop(n: int, args: argparse.Namespace, env: dict[str, str]) -> Nerloo
         else:
             shutil.rmtree(run_dir, ignore_errors=True)
         run = NerloopRun(n, child, result, log)
-        if best is None or (result and (best.result is None or result["generation_seconds"] < best.result["generation_seconds"])):
+        if best is None or (
+            result and (best.result is None or result["generation_seconds"] < best.result["generation_seconds"])
+        ):
             best = run
     assert best is not None
     return best
@@ -231,7 +242,9 @@ class ChatetteTemplate:
     notes: list[str] = field(default_factory=list)
 
 
-def chatette_template(gazetteer, grammar, training: int, distractors: dict[str, tuple[str, ...]], dates: list[str]) -> ChatetteTemplate:
+def chatette_template(
+    gazetteer, grammar, training: int, distractors: dict[str, tuple[str, ...]], dates: list[str]
+) -> ChatetteTemplate:
     """Translate the compiled grammar and the gazetteer into one Chatette template file."""
     from generator.grammar import DISTRACTOR, FRAGMENT, LITERAL, SLOT
     from generator.sampler import surface_choices
@@ -335,15 +348,21 @@ def ensure_chatette(args: argparse.Namespace) -> tuple[Path | None, str]:
             made = subprocess.run([base, "-m", "venv", str(venv)], capture_output=True, text=True, check=False)
             if made.returncode:
                 return None, f"python3 -m venv failed: {made.stderr.strip()[-500:]}"
-    check = subprocess.run([str(python), "-c", "import chatette; print(chatette.__version__)"],
-                           capture_output=True, text=True, check=False)
+    check = subprocess.run(
+        [str(python), "-c", "import chatette; print(chatette.__version__)"], capture_output=True, text=True, check=False
+    )
     if check.returncode and not args.chatette_python:
-        pip = subprocess.run([str(python), "-m", "pip", "install", "chatette"], capture_output=True, text=True,
-                             timeout=600, check=False)
+        pip = subprocess.run(
+            [str(python), "-m", "pip", "install", "chatette"], capture_output=True, text=True, timeout=600, check=False
+        )
         if pip.returncode:
             return None, f"pip install chatette failed: {(pip.stdout + pip.stderr).strip()[-800:]}"
-        check = subprocess.run([str(python), "-c", "import chatette; print(chatette.__version__)"],
-                               capture_output=True, text=True, check=False)
+        check = subprocess.run(
+            [str(python), "-c", "import chatette; print(chatette.__version__)"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     if check.returncode:
         return None, f"cannot import chatette with {python}: {check.stderr.strip()[-500:]}"
     return python, check.stdout.strip()
@@ -360,16 +379,24 @@ class ChatetteRun:
     error: str = ""
 
 
-def run_chatette(python: Path, asked: int, body: ChatetteTemplate, args: argparse.Namespace, timeout: float) -> ChatetteRun:
+def run_chatette(
+    python: Path, asked: int, body: ChatetteTemplate, args: argparse.Namespace, timeout: float
+) -> ChatetteRun:
     run_dir = Path(tempfile.mkdtemp(prefix=f"chatette-n{asked}-", dir=args.work))
     template = run_dir / "template.chatette"
     template.write_text(body.text, "utf-8")
     out = run_dir / "out"
     log = args.work / "logs" / f"chatette-n{asked}.log"
-    print(f"[chatette] {fmt_int(asked)} examples on CPU {args.cpu} (timeout {timeout:.0f} s) …", file=sys.stderr, flush=True)
+    print(
+        f"[chatette] {fmt_int(asked)} examples on CPU {args.cpu} (timeout {timeout:.0f} s) …",
+        file=sys.stderr,
+        flush=True,
+    )
     child = run_pinned_child(
         [str(python), "-m", "chatette", str(template), "-o", str(out), "-a", "jsonl", "-s", "0", "-f"],
-        args.cpu, timeout, log,
+        args.cpu,
+        timeout,
+        log,
     )
     written = 0
     for output in sorted((out / "train").glob("output*.jsonl")):  # Chatette splits large outputs in files of 10,000
@@ -381,8 +408,14 @@ def run_chatette(python: Path, asked: int, body: ChatetteTemplate, args: argpars
     elif child.returncode != 0:
         tail = log.read_text("utf-8", errors="replace").strip().splitlines()[-3:]
         error = f"exit {child.returncode}: {' / '.join(tail)}"
-    print(f"[chatette] {fmt_int(asked)}: {error or f'{child.seconds:.1f} s, {fmt_int(written)} written'}", file=sys.stderr, flush=True)
-    result = ChatetteRun(asked, child, written, dir_bytes(out) if out.exists() else 0, template.stat().st_size, log, error)
+    print(
+        f"[chatette] {fmt_int(asked)}: {error or f'{child.seconds:.1f} s, {fmt_int(written)} written'}",
+        file=sys.stderr,
+        flush=True,
+    )
+    result = ChatetteRun(
+        asked, child, written, dir_bytes(out) if out.exists() else 0, template.stat().st_size, log, error
+    )
     if not args.keep:
         shutil.rmtree(run_dir, ignore_errors=True)
     return result
@@ -417,24 +450,52 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--n", type=int, default=1_000_000, help="samples of the main nerloop run (0: skip it)")
-    parser.add_argument("--n-small", type=int, nargs="*", default=[], metavar="N",
-                        help="extra, smaller nerloop runs done first (quick checks), e.g. --n-small 10000 100000")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per nerloop size; the best generation time is reported")
-    parser.add_argument("--gazetteer", type=Path, default=DEFAULT_GAZETTEER,
-                        help="national gazetteer directory; built there from MCA codes if missing")
-    parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="scratch directory (outputs, logs, caches, venv)")
-    parser.add_argument("--cache", type=Path, default=None, help="NERLOOP_CACHE for the runs (default: WORK/nerloop-cache)")
+    parser.add_argument(
+        "--n-small",
+        type=int,
+        nargs="*",
+        default=[],
+        metavar="N",
+        help="extra, smaller nerloop runs done first (quick checks), e.g. --n-small 10000 100000",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs per nerloop size; the best generation time is reported"
+    )
+    parser.add_argument(
+        "--gazetteer",
+        type=Path,
+        default=DEFAULT_GAZETTEER,
+        help="national gazetteer directory; built there from MCA codes if missing",
+    )
+    parser.add_argument(
+        "--work", type=Path, default=DEFAULT_WORK, help="scratch directory (outputs, logs, caches, venv)"
+    )
+    parser.add_argument(
+        "--cache", type=Path, default=None, help="NERLOOP_CACHE for the runs (default: WORK/nerloop-cache)"
+    )
     parser.add_argument("--cpu", type=int, default=default_cpu(), help="CPU every measured child is pinned to")
     parser.add_argument("--timeout", type=float, default=900, help="seconds after which a nerloop child is killed")
     parser.add_argument("--no-setup-probe", action="store_true", help="skip the n=1 run that measures fixed setup cost")
     parser.add_argument("--keep", action="store_true", help="keep generated outputs and templates under WORK")
     chat = parser.add_argument_group("Chatette")
-    chat.add_argument("--chatette-n", type=int, nargs="*", default=[10_000, 100_000], metavar="N",
-                      help="examples per Chatette run (no values: skip Chatette)")
-    chat.add_argument("--chatette-timeout", type=float, default=300, help="seconds per Chatette run before it is killed")
+    chat.add_argument(
+        "--chatette-n",
+        type=int,
+        nargs="*",
+        default=[10_000, 100_000],
+        metavar="N",
+        help="examples per Chatette run (no values: skip Chatette)",
+    )
+    chat.add_argument(
+        "--chatette-timeout", type=float, default=300, help="seconds per Chatette run before it is killed"
+    )
     chat.add_argument("--chatette-dates", type=int, default=60, help="distinct date surfaces given to Chatette")
-    chat.add_argument("--chatette-python", type=Path, default=None,
-                      help="a Python with chatette installed (default: create WORK/chatette-venv and pip install chatette)")
+    chat.add_argument(
+        "--chatette-python",
+        type=Path,
+        default=None,
+        help="a Python with chatette installed (default: create WORK/chatette-venv and pip install chatette)",
+    )
     chat.add_argument("--no-chatette", action="store_true", help="skip Chatette")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -500,70 +561,131 @@ def main(argv: list[str] | None = None) -> int:
             except Exception as exc:  # keep the nerloop figures even if Chatette breaks
                 chatette_status += f"; failed: {type(exc).__name__}: {exc}"
 
-    print_report(args, facts, counts, built, build_seconds, (first_load, first_load_kind), nerloop_runs, chatette_status,
-                 template_info, chatette_probe, chatette_runs)
+    print_report(
+        args,
+        facts,
+        counts,
+        built,
+        build_seconds,
+        (first_load, first_load_kind),
+        nerloop_runs,
+        chatette_status,
+        template_info,
+        chatette_probe,
+        chatette_runs,
+    )
     return 0 if all(r.result for r in nerloop_runs) else 1
 
 
-def print_report(args, facts, counts, built, build_seconds, first_load, nerloop_runs, chatette_status,
-                 template_info, chatette_probe, chatette_runs) -> None:
+def print_report(
+    args,
+    facts,
+    counts,
+    built,
+    build_seconds,
+    first_load,
+    nerloop_runs,
+    chatette_status,
+    template_info,
+    chatette_probe,
+    chatette_runs,
+) -> None:
     print("## Generation benchmark\n")
-    print(markdown_table(["fact", "value"], [
-        *facts,
-        ("gazetteer", f"{args.gazetteer} ({', '.join(f'{k} {fmt_int(v)}' for k, v in counts.items())})"),
-        ("gazetteer build", f"built now in {build_seconds:.1f} s" if built else "reused (already built)"),
-        ("first gazetteer load in the parent", f"{first_load[0]:.2f} s ({first_load[1]})"),
-        ("settings", f"default grammar, seed 0, reference {REFERENCE_DATE.isoformat()}, JSONL only"),
-    ]))
+    print(
+        markdown_table(
+            ["fact", "value"],
+            [
+                *facts,
+                ("gazetteer", f"{args.gazetteer} ({', '.join(f'{k} {fmt_int(v)}' for k, v in counts.items())})"),
+                ("gazetteer build", f"built now in {build_seconds:.1f} s" if built else "reused (already built)"),
+                ("first gazetteer load in the parent", f"{first_load[0]:.2f} s ({first_load[1]})"),
+                ("settings", f"default grammar, seed 0, reference {REFERENCE_DATE.isoformat()}, JSONL only"),
+            ],
+        )
+    )
 
     print("\n### nerloop `generate_dataset` (one child per run, pinned to one CPU)\n")
     rows = []
     for run in nerloop_runs:
         r = run.result
         if r is None:
-            status = f"did not finish in {args.timeout:.0f} s" if run.child.timed_out else f"failed (exit {run.child.returncode}, log {run.log})"
-            rows.append([fmt_int(run.n), status, "", "", "", "", "", "", "", "", fmt_float(run.child.peak_rss_mib, 0), ""])
+            status = (
+                f"did not finish in {args.timeout:.0f} s"
+                if run.child.timed_out
+                else f"failed (exit {run.child.returncode}, log {run.log})"
+            )
+            rows.append(
+                [fmt_int(run.n), status, "", "", "", "", "", "", "", "", fmt_float(run.child.peak_rss_mib, 0), ""]
+            )
             continue
         setup = r["setup_seconds"]
-        steady = run.n / (r["generation_seconds"] - setup) if setup is not None and r["generation_seconds"] > setup else None
-        rows.append([
-            fmt_int(run.n),
-            fmt_float(r["load_seconds"]),
-            fmt_float(setup) if setup is not None else "-",
-            fmt_float(r["generation_seconds"]),
-            fmt_int(round(run.n / r["generation_seconds"])),
-            fmt_int(round(steady)) if steady else "-",
-            fmt_int(r["attempts"]),
-            fmt_int(r["duplicates"]),
-            fmt_float(r["output_bytes"] / MIB, 1),
-            fmt_float(r["rss_after_load_mib"], 0),
-            fmt_float(run.child.peak_rss_mib, 0),
-            f"{r['generation_cpu_seconds'] / r['generation_seconds']:.0%}",
-        ])
-    print(markdown_table(
-        ["samples", "load s (cached)", "setup s (n=1)", "generation s", "samples/s", "samples/s excl. setup",
-         "attempts", "duplicates skipped", "output MiB", "RSS after load MiB", "peak RSS MiB", "CPU share"], rows))
-    print("\nCPU share: CPU time / wall time of the generation; well below 100% means the pinned CPU was shared "
-          "with other work and the rates are pessimistic.")
+        steady = (
+            run.n / (r["generation_seconds"] - setup) if setup is not None and r["generation_seconds"] > setup else None
+        )
+        rows.append(
+            [
+                fmt_int(run.n),
+                fmt_float(r["load_seconds"]),
+                fmt_float(setup) if setup is not None else "-",
+                fmt_float(r["generation_seconds"]),
+                fmt_int(round(run.n / r["generation_seconds"])),
+                fmt_int(round(steady)) if steady else "-",
+                fmt_int(r["attempts"]),
+                fmt_int(r["duplicates"]),
+                fmt_float(r["output_bytes"] / MIB, 1),
+                fmt_float(r["rss_after_load_mib"], 0),
+                fmt_float(run.child.peak_rss_mib, 0),
+                f"{r['generation_cpu_seconds'] / r['generation_seconds']:.0%}",
+            ]
+        )
+    print(
+        markdown_table(
+            [
+                "samples",
+                "load s (cached)",
+                "setup s (n=1)",
+                "generation s",
+                "samples/s",
+                "samples/s excl. setup",
+                "attempts",
+                "duplicates skipped",
+                "output MiB",
+                "RSS after load MiB",
+                "peak RSS MiB",
+                "CPU share",
+            ],
+            rows,
+        )
+    )
+    print(
+        "\nCPU share: CPU time / wall time of the generation; well below 100% means the pinned CPU was shared "
+        "with other work and the rates are pessimistic."
+    )
     if args.repeat > 1:
         print(f"\nbest of {args.repeat} runs per size (by generation time).")
     tenths = [run for run in nerloop_runs if run.result and len(run.result["marks"]) >= 2]
     if tenths:
-        print("\nsamples/s within each tenth of the run (does the rate hold up as the run grows? "
-              "1/10 includes the call's setup):\n")
+        print(
+            "\nsamples/s within each tenth of the run (does the rate hold up as the run grows? "
+            "1/10 includes the call's setup):\n"
+        )
         rows = []
         for run in tenths:
             previous, rates = (0, 0.0), []
             for done, seconds in run.result["marks"]:
-                rates.append(fmt_int(round((done - previous[0]) / (seconds - previous[1]))) if seconds > previous[1] else "-")
+                rates.append(
+                    fmt_int(round((done - previous[0]) / (seconds - previous[1]))) if seconds > previous[1] else "-"
+                )
                 previous = (done, seconds)
             rows.append([fmt_int(run.n), *rates, *([""] * (10 - len(rates)))])
         print(markdown_table(["samples", *(f"{i}/10" for i in range(1, 11))], [r[:11] for r in rows]))
 
     print(f"\n### Chatette: {chatette_status}\n")
     if template_info is not None:
-        print(f"template: {fmt_int(template_info.lines)} lines, {fmt_int(template_info.intent_rules)} intent rules "
-              f"(templates repeated by weight), {fmt_float(len(template_info.text.encode()) / MIB, 1)} MiB")
+        print(
+            f"template: {fmt_int(template_info.lines)} lines, {fmt_int(template_info.intent_rules)} intent rules "
+            f"(templates repeated by weight), {fmt_float(len(template_info.text.encode()) / MIB, 1)} MiB"
+        )
         for note in template_info.notes:
             print(f"- {note}")
         print()
@@ -573,44 +695,82 @@ def print_report(args, facts, counts, built, build_seconds, first_load, nerloop_
         for run in ([chatette_probe] if chatette_probe else []) + chatette_runs:
             rate = run.written / run.child.seconds if run.written and not run.error else None
             # below a 2 s difference from the probe, scheduling noise swamps the rate
-            net = (run.written / (run.child.seconds - probe_s)
-                   if rate and probe_s is not None and run is not chatette_probe and run.child.seconds > probe_s + 2 else None)
-            rows.append([
-                fmt_int(run.asked) + (" (probe)" if run is chatette_probe else ""),
-                fmt_int(run.written) if not run.error else "-",
-                run.error or fmt_float(run.child.seconds),
-                fmt_rate(rate),
-                fmt_rate(net),
-                fmt_float(run.output_bytes / MIB, 1) if not run.error else "-",
-                fmt_float(run.child.peak_rss_mib, 0),
-                f"{run.child.cpu_seconds / run.child.seconds:.0%}" if run.child.seconds else "-",
-            ])
-        print(markdown_table(["asked", "written", "wall s", "examples/s", "examples/s excl. probe", "output MiB",
-                              "peak RSS MiB", "CPU share"], rows))
-        print("\nwall s: Chatette CLI from start to exit (parse template + generate + write, synonyms file included); "
-              f"the probe run ({CHATETTE_PROBE_N} examples) is its fixed cost; examples/s excl. probe = written / "
-              "(wall − probe wall), shown only where the two differ by more than 2 s.")
+            net = (
+                run.written / (run.child.seconds - probe_s)
+                if rate and probe_s is not None and run is not chatette_probe and run.child.seconds > probe_s + 2
+                else None
+            )
+            rows.append(
+                [
+                    fmt_int(run.asked) + (" (probe)" if run is chatette_probe else ""),
+                    fmt_int(run.written) if not run.error else "-",
+                    run.error or fmt_float(run.child.seconds),
+                    fmt_rate(rate),
+                    fmt_rate(net),
+                    fmt_float(run.output_bytes / MIB, 1) if not run.error else "-",
+                    fmt_float(run.child.peak_rss_mib, 0),
+                    f"{run.child.cpu_seconds / run.child.seconds:.0%}" if run.child.seconds else "-",
+                ]
+            )
+        print(
+            markdown_table(
+                [
+                    "asked",
+                    "written",
+                    "wall s",
+                    "examples/s",
+                    "examples/s excl. probe",
+                    "output MiB",
+                    "peak RSS MiB",
+                    "CPU share",
+                ],
+                rows,
+            )
+        )
+        print(
+            "\nwall s: Chatette CLI from start to exit (parse template + generate + write, synonyms file included); "
+            f"the probe run ({CHATETTE_PROBE_N} examples) is its fixed cost; examples/s excl. probe = written / "
+            "(wall − probe wall), shown only where the two differ by more than 2 s."
+        )
 
     print("\n### Summary\n")
     rows = []
     for run in nerloop_runs:
         if run.result:
             s = run.result["generation_seconds"]
-            rows.append(["nerloop generate_dataset", fmt_int(run.n), fmt_float(s), fmt_int(round(run.n / s)),
-                         fmt_float(run.child.peak_rss_mib, 0)])
+            rows.append(
+                [
+                    "nerloop generate_dataset",
+                    fmt_int(run.n),
+                    fmt_float(s),
+                    fmt_int(round(run.n / s)),
+                    fmt_float(run.child.peak_rss_mib, 0),
+                ]
+            )
         else:
-            rows.append(["nerloop generate_dataset", fmt_int(run.n), "failed", "-", fmt_float(run.child.peak_rss_mib, 0)])
+            rows.append(
+                ["nerloop generate_dataset", fmt_int(run.n), "failed", "-", fmt_float(run.child.peak_rss_mib, 0)]
+            )
     for run in chatette_runs:
         if run.error:
             rows.append(["chatette CLI", fmt_int(run.asked), run.error, "-", fmt_float(run.child.peak_rss_mib, 0)])
         else:
-            rows.append(["chatette CLI", fmt_int(run.written), fmt_float(run.child.seconds),
-                         fmt_rate(run.written / run.child.seconds), fmt_float(run.child.peak_rss_mib, 0)])
+            rows.append(
+                [
+                    "chatette CLI",
+                    fmt_int(run.written),
+                    fmt_float(run.child.seconds),
+                    fmt_rate(run.written / run.child.seconds),
+                    fmt_float(run.child.peak_rss_mib, 0),
+                ]
+            )
     print(markdown_table(["tool", "samples", "seconds", "samples/s", "peak RSS MiB"], rows))
-    print("\nnerloop seconds: the generate_dataset call (setup included, gazetteer load excluded); peak RSS includes the "
-          "loaded gazetteer. Chatette seconds: whole CLI run (template parse included). Both pinned to CPU "
-          f"{args.cpu}. Chatette does less per sample: no hierarchy-consistent chains, no label resolution, no "
-          "split hold-outs, no noise.")
+    print(
+        "\nnerloop seconds: the generate_dataset call (setup included, gazetteer load excluded); peak RSS includes the "
+        "loaded gazetteer. Chatette seconds: whole CLI run (template parse included). Both pinned to CPU "
+        f"{args.cpu}. Chatette does less per sample: no hierarchy-consistent chains, no label resolution, no "
+        "split hold-outs, no noise."
+    )
 
 
 if __name__ == "__main__":

@@ -148,13 +148,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         epilog="See the module docstring (top of bench/resolve.py) for what each figure means.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--gazetteer", type=Path, default=DEFAULT_GAZETTEER,
-                        help="national gazetteer directory; built there from MCA codes if missing")
+    parser.add_argument(
+        "--gazetteer",
+        type=Path,
+        default=DEFAULT_GAZETTEER,
+        help="national gazetteer directory; built there from MCA codes if missing",
+    )
     parser.add_argument("--queries", type=Path, default=None, help="JSONL (text field) or one query per line")
     parser.add_argument("--n-queries", type=int, default=20_000, help="queries to generate when --queries is not given")
     parser.add_argument("--limit", type=int, default=None, help="use at most this many queries")
     parser.add_argument("--repeat", type=int, default=3, help="repetitions of every timing; the best is reported")
-    parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="scratch directory (pickle cache, generated queries)")
+    parser.add_argument(
+        "--work", type=Path, default=DEFAULT_WORK, help="scratch directory (pickle cache, generated queries)"
+    )
     parser.add_argument("--cpu", type=int, default=default_cpu(), help="CPU this process is pinned to")
     args = parser.parse_args(argv)
     if args.repeat < 1 or args.n_queries < 1:
@@ -217,31 +223,54 @@ def main(argv: list[str] | None = None) -> int:
     ambiguous = sum(1 for r in tagged if r.ambiguous)
 
     print("## Resolve benchmark\n")
-    print(markdown_table(["fact", "value"], [
-        *facts,
-        ("gazetteer", f"{args.gazetteer} ({', '.join(f'{k} {fmt_int(v)}' for k, v in counts.items())}; "
-                      f"{fmt_int(forms)} surface forms)"),
-        ("gazetteer build", f"built now in {build_seconds:.1f} s" if built else "reused (already built)"),
-        ("queries", f"{fmt_int(len(queries))} from {source}"
-                    + (f" (generated in {gen_seconds:.1f} s)" if gen_seconds is not None else "")),
-        ("mean query length", f"{statistics.fmean(len(q) for q in queries):.1f} characters"),
-        ("tag output", f"{mentions / len(queries):.2f} mentions/query, {with_any / len(queries):.1%} of queries with "
-                       f"≥1 mention, {linked / max(mentions, 1):.1%} of mentions linked, "
-                       f"{ambiguous / len(queries):.1%} of queries ambiguous"),
-        ("reference date", reference.isoformat()),
-        ("peak RSS of this process", f"{self_peak_rss_mib():.0f} MiB"),
-    ]))
+    print(
+        markdown_table(
+            ["fact", "value"],
+            [
+                *facts,
+                (
+                    "gazetteer",
+                    f"{args.gazetteer} ({', '.join(f'{k} {fmt_int(v)}' for k, v in counts.items())}; "
+                    f"{fmt_int(forms)} surface forms)",
+                ),
+                ("gazetteer build", f"built now in {build_seconds:.1f} s" if built else "reused (already built)"),
+                (
+                    "queries",
+                    f"{fmt_int(len(queries))} from {source}"
+                    + (f" (generated in {gen_seconds:.1f} s)" if gen_seconds is not None else ""),
+                ),
+                ("mean query length", f"{statistics.fmean(len(q) for q in queries):.1f} characters"),
+                (
+                    "tag output",
+                    f"{mentions / len(queries):.2f} mentions/query, {with_any / len(queries):.1%} of queries with "
+                    f"≥1 mention, {linked / max(mentions, 1):.1%} of mentions linked, "
+                    f"{ambiguous / len(queries):.1%} of queries ambiguous",
+                ),
+                ("reference date", reference.isoformat()),
+                ("peak RSS of this process", f"{self_peak_rss_mib():.0f} MiB"),
+            ],
+        )
+    )
 
     def runs(values: list[float]) -> str:
         return " / ".join(fmt_float(v) for v in values)
 
     print(f"\n### Load and construction (best of {args.repeat}, seconds)\n")
-    print(markdown_table(["step", "best s", "all runs s"], [
-        ["load, cold (use_cache=False: parse + validate + index)", fmt_float(cold, 3), runs(cold_all)],
-        ["load, first with cache (miss: parse + validate + write pickle)", fmt_float(first_cached, 3), "1 run"],
-        [f"load, cached (pickle hit, {cache_bytes / 1024 / 1024:.1f} MiB)", fmt_float(cached, 3), runs(cached_all)],
-        ["GazetteerMatcher(gazetteer) construction", fmt_float(build, 3), runs(build_all)],
-    ]))
+    print(
+        markdown_table(
+            ["step", "best s", "all runs s"],
+            [
+                ["load, cold (use_cache=False: parse + validate + index)", fmt_float(cold, 3), runs(cold_all)],
+                ["load, first with cache (miss: parse + validate + write pickle)", fmt_float(first_cached, 3), "1 run"],
+                [
+                    f"load, cached (pickle hit, {cache_bytes / 1024 / 1024:.1f} MiB)",
+                    fmt_float(cached, 3),
+                    runs(cached_all),
+                ],
+                ["GazetteerMatcher(gazetteer) construction", fmt_float(build, 3), runs(build_all)],
+            ],
+        )
+    )
 
     def lat_row(name: str, best: float, totals: list[float], lat: list[float], share: float) -> list[str]:
         ordered = sorted(lat)
@@ -260,15 +289,30 @@ def main(argv: list[str] | None = None) -> int:
         ]
 
     print(f"\n### Queries on one CPU (best of {args.repeat} passes)\n")
-    print(markdown_table(
-        ["call", "queries", "best s", "queries/s", "p50 µs", "p90 µs", "p99 µs", "max µs", "all passes s", "CPU share"],
-        [
-            lat_row("GazetteerMatcher.tag (find + resolve)", tag_best, tag_all, tag_lat, tag_share),
-            lat_row("GazetteerMatcher.find (mentions only)", find_best, find_all, find_lat, find_share),
-        ],
-    ))
-    print(f"\nlatencies: per call, from the best pass. Process pinned to CPU {args.cpu}. CPU share: CPU time / wall "
-          "time of the best pass; well below 100% means the CPU was shared with other work.")
+    print(
+        markdown_table(
+            [
+                "call",
+                "queries",
+                "best s",
+                "queries/s",
+                "p50 µs",
+                "p90 µs",
+                "p99 µs",
+                "max µs",
+                "all passes s",
+                "CPU share",
+            ],
+            [
+                lat_row("GazetteerMatcher.tag (find + resolve)", tag_best, tag_all, tag_lat, tag_share),
+                lat_row("GazetteerMatcher.find (mentions only)", find_best, find_all, find_lat, find_share),
+            ],
+        )
+    )
+    print(
+        f"\nlatencies: per call, from the best pass. Process pinned to CPU {args.cpu}. CPU share: CPU time / wall "
+        "time of the best pass; well below 100% means the CPU was shared with other work."
+    )
     shutil.rmtree(cache, ignore_errors=True)
     return 0
 

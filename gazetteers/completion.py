@@ -57,9 +57,7 @@ def complete(gazetteer: Gazetteer, candidates: Sequence[tuple[str, ...]]) -> Com
         terminals: Sequence[str] = constraining[0]
     else:
         sets = [frozenset(c) for c in constraining]
-        terminals = [
-            t for t in frozenset().union(*sets) if all(not gazetteer.path_set(t).isdisjoint(c) for c in sets)
-        ]
+        terminals = [t for t in frozenset().union(*sets) if all(not gazetteer.path_set(t).isdisjoint(c) for c in sets)]
     inner = {a for t in terminals for a in gazetteer.ancestors(t)}
     chains = tuple(sorted({gazetteer.path(t) for t in terminals if t not in inner}))
     if not chains:

@@ -46,9 +46,7 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         if _looks_like_text(text):
             name = "utf-8" if encoding == "utf-8-sig" and not data.startswith(codecs.BOM_UTF8) else encoding
             return text, name
-    raise EncodingProblem(
-        "not UTF-8, UTF-8 with BOM, UTF-16 with BOM or GB18030/GBK; re-save the file as 'CSV UTF-8'"
-    )
+    raise EncodingProblem("not UTF-8, UTF-8 with BOM, UTF-16 with BOM or GB18030/GBK; re-save the file as 'CSV UTF-8'")
 
 
 def sniff_delimiter(header_line: str) -> str:

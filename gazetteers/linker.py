@@ -124,7 +124,10 @@ class Linker:
         scored: list[tuple[float, str, str]] = []
         for entry_id in ids:
             hit = process.extractOne(
-                query, self.gazetteer.get(entry_id).surfaces, scorer=fuzz.ratio, score_cutoff=self.config.fuzzy_threshold
+                query,
+                self.gazetteer.get(entry_id).surfaces,
+                scorer=fuzz.ratio,
+                score_cutoff=self.config.fuzzy_threshold,
             )
             if hit is not None:
                 scored.append((float(hit[1]), hit[0], entry_id))

@@ -19,7 +19,6 @@ from pathlib import Path
 
 from rapidfuzz import process
 
-import nerloop
 from gazetteers.aliases import surface_forms
 from gazetteers.encoding import EncodingProblem, decode_bytes, sniff_delimiter
 from gazetteers.model import Entry, Gazetteer
@@ -134,12 +133,16 @@ def _build_entries(directory: Path, domain: Domain) -> tuple[list[Entry], list[P
             if key in seen_under:
                 under = f"under {parent_id!r}" if parent_id else f"in {entity_type.file}"
                 problems.append(
-                    Problem(str(path), row.line, f"duplicate name {row.name!r} {under} (first at line {seen_under[key]})")
+                    Problem(
+                        str(path), row.line, f"duplicate name {row.name!r} {under} (first at line {seen_under[key]})"
+                    )
                 )
                 failed_refs.add(row.name)
                 continue
             if entry_id in by_id:
-                problems.append(Problem(str(path), row.line, f"duplicate id {entry_id!r} (first at {by_id[entry_id].source})"))
+                problems.append(
+                    Problem(str(path), row.line, f"duplicate id {entry_id!r} (first at {by_id[entry_id].source})")
+                )
                 continue
             seen_under[key] = row.line
             entry = Entry(
@@ -195,7 +198,11 @@ def _resolve_parent(
         parent_type = domain.hierarchy[level - 1]
         known = list(names_at_level[level - 1])
         problems.append(
-            Problem(str(path), row.line, f"unknown parent {ref!r}: no {parent_type} has this id or name{_suggest(ref, known)}")
+            Problem(
+                str(path),
+                row.line,
+                f"unknown parent {ref!r}: no {parent_type} has this id or name{_suggest(ref, known)}",
+            )
         )
     return None
 

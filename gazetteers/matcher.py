@@ -130,4 +130,3 @@ class GazetteerMatcher:
         uncertainty = round(1.0 - min(scores), 4) if scores else 0.0
         record = resolution.record.with_extra(uncertainty=uncertainty, model=MATCHER_VERSION)
         return Resolution(record, resolution.links)
-

@@ -58,7 +58,9 @@ class Resolver:
         entities = tuple(sorted(entities, key=_span_order))
         links = [self._first_link(e) for e in entities]
         completion = self._complete(entities, links)
-        if self.config.fuzzy and any(l is NOT_LINKED and e.type in self._hierarchy for e, l in zip(entities, links)):
+        if self.config.fuzzy and any(
+            link is NOT_LINKED and e.type in self._hierarchy for e, link in zip(entities, links)
+        ):
             scope_chains = completion.chains
             for i, entity in enumerate(entities):
                 if links[i] is NOT_LINKED and entity.type in self._hierarchy:
@@ -90,7 +92,9 @@ class Resolver:
         return NOT_LINKED
 
     def _complete(self, entities: Sequence[Entity], links: Sequence[Link]) -> Completion:
-        return complete(self.gazetteer, [l.candidates for e, l in zip(entities, links) if e.type in self._hierarchy])
+        return complete(
+            self.gazetteer, [link.candidates for e, link in zip(entities, links) if e.type in self._hierarchy]
+        )
 
     def _scope(self, type_name: str, chains: Sequence[Sequence[str]]) -> set[str]:
         """Entries of ``type_name`` that the other mentions allow: on their chains or below them."""

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from faker import Faker
 
 
-def distractor_pools(sizes: dict[str, int], seed: int, has_mention: Callable[[str], bool]) -> dict[str, tuple[str, ...]]:
+def distractor_pools(
+    sizes: dict[str, int], seed: int, has_mention: Callable[[str], bool]
+) -> dict[str, tuple[str, ...]]:
     """Pools of distractors per kind (``person``, ``org``, ``address``), free of mentions."""
     faker = Faker("zh_CN")
     faker.seed_instance(seed)

@@ -136,7 +136,10 @@ class _Compiler:
         ops: list[Op] = []
         for node in tree.body:
             if not isinstance(node, nodes.Output):
-                self.fail(line + node.lineno - 1, f"{where}: {type(node).__name__} blocks are not supported; use fragments and maybe()")
+                self.fail(
+                    line + node.lineno - 1,
+                    f"{where}: {type(node).__name__} blocks are not supported; use fragments and maybe()",
+                )
                 continue
             for child in node.nodes:
                 op = self._compile_node(child, line + child.lineno - 1, where)
@@ -161,7 +164,9 @@ class _Compiler:
         if isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name):
             form, node = node.attr, node.node
         if not isinstance(node, nodes.Name):
-            self.fail(line, f"{where}: unsupported expression {type(node).__name__}; write {{{{slot}}}} or {{{{fragment}}}}")
+            self.fail(
+                line, f"{where}: unsupported expression {type(node).__name__}; write {{{{slot}}}} or {{{{fragment}}}}"
+            )
             return None
         name = node.name
         if name in self.slots:
@@ -191,7 +196,9 @@ def _choices(spec: Any, lines: _Lines | None) -> tuple[list[tuple[Any, Any, int]
     out = []
     for i, choice in enumerate(items):
         line = lines.items[i] if lines and i < len(lines.items) else default
-        text, weight = (choice.get("text", ""), choice.get("weight", 1.0)) if isinstance(choice, dict) else (choice, 1.0)
+        text, weight = (
+            (choice.get("text", ""), choice.get("weight", 1.0)) if isinstance(choice, dict) else (choice, 1.0)
+        )
         out.append(("" if text is None else text, weight, line))
     return out, p
 
@@ -202,12 +209,17 @@ def parse_grammar(text: str, domain: Domain, source: str = "<grammar>") -> Gramm
         data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise GrammarError(Problem(source, mark.line + 1 if mark else 1, f"not valid YAML: {exc}"), "invalid grammar") from exc
+        raise GrammarError(
+            Problem(source, mark.line + 1 if mark else 1, f"not valid YAML: {exc}"), "invalid grammar"
+        ) from exc
     if not isinstance(data, dict) or not isinstance(data.get("templates"), list) or not data["templates"]:
         raise GrammarError(Problem(source, 1, "a grammar needs a non-empty 'templates' list"), "invalid grammar")
     fragments_spec = data.get("fragments") or {}
     if not isinstance(fragments_spec, dict):
-        raise GrammarError(Problem(source, _lines(data, "fragments").key, "'fragments' must be a mapping of name → choices"), "invalid grammar")
+        raise GrammarError(
+            Problem(source, _lines(data, "fragments").key, "'fragments' must be a mapping of name → choices"),
+            "invalid grammar",
+        )
     fragment_specs = {str(k): v for k, v in fragments_spec.items() if not str(k).startswith("__")}
     compiler = _Compiler(source, domain, fragment_specs)
     fragments: dict[str, Fragment] = {}
@@ -244,7 +256,9 @@ def parse_grammar(text: str, domain: Domain, source: str = "<grammar>") -> Gramm
         if isinstance(spec, str):
             spec = {"text": spec, "__line__": item_line}
         if not isinstance(spec, dict):
-            compiler.fail(item_line, f"template {index + 1}: write a string or a mapping with 'text' (and 'id', 'weight')")
+            compiler.fail(
+                item_line, f"template {index + 1}: write a string or a mapping with 'text' (and 'id', 'weight')"
+            )
             continue
         line = spec.get("__line__", item_line)
         template_id = str(spec.get("id", f"t{index + 1}"))
@@ -259,7 +273,9 @@ def parse_grammar(text: str, domain: Domain, source: str = "<grammar>") -> Gramm
             compiler.fail(line, f"template {template_id!r}: missing 'text'")
             continue
         text_lines = _lines(spec, "text")
-        ops = compiler.compile_text(str(spec["text"]), text_lines.value if text_lines else line, f"template {template_id!r}")
+        ops = compiler.compile_text(
+            str(spec["text"]), text_lines.value if text_lines else line, f"template {template_id!r}"
+        )
         types = frozenset(_reachable_slots(ops, fragments))
         templates.append(Template(template_id, ops, weight, types, line, spec.get("holdout")))
     distractors = _distractor_sizes(data, templates, fragments, compiler)
@@ -283,17 +299,23 @@ def _distractor_sizes(
         if str(kind).startswith("__"):
             continue
         if kind not in DISTRACTOR_KINDS or isinstance(size, bool) or not isinstance(size, int) or size < 1:
-            compiler.fail(line, f"distractors: {kind}: {size!r}; use {', '.join(DISTRACTOR_KINDS)} with a pool size >= 1")
+            compiler.fail(
+                line, f"distractors: {kind}: {size!r}; use {', '.join(DISTRACTOR_KINDS)} with a pool size >= 1"
+            )
             continue
         sizes[kind] = size
     used = {value for t in templates for kind, value, _, _ in t.ops if kind == DISTRACTOR}
-    used |= {value for f in fragments.values() for alt in f.alternatives for kind, value, _, _ in alt if kind == DISTRACTOR}
+    used |= {
+        value for f in fragments.values() for alt in f.alternatives for kind, value, _, _ in alt if kind == DISTRACTOR
+    }
     for kind in sorted(used - set(sizes)):
         sizes[kind] = DEFAULT_DISTRACTOR_POOL
     return sizes
 
 
-def _reachable_slots(ops: tuple[Op, ...], fragments: dict[str, Fragment], seen: frozenset[str] = frozenset()) -> set[str]:
+def _reachable_slots(
+    ops: tuple[Op, ...], fragments: dict[str, Fragment], seen: frozenset[str] = frozenset()
+) -> set[str]:
     found: set[str] = set()
     for kind, value, _, _ in ops:
         if kind == SLOT:

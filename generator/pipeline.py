@@ -9,22 +9,23 @@ from __future__ import annotations
 import json
 import random
 import time
+from bisect import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import accumulate
 from pathlib import Path
 
 import nerloop
+from gazetteers.config import ResolverConfig
+from gazetteers.matcher import GazetteerMatcher
+from gazetteers.model import Gazetteer
+from gazetteers.resolver import Resolver
 from generator.config import SPLITS, GeneratorConfig
 from generator.distractors import distractor_pools
 from generator.errors import GrammarError, GrammarExhausted
 from generator.grammar import LITERAL, Grammar
 from generator.sampler import Sampler, surface_choices
 from generator.splits import SplitPlan, plan_splits
-from gazetteers.config import ResolverConfig
-from gazetteers.matcher import GazetteerMatcher
-from gazetteers.model import Gazetteer
-from gazetteers.resolver import Resolver
 from nerloop.errors import NerloopError, Problem
 from nerloop.export import EXPORTERS, read_jsonl
 from nerloop.records import TaggedQuery
@@ -70,11 +71,15 @@ def check_literals(grammar: Grammar, matcher: GazetteerMatcher) -> list[str]:
                 )
                 message = f"{where}: literal text {literal!r} contains {entity.type} mention {entity.text!r}"
                 if written:
-                    problems.append(Problem(grammar.source, line, f"{message}; it would be unlabelled — use a slot or reword it"))
+                    problems.append(
+                        Problem(grammar.source, line, f"{message}; it would be unlabelled — use a slot or reword it")
+                    )
                 else:
                     warnings.append(f"{grammar.source}:{line}: {message} (a generated short form; left unlabelled)")
     if problems:
-        raise GrammarError(problems, summary=f"grammar {grammar.source} has {len(problems)} problem(s) with this gazetteer")
+        raise GrammarError(
+            problems, summary=f"grammar {grammar.source} has {len(problems)} problem(s) with this gazetteer"
+        )
     return warnings
 
 
@@ -91,7 +96,7 @@ class _TemplateChooser:
     def next(self):
         if self.first_round:
             return self.first_round.pop()
-        return self.rng.choices(self.templates, cum_weights=self.cum)[0]
+        return self.templates[bisect(self.cum, self.rng.random() * self.cum[-1])]
 
 
 def generate_dataset(
@@ -126,8 +131,17 @@ def generate_dataset(
     for split, size in config.split_sizes().items():
         rng = random.Random(f"{config.seed}:{split}")
         sampler = Sampler(
-            gazetteer, grammar, resolver, plan.pools[split], pools, surfaces, config.reference_date, rng,
-            config.typo_rate, config.fullwidth_rate, config.conflict_rate,
+            gazetteer,
+            grammar,
+            resolver,
+            plan.pools[split],
+            pools,
+            surfaces,
+            config.reference_date,
+            rng,
+            config.typo_rate,
+            config.fullwidth_rate,
+            config.conflict_rate,
         )
         chooser = _TemplateChooser(plan.templates[split], rng)
         path = out_dir / f"{split}.jsonl"
@@ -172,7 +186,10 @@ def generate_dataset(
         if name == "jsonl":
             continue
         for split in SPLITS:
-            files += [str(p) for p in EXPORTERS[name](split, read_jsonl(out_dir / f"{split}.jsonl"), out_dir, gazetteer.domain)]
+            files += [
+                str(p)
+                for p in EXPORTERS[name](split, read_jsonl(out_dir / f"{split}.jsonl"), out_dir, gazetteer.domain)
+            ]
     summary = GenerationSummary(
         out_dir=str(out_dir),
         counts=counts,
@@ -205,7 +222,9 @@ def _heldout_counts(plan: SplitPlan, gazetteer: Gazetteer) -> dict[str, dict[str
     return counts
 
 
-def _write_manifest(out_dir: Path, summary: GenerationSummary, config: GeneratorConfig, gazetteer: Gazetteer, grammar: Grammar) -> None:
+def _write_manifest(
+    out_dir: Path, summary: GenerationSummary, config: GeneratorConfig, gazetteer: Gazetteer, grammar: Grammar
+) -> None:
     manifest = {
         "nerloop_version": nerloop.__version__,
         "config": config.to_dict(),

@@ -14,10 +14,10 @@ from bisect import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from generator.grammar import DISTRACTOR, FRAGMENT, LITERAL, SLOT, Grammar, Op, Template
-from generator.noise import to_fullwidth, typo
 from gazetteers.model import Gazetteer
 from gazetteers.resolver import Resolver
+from generator.grammar import DISTRACTOR, FRAGMENT, LITERAL, SLOT, Grammar, Op, Template
+from generator.noise import to_fullwidth, typo
 from nerloop.dates import sample_date
 from nerloop.records import Entity, TaggedQuery
 

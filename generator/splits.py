@@ -13,9 +13,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from gazetteers.model import Gazetteer
 from generator.config import SPLITS, GeneratorConfig
 from generator.grammar import Grammar, Template
-from gazetteers.model import Gazetteer
 
 SHARED = "shared"
 
@@ -64,7 +64,9 @@ def plan_splits(gazetteer: Gazetteer, grammar: Grammar, config: GeneratorConfig)
             if inherited != SHARED and inherited != "train":
                 assignment[entry.id] = inherited
             elif held:
-                assignment[entry.id] = _entry_split(_unit(config.seed, f"{type_name}:{entry.name}"), config.holdout_fraction)
+                assignment[entry.id] = _entry_split(
+                    _unit(config.seed, f"{type_name}:{entry.name}"), config.holdout_fraction
+                )
             else:
                 assignment[entry.id] = inherited
     warnings: list[str] = []
@@ -81,7 +83,9 @@ def plan_splits(gazetteer: Gazetteer, grammar: Grammar, config: GeneratorConfig)
             # own: held out at this level, or inherited from a held-out parent (a level not itself held out)
             own = tuple(i for i in ids if assignment[i] == split)
             if type_name in config.holdout_levels and not own and ids:
-                warnings.append(f"no held-out {type_name} entries for {split}: the gazetteer is too small; it reuses train entries")
+                warnings.append(
+                    f"no held-out {type_name} entries for {split}: the gazetteer is too small; it reuses train entries"
+                )
             pools[split][type_name] = own or train_pool
     unseen = frozenset(
         t.id

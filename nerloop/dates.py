@@ -42,6 +42,7 @@ import datetime as dt
 import random
 import re
 import unicodedata
+from bisect import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -105,6 +106,7 @@ def _cn_small(n: int) -> str:
 
 
 # --------------------------------------------------------------------------- calendar
+
 
 def _month_range(year: int, m_first: int, m_last: int | None = None) -> DateRange:
     m_last = m_first if m_last is None else m_last
@@ -393,9 +395,7 @@ _PATTERNS: tuple[_Pattern, ...] = (
     _words("this_year", ("今年", "本年度", "本年", "今年度"), lambda r: _month_range(r.year, 1, 12), 4, _YEAR_LA),
     _words("last_year", ("去年", "上年", "上一年", "去年度"), lambda r: _month_range(r.year - 1, 1, 12), 4, _YEAR_LA),
     _words("year_before", ("前年",), lambda r: _month_range(r.year - 2, 1, 12), 1, _YEAR_LA),
-    _Pattern(
-        "year_abs", rf"{_LB}(?P<ya>{_AY}|{_CY})年度?{_YEAR_LA}", _resolve_year_abs, _sample_year_abs, 4
-    ),
+    _Pattern("year_abs", rf"{_LB}(?P<ya>{_AY}|{_CY})年度?{_YEAR_LA}", _resolve_year_abs, _sample_year_abs, 4),
     _Pattern("near", _near_regex(), _resolve_near, _sample_near, 5),
 )
 
@@ -411,7 +411,7 @@ def _compile(patterns: Sequence[_Pattern]) -> tuple[re.Pattern[str], _Index]:
     index: _Index = {}
     for p in patterns:
         shorts = re.findall(r"\(\?P<(\w+)>", p.regex)
-        body = re.sub(r"\(\?P([<=])(\w+)", lambda m: f"(?P{m[1]}{p.name}__{m[2]}", p.regex)
+        body = re.sub(r"\(\?P([<=])(\w+)", lambda m, name=p.name: f"(?P{m[1]}{name}__{m[2]}", p.regex)
         parts.append(f"(?P<{p.name}>{body})")
         index[p.name] = (p, tuple((s, f"{p.name}__{s}") for s in shorts))
     return re.compile("|".join(parts)), index
@@ -428,6 +428,7 @@ _FULLWIDTH = {c: c + 0xFEE0 for c in range(0x21, 0x7F)}
 
 
 # --------------------------------------------------------------------------- public API
+
 
 @lru_cache(maxsize=4096)
 def _fold_char(ch: str) -> str:
@@ -505,7 +506,7 @@ def sample_date(rng: random.Random, reference: dt.date) -> tuple[str, DateRange]
     Returns:
         ``(surface, range)``.
     """
-    pattern = rng.choices(_PATTERNS, cum_weights=_CUM_WEIGHTS)[0]
+    pattern = _PATTERNS[bisect(_CUM_WEIGHTS, rng.random() * _CUM_WEIGHTS[-1])]
     surface, rng_range = pattern.sample(rng, reference)
     if rng.random() < 0.05:
         surface = surface.translate(_FULLWIDTH)

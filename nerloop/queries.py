@@ -24,7 +24,9 @@ def read_queries(lines: Iterable[str], source: str) -> Iterator[str]:
             try:
                 data = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise InputError(Problem(source, number, f"not valid JSON ({exc.msg}); write one query or one record per line")) from exc
+                raise InputError(
+                    Problem(source, number, f"not valid JSON ({exc.msg}); write one query or one record per line")
+                ) from exc
             text = data.get("text") if isinstance(data, dict) else None
             if not isinstance(text, str):
                 raise InputError(Problem(source, number, "a JSON record needs a string field 'text'"))

@@ -14,7 +14,6 @@ from typing import Any, NamedTuple
 
 from nerloop.errors import NerloopError
 
-
 _ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False)  # records hold no cycles
 
 
@@ -96,7 +95,7 @@ class TaggedQuery:
             if not (0 <= ent.start < ent.end <= len(self.text)) or self.text[ent.start : ent.end] != ent.text:
                 raise SpanError(
                     f"span {ent.type} [{ent.start}:{ent.end}] {ent.text!r} does not match "
-                    f"{self.text[ent.start:ent.end]!r} in {self.text!r}"
+                    f"{self.text[ent.start : ent.end]!r} in {self.text!r}"
                 )
 
     def with_extra(self, **extra: Any) -> TaggedQuery:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install nerloop with its test dependencies into .venv and run the whole test suite.
+# Install nerloop with its test dependencies into .venv, lint, and run the whole test suite.
 # Usage: scripts/test.sh [pytest args]      (e.g. scripts/test.sh -m "not slow")
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,5 +16,7 @@ fi
 
 # PostgreSQL tests need the server on 127.0.0.1:5432; start the machine's cluster if it is down.
 scripts/ensure-postgres.sh || echo "warning: PostgreSQL is not available; its tests will be skipped" >&2
+
+"$VENV/bin/ruff" check --quiet nerloop gazetteers generator trainer active_learning bench tests
 
 exec "$VENV/bin/python" -m pytest "$@"

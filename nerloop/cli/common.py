@@ -21,7 +21,11 @@ ReferenceDateOpt = Annotated[
 ]
 DbOpt = Annotated[
     Optional[str],
-    typer.Option("--db", envvar="NERLOOP_DB", help="Store URL (SQLAlchemy); default: sqlite:///nerloop.db in the working directory."),
+    typer.Option(
+        "--db",
+        envvar="NERLOOP_DB",
+        help="Store URL (SQLAlchemy); default: sqlite:///nerloop.db in the working directory.",
+    ),
 ]
 
 

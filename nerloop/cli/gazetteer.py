@@ -17,7 +17,9 @@ app = typer.Typer(help="Validate, inspect and build CSV gazetteers.", no_args_is
 
 DirArg = Annotated[
     Optional[Path],
-    typer.Argument(help="Gazetteer directory (provinces.csv, cities.csv, …); default: the embedded Shandong gazetteer."),
+    typer.Argument(
+        help="Gazetteer directory (provinces.csv, cities.csv, …); default: the embedded Shandong gazetteer."
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the summary as JSON instead of a table.")]
 
@@ -37,7 +39,11 @@ def _print_summary(summary: GazetteerSummary, as_json: bool, detail: bool) -> No
     for t in summary.types:
         row = [t.type, str(t.entries), f"{t.shared_names} ({t.entries_with_shared_name} entries)"]
         if detail:
-            row += [str(t.surface_forms), str(t.ambiguous_surface_forms), ", ".join(f"{n}×{c}" for n, c in t.top_shared)]
+            row += [
+                str(t.surface_forms),
+                str(t.ambiguous_surface_forms),
+                ", ".join(f"{n}×{c}" for n, c in t.top_shared),
+            ]
         table.add_row(*row)
     stdout.print(table)
 

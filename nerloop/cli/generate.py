@@ -15,11 +15,17 @@ from nerloop.export import EXPORTERS
 
 
 def generate(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Directory for train/validation/test.jsonl, exports and manifest.json.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Directory for train/validation/test.jsonl, exports and manifest.json.")
+    ],
     n: Annotated[int, typer.Option("-n", help="Total number of unique samples over all splits.")] = 10000,
     gazetteer: GazetteerOpt = None,
-    seed: Annotated[int, typer.Option(help="Random seed; the same seed, gazetteer and grammar give identical files.")] = 0,
-    grammar: Annotated[Optional[Path], typer.Option(help="Grammar YAML; default: the built-in power-domain grammar.")] = None,
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed, gazetteer and grammar give identical files.")
+    ] = 0,
+    grammar: Annotated[
+        Optional[Path], typer.Option(help="Grammar YAML; default: the built-in power-domain grammar.")
+    ] = None,
     reference_date: ReferenceDateOpt = None,
     export: Annotated[
         list[str],
@@ -30,8 +36,12 @@ def generate(
         float, typer.Option(help="Share of companies and substations held out for validation and for test, each.")
     ] = 0.1,
     template_holdout: Annotated[float, typer.Option(help="Share of templates only the test split uses.")] = 0.15,
-    typo_rate: Annotated[float, typer.Option(help="Chance of a typo in a hierarchy mention (labelled, without a link).")] = 0.02,
-    fullwidth_rate: Annotated[float, typer.Option(help="Chance that a sample's ASCII letters and digits are full-width.")] = 0.05,
+    typo_rate: Annotated[
+        float, typer.Option(help="Chance of a typo in a hierarchy mention (labelled, without a link).")
+    ] = 0.02,
+    fullwidth_rate: Annotated[
+        float, typer.Option(help="Chance that a sample's ASCII letters and digits are full-width.")
+    ] = 0.05,
     conflict_rate: Annotated[
         float, typer.Option(help="Chance that a sample names a wrong parent; labelled conflict, never completed.")
     ] = 0.01,
@@ -58,9 +68,15 @@ def generate(
         except ValueError:
             raise NerloopError(f"--split-ratios {split_ratios!r}: write three numbers such as 0.8,0.1,0.1") from None
         config = GeneratorConfig(
-            n=n, seed=seed, reference_date=reference_for(reference_date), split_ratios=ratios,  # type: ignore[arg-type]
-            holdout_fraction=holdout_fraction, template_holdout=template_holdout,
-            typo_rate=typo_rate, fullwidth_rate=fullwidth_rate, conflict_rate=conflict_rate,
+            n=n,
+            seed=seed,
+            reference_date=reference_for(reference_date),
+            split_ratios=ratios,  # type: ignore[arg-type]
+            holdout_fraction=holdout_fraction,
+            template_holdout=template_holdout,
+            typo_rate=typo_rate,
+            fullwidth_rate=fullwidth_rate,
+            conflict_rate=conflict_rate,
         )
         engine = open_store(db)
         gaz = load_gazetteer(gazetteer)
@@ -70,16 +86,25 @@ def generate(
         gc.freeze()
         sizes = config.split_sizes()
         with Progress(
-            TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-            console=stderr, transient=True, disable=not stderr.is_terminal,
+            TextColumn("{task.description:>10}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=stderr,
+            transient=True,
+            disable=not stderr.is_terminal,
         ) as bar:
             tasks = {s: bar.add_task(s, total=size) for s, size in sizes.items()}
             summary = generate_dataset(gaz, compiled, out, config, export, lambda s, k: bar.advance(tasks[s], k))
         with session_scope(engine) as session:
             session.add(
                 GeneratedDataset(
-                    out_dir=str(out.resolve()), gazetteer_fingerprint=gaz.fingerprint,
-                    grammar_fingerprint=compiled.fingerprint, seed=seed, counts=summary.counts, settings=config.to_dict(),
+                    out_dir=str(out.resolve()),
+                    gazetteer_fingerprint=gaz.fingerprint,
+                    grammar_fingerprint=compiled.fingerprint,
+                    seed=seed,
+                    counts=summary.counts,
+                    settings=config.to_dict(),
                 )
             )
         for warning in summary.warnings:

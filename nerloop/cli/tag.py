@@ -17,7 +17,12 @@ from nerloop.cli.output import stdout, user_errors
 from nerloop.errors import NerloopError
 
 InputArg = Annotated[str, typer.Argument(help="Input file, or - for standard input.")]
-ModelOpt = Annotated[Optional[Path], typer.Option("--model", "-m", help="Trained model directory (needs the trainer, a later release; use --matcher until then).")]
+ModelOpt = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--model", "-m", help="Trained model directory (needs the trainer, a later release; use --matcher until then)."
+    ),
+]
 MatcherOpt = Annotated[bool, typer.Option("--matcher", help="Use the gazetteer alone, no model: the baseline.")]
 FuzzyOpt = Annotated[
     float,
@@ -26,7 +31,10 @@ FuzzyOpt = Annotated[
         help="Minimum rapidfuzz ratio (0-100) for linking a misspelt name; 100 turns fuzzy linking off.",
     ),
 ]
-ExplainOpt = Annotated[bool, typer.Option("--explain", help="Add an 'explain' field: how each mention was linked, with candidates and scores.")]
+ExplainOpt = Annotated[
+    bool,
+    typer.Option("--explain", help="Add an 'explain' field: how each mention was linked, with candidates and scores."),
+]
 
 
 @contextmanager
@@ -48,7 +56,9 @@ def _resolver_config(fuzzy_threshold: float):
     return ResolverConfig(fuzzy=fuzzy_threshold < 100, fuzzy_threshold=min(fuzzy_threshold, 100.0))
 
 
-def _tagger(model: Path | None, matcher: bool, gazetteer: Path | None, fuzzy_threshold: float) -> tuple[Callable, object]:
+def _tagger(
+    model: Path | None, matcher: bool, gazetteer: Path | None, fuzzy_threshold: float
+) -> tuple[Callable, object]:
     """A function text, reference → Resolution, plus the gazetteer it resolves against."""
     from gazetteers import load_gazetteer
     from gazetteers.matcher import GazetteerMatcher
@@ -130,7 +140,9 @@ def resolve(
 
 
 def evaluate(
-    gold: Annotated[Path, typer.Option("--gold", help="Gold records (JSON Lines), e.g. test.jsonl from nerloop generate.")],
+    gold: Annotated[
+        Path, typer.Option("--gold", help="Gold records (JSON Lines), e.g. test.jsonl from nerloop generate.")
+    ],
     model: ModelOpt = None,
     matcher: MatcherOpt = False,
     gazetteer: GazetteerOpt = None,
@@ -163,7 +175,13 @@ def _print_table(metrics: dict) -> None:
         table.add_column(column, justify="right" if column != "type" else "left")
     for type_name, m in sorted(metrics["per_type"].items()):
         table.add_row(type_name, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
-    table.add_row("all", f"{metrics['entity_precision']:.3f}", f"{metrics['entity_recall']:.3f}", f"{metrics['entity_f1']:.3f}", "")
+    table.add_row(
+        "all",
+        f"{metrics['entity_precision']:.3f}",
+        f"{metrics['entity_recall']:.3f}",
+        f"{metrics['entity_f1']:.3f}",
+        "",
+    )
     stdout.print(table)
     for key in ("resolved_accuracy", "ambiguity_accuracy", "date_accuracy"):
         value = metrics.get(key)

@@ -85,8 +85,10 @@ def _segments(xml: str, domain: Domain) -> list[_Segment]:
         between = unescape(xml[pos : match.start()])
         closing, name = match.group(1) == "/", match.group(2)
         if name not in domain.types:
-            raise XmlParseError(f"unknown tag <{match.group(1)}{name}> at {match.start()} in {xml!r}; "
-                                f"known types: {', '.join(domain.types)}")
+            raise XmlParseError(
+                f"unknown tag <{match.group(1)}{name}> at {match.start()} in {xml!r}; "
+                f"known types: {', '.join(domain.types)}"
+            )
         if not closing:
             if open_type is not None:
                 raise XmlParseError(f"<{name}> opened inside <{open_type}> at {match.start()} in {xml!r}")
@@ -95,8 +97,10 @@ def _segments(xml: str, domain: Domain) -> list[_Segment]:
             open_type = name
         else:
             if open_type != name:
-                raise XmlParseError(f"</{name}> at {match.start()} does not close "
-                                    f"{'<' + open_type + '>' if open_type else 'any tag'} in {xml!r}")
+                raise XmlParseError(
+                    f"</{name}> at {match.start()} does not close "
+                    f"{'<' + open_type + '>' if open_type else 'any tag'} in {xml!r}"
+                )
             if not between:
                 raise XmlParseError(f"empty <{name}></{name}> at {match.start()} in {xml!r}")
             segments.append(_Segment(name, between))
@@ -115,8 +119,10 @@ def _describe_failure(segment: _Segment | None, pos: int, text: str) -> str:
     found = text[pos : pos + len(segment.content)]
     if segment.type is None:
         return f"untagged {segment.content!r} does not match the text at character {pos} ({found!r})"
-    return (f"<{segment.type}>{segment.content}</{segment.type}> does not continue the text at "
-            f"character {pos} ({found!r}) and is not a hierarchy level that could be a completed parent")
+    return (
+        f"<{segment.type}>{segment.content}</{segment.type}> does not continue the text at "
+        f"character {pos} ({found!r}) and is not a hierarchy level that could be a completed parent"
+    )
 
 
 def _align(segments: list[_Segment], text: str, hierarchy: frozenset[str]) -> list[bool]:
@@ -186,7 +192,8 @@ def xml_to_entities(xml: str, text: str, domain: Domain) -> tuple[tuple[Entity, 
         else:
             assert seg.type is not None
             if seg.type in completions:
-                raise XmlParseError(f"{seg.type} completed twice ({completions[seg.type]!r}, "
-                                    f"{seg.content!r}) in {xml!r}")
+                raise XmlParseError(
+                    f"{seg.type} completed twice ({completions[seg.type]!r}, {seg.content!r}) in {xml!r}"
+                )
             completions[seg.type] = seg.content
     return tuple(entities), completions

@@ -35,7 +35,9 @@ def open_store(url: str | None = None, *, create: bool = True) -> Engine:
         try:
             Base.metadata.create_all(engine)
         except OperationalError as exc:
-            raise NerloopError(f"cannot reach store {engine.url.render_as_string(hide_password=True)}: {exc.orig}") from exc
+            raise NerloopError(
+                f"cannot reach store {engine.url.render_as_string(hide_password=True)}: {exc.orig}"
+            ) from exc
     return engine
 
 

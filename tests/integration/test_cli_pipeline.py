@@ -25,8 +25,23 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("gen") / "data"
     db = out.parent / "store.db"
     result = nerloop(
-        "generate", "--out", str(out), "-n", "1200", "--seed", "3", "--reference-date", REF,
-        "--export", "bio", "--export", "alpaca", "--export", "label-studio", "--db", f"sqlite:///{db}",
+        "generate",
+        "--out",
+        str(out),
+        "-n",
+        "1200",
+        "--seed",
+        "3",
+        "--reference-date",
+        REF,
+        "--export",
+        "bio",
+        "--export",
+        "alpaca",
+        "--export",
+        "label-studio",
+        "--db",
+        f"sqlite:///{db}",
     )
     assert result.returncode == 0, result.stderr
     assert "train: 960, validation: 120, test: 120" in result.stdout
@@ -49,21 +64,41 @@ def test_generate_writes_splits_exports_manifest_and_store_row(generated):
 
 def test_same_seed_gives_identical_files(generated, tmp_path):
     again = tmp_path / "again"
-    result = nerloop("generate", "--out", str(again), "-n", "1200", "--seed", "3", "--reference-date", REF,
-                     "--db", f"sqlite:///{tmp_path / 's.db'}")
+    result = nerloop(
+        "generate",
+        "--out",
+        str(again),
+        "-n",
+        "1200",
+        "--seed",
+        "3",
+        "--reference-date",
+        REF,
+        "--db",
+        f"sqlite:///{tmp_path / 's.db'}",
+    )
     assert result.returncode == 0, result.stderr
     for split in ("train", "validation", "test"):
         assert (again / f"{split}.jsonl").read_bytes() == (generated / f"{split}.jsonl").read_bytes()
 
 
 def test_tag_matcher_reads_text_and_records_and_keeps_order(tmp_path):
-    queries = "本月菏泽巨野县供电公司麒麟供电所投诉个数\n\n" + json.dumps({"text": "济南龙山投诉", "other": 1}, ensure_ascii=False) + "\n你好\n"
+    queries = (
+        "本月菏泽巨野县供电公司麒麟供电所投诉个数\n\n"
+        + json.dumps({"text": "济南龙山投诉", "other": 1}, ensure_ascii=False)
+        + "\n你好\n"
+    )
     result = nerloop("tag", "--matcher", "--reference-date", REF, "-", stdin=queries)
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["text"] for r in records] == ["本月菏泽巨野县供电公司麒麟供电所投诉个数", "济南龙山投诉", "你好"]
     first = records[0]
-    assert first["resolved"] == {"Province": "山东省", "City": "菏泽市", "Company": "巨野县供电公司", "Substation": "麒麟供电所"}
+    assert first["resolved"] == {
+        "Province": "山东省",
+        "City": "菏泽市",
+        "Company": "巨野县供电公司",
+        "Substation": "麒麟供电所",
+    }
     assert first["date"] == {"start": "2026-11-01", "end": "2026-11-30"}
     assert first["model"] == "matcher" and 0 <= first["uncertainty"] <= 1
     assert first["xml"].startswith("<Date>本月</Date><Province>山东省</Province><City>菏泽</City>")
@@ -86,21 +121,36 @@ def test_eval_matcher_on_generated_test_split(generated):
     assert result.returncode == 0, result.stderr
     metrics = json.loads(result.stdout)
     assert metrics["n"] == 120
-    for key in ("entity_f1", "entity_precision", "entity_recall", "resolved_accuracy", "ambiguity_accuracy", "date_accuracy"):
+    for key in (
+        "entity_f1",
+        "entity_precision",
+        "entity_recall",
+        "resolved_accuracy",
+        "ambiguity_accuracy",
+        "date_accuracy",
+    ):
         assert key in metrics
     assert 0.5 < metrics["entity_f1"] <= 1.0
     assert set(metrics["per_type"]) <= {"Province", "City", "Company", "Substation", "Indicator", "Date"}
 
 
 def test_resolve_applies_a_new_gazetteer_without_retraining(mini_copy, tmp_path):
-    record = {"text": "新站供电所投诉", "entities": [{"type": "Substation", "start": 0, "end": 5, "text": "新站供电所"}]}
+    record = {
+        "text": "新站供电所投诉",
+        "entities": [{"type": "Substation", "start": 0, "end": 5, "text": "新站供电所"}],
+    }
     line = json.dumps(record, ensure_ascii=False) + "\n"
     before = json.loads(nerloop("resolve", "--gazetteer", str(mini_copy), "--reference-date", REF, stdin=line).stdout)
     assert before["resolved"]["Substation"] is None
     with (mini_copy / "substations.csv").open("a", encoding="utf-8") as stream:
         stream.write("新站供电所,曹县供电公司,\n")
     after = json.loads(nerloop("resolve", "--gazetteer", str(mini_copy), "--reference-date", REF, stdin=line).stdout)
-    assert after["resolved"] == {"Province": "山东省", "City": "菏泽市", "Company": "曹县供电公司", "Substation": "新站供电所"}
+    assert after["resolved"] == {
+        "Province": "山东省",
+        "City": "菏泽市",
+        "Company": "曹县供电公司",
+        "Substation": "新站供电所",
+    }
 
 
 @pytest.mark.parametrize(

@@ -45,9 +45,7 @@ def engine(request, tmp_path):
     admin = open_store(POSTGRES_URL, create=False)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = open_store(
-        POSTGRES_URL, create=False
-    ).execution_options(schema_translate_map={None: schema})
+    engine = open_store(POSTGRES_URL, create=False).execution_options(schema_translate_map={None: schema})
     from nerloop.store import Base
 
     Base.metadata.create_all(engine)
@@ -60,8 +58,16 @@ def engine(request, tmp_path):
 
 def test_records_round_trip_with_unicode_and_json(engine):
     with session_scope(engine) as session:
-        session.add(GeneratedDataset(out_dir="out/𠀀", gazetteer_fingerprint="a" * 64, grammar_fingerprint="b" * 64,
-                                     seed=7, counts={"train": 10}, settings={"n": 12, "参考": "本月"}))
+        session.add(
+            GeneratedDataset(
+                out_dir="out/𠀀",
+                gazetteer_fingerprint="a" * 64,
+                grammar_fingerprint="b" * 64,
+                seed=7,
+                counts={"train": 10},
+                settings={"n": 12, "参考": "本月"},
+            )
+        )
         session.add(QueryLog(text="本月菏泽麒麟供电所投诉个数", text_hash="h1", source="log.txt"))
     with session_scope(engine) as session:
         dataset = session.scalars(select(GeneratedDataset)).one()

@@ -28,8 +28,14 @@ def test_hand_computed_scores():
         q("投诉多少"),
     ]
     pred = [
-        q("菏泽麒麟所投诉", ("City", 0, 2), ("Substation", 2, 4), ("Indicator", 5, 7),
-          resolved={**CHAIN, "Company": None}, date=NOV),
+        q(
+            "菏泽麒麟所投诉",
+            ("City", 0, 2),
+            ("Substation", 2, 4),
+            ("Indicator", 5, 7),
+            resolved={**CHAIN, "Company": None},
+            date=NOV,
+        ),
         q("投诉多少", ("Indicator", 0, 2), resolved={"Province": None}),
     ]
     result = evaluate(gold, pred, HIERARCHY)

@@ -32,12 +32,18 @@ RECORDS = [
     ),
     TaggedQuery(
         "本月麒麟所 投诉",
-        (Entity("Date", 0, 2, "本月"), Entity("Substation", 2, 5, "麒麟所", id=QILIN), Entity("Indicator", 6, 8, "投诉")),
+        (
+            Entity("Date", 0, 2, "本月"),
+            Entity("Substation", 2, 5, "麒麟所", id=QILIN),
+            Entity("Indicator", 6, 8, "投诉"),
+        ),
         dict(CHAIN),
         date=DateRange(dt.date(2026, 11, 1), dt.date(2026, 11, 30)),
         extra={"template": "t3"},
     ),
-    TaggedQuery("𠀀镇供电所投诉", (Entity("Substation", 0, 5, "𠀀镇供电所"), Entity("Indicator", 5, 7, "投诉")), dict(NO_CHAIN)),
+    TaggedQuery(
+        "𠀀镇供电所投诉", (Entity("Substation", 0, 5, "𠀀镇供电所"), Entity("Indicator", 5, 7, "投诉")), dict(NO_CHAIN)
+    ),
     TaggedQuery("今天天气怎么样", (), dict(NO_CHAIN)),
     TaggedQuery("a<b>&c 停电", (Entity("Indicator", 7, 9, "停电"),), dict(NO_CHAIN)),
 ]
@@ -94,7 +100,9 @@ def read_hf_back(out: Path, split: str) -> list[TaggedQuery]:
 
     back = dataset_to_records(datasets.load_from_disk(str(out / "hf" / split)))
     assert back == RECORDS
-    from_parquet = [TaggedQuery.from_json(s) for s in pq.read_table(out / f"{split}.parquet").column("record").to_pylist()]
+    from_parquet = [
+        TaggedQuery.from_json(s) for s in pq.read_table(out / f"{split}.parquet").column("record").to_pylist()
+    ]
     assert from_parquet == RECORDS
     return back
 

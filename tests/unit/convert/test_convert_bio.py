@@ -13,9 +13,18 @@ def spans(entities) -> list[tuple[str, int, int, str]]:
 
 
 def test_one_tag_per_code_point_outside_bmp():
-    record = TaggedQuery("𠀀镇供电所 投诉", (Entity("Substation", 0, 5, "𠀀镇供电所"), Entity("Indicator", 6, 8, "投诉")))
+    record = TaggedQuery(
+        "𠀀镇供电所 投诉", (Entity("Substation", 0, 5, "𠀀镇供电所"), Entity("Indicator", 6, 8, "投诉"))
+    )
     assert record_to_bio(record) == [
-        "B-Substation", "I-Substation", "I-Substation", "I-Substation", "I-Substation", "O", "B-Indicator", "I-Indicator",
+        "B-Substation",
+        "I-Substation",
+        "I-Substation",
+        "I-Substation",
+        "I-Substation",
+        "O",
+        "B-Indicator",
+        "I-Indicator",
     ]
 
 
@@ -49,7 +58,9 @@ def test_stray_inside_tags_start_a_mention_as_in_seqeval(tags):
 
 
 def test_overlapping_mentions_are_refused():
-    record = TaggedQuery("巨野县供电公司", (Entity("Company", 0, 7, "巨野县供电公司"), Entity("Company", 0, 3, "巨野县")))
+    record = TaggedQuery(
+        "巨野县供电公司", (Entity("Company", 0, 7, "巨野县供电公司"), Entity("Company", 0, 3, "巨野县"))
+    )
     with pytest.raises(OverlapError, match="overlap"):
         record_to_bio(record)
 

@@ -39,7 +39,9 @@ def test_task_carries_key_meta_and_prediction(example):
     assert first["value"] == {"start": 0, "end": 2, "text": "菏泽", "labels": ["City"]}
     ids = [r["id"] for r in prediction["result"]]
     assert len(set(ids)) == len(ids)
-    assert ids == [r["id"] for r in record_to_task(example, task_key="train-0", model_version="x")["predictions"][0]["result"]]
+    assert ids == [
+        r["id"] for r in record_to_task(example, task_key="train-0", model_version="x")["predictions"][0]["result"]
+    ]
 
 
 def test_task_without_model_version_has_no_predictions(example):
@@ -47,7 +49,9 @@ def test_task_without_model_version_has_no_predictions(example):
 
 
 def test_prediction_score_is_the_lowest_mention_score():
-    record = TaggedQuery("菏泽投诉", (Entity("City", 0, 2, "菏泽", score=0.9), Entity("Indicator", 2, 4, "投诉", score=0.4)))
+    record = TaggedQuery(
+        "菏泽投诉", (Entity("City", 0, 2, "菏泽", score=0.9), Entity("Indicator", 2, 4, "投诉", score=0.4))
+    )
     task = record_to_task(record, task_key="k", model_version="m1")
     assert task["predictions"][0]["score"] == 0.4
     assert annotation_to_entities(record.text, task["predictions"][0]["result"]) == record.entities
@@ -68,15 +72,21 @@ def test_non_span_results_are_ignored(example):
 def test_drifted_offsets_raise_naming_the_span():
     text = "𠀀镇供电所投诉"
     # UTF-16 offsets, as a client counting surrogate pairs would send them.
-    result = [{"id": "abc123", "type": "labels", "value": {"start": 6, "end": 8, "text": "投诉", "labels": ["Indicator"]}}]
+    result = [
+        {"id": "abc123", "type": "labels", "value": {"start": 6, "end": 8, "text": "投诉", "labels": ["Indicator"]}}
+    ]
     with pytest.raises(SpanMismatch, match="abc123.*Indicator.*投诉"):
         annotation_to_entities(text, result)
 
 
-@pytest.mark.parametrize("value", [{"start": 5, "end": 99, "text": "投诉"}, {"start": 5, "end": 7}, {"end": 7, "text": "投诉"}])
+@pytest.mark.parametrize(
+    "value", [{"start": 5, "end": 99, "text": "投诉"}, {"start": 5, "end": 7}, {"end": 7, "text": "投诉"}]
+)
 def test_spans_outside_the_text_or_without_text_raise(value):
     with pytest.raises(SpanMismatch):
-        annotation_to_entities("𠀀镇供电所投诉", [{"id": "r", "type": "labels", "value": {**value, "labels": ["Indicator"]}}])
+        annotation_to_entities(
+            "𠀀镇供电所投诉", [{"id": "r", "type": "labels", "value": {**value, "labels": ["Indicator"]}}]
+        )
 
 
 def test_record_with_bad_span_is_not_pushed():

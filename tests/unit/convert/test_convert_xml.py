@@ -77,7 +77,9 @@ def test_completion_equal_to_the_following_text_is_still_a_completion(domain):
 
 
 def test_overlapping_mentions_are_refused(domain):
-    record = TaggedQuery("巨野县供电公司", (Entity("Company", 0, 7, "巨野县供电公司"), Entity("Company", 0, 3, "巨野县")))
+    record = TaggedQuery(
+        "巨野县供电公司", (Entity("Company", 0, 7, "巨野县供电公司"), Entity("Company", 0, 3, "巨野县"))
+    )
     with pytest.raises(OverlapError):
         record_to_xml(record, domain)
 

@@ -227,9 +227,7 @@ def test_samples_normalize_back(seed: int, reference: dt.date) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), reference=REFS, prefix=NOT_DATES, suffix=NOT_DATES, other=REFS)
-def test_find_dates_in_context(
-    seed: int, reference: dt.date, prefix: str, suffix: str, other: dt.date
-) -> None:
+def test_find_dates_in_context(seed: int, reference: dt.date, prefix: str, suffix: str, other: dt.date) -> None:
     surface, _ = sample_date(random.Random(seed), reference)
     query = prefix + surface + suffix
     assert find_dates(query) == [(len(prefix), len(prefix) + len(surface))], query

@@ -11,7 +11,13 @@ CONTRACT_EXAMPLE = {
     "entities": [
         {"type": "Date", "start": 0, "end": 2, "text": "本月"},
         {"type": "City", "start": 2, "end": 4, "text": "菏泽", "id": "山东省/菏泽市"},
-        {"type": "Substation", "start": 4, "end": 9, "text": "麒麟供电所", "id": "山东省/菏泽市/巨野县供电公司/麒麟供电所"},
+        {
+            "type": "Substation",
+            "start": 4,
+            "end": 9,
+            "text": "麒麟供电所",
+            "id": "山东省/菏泽市/巨野县供电公司/麒麟供电所",
+        },
         {"type": "Indicator", "start": 9, "end": 11, "text": "投诉"},
     ],
     "resolved": {"Province": "山东省", "City": "菏泽市", "Company": "巨野县供电公司", "Substation": "麒麟供电所"},

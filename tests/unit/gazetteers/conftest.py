@@ -83,7 +83,7 @@ def check_consistent(gazetteer: Gazetteer, resolution: Resolution) -> None:
             by_level[level] = only
         else:
             assert resolved[level] is None, f"{level} filled although the candidate chains differ there"
-    for level, entry_id in by_level.items():
+    for entry_id in by_level.values():
         for ancestor in gazetteer.ancestors(entry_id):
             assert resolved[gazetteer.get(ancestor).type] == gazetteer.get(ancestor).name
 

@@ -18,13 +18,21 @@ DIVISIONS = [
 
 @pytest.mark.parametrize(
     ("name", "base"),
-    [("巨野县", "巨野"), ("延边朝鲜族自治州", "延边"), ("博尔塔拉蒙古自治州", "博尔塔拉"), ("曹县", "曹县"), ("长阳土家族自治县", "长阳")],
+    [
+        ("巨野县", "巨野"),
+        ("延边朝鲜族自治州", "延边"),
+        ("博尔塔拉蒙古自治州", "博尔塔拉"),
+        ("曹县", "曹县"),
+        ("长阳土家族自治县", "长阳"),
+    ],
 )
 def test_administrative_base(name, base):
     assert administrative_base(name) == base
 
 
-@pytest.mark.parametrize(("name", "base"), [("麒麟镇", "麒麟"), ("麒麟苗族乡", "麒麟"), ("解放路街道", "解放路"), ("水族乡", "水族")])
+@pytest.mark.parametrize(
+    ("name", "base"), [("麒麟镇", "麒麟"), ("麒麟苗族乡", "麒麟"), ("解放路街道", "解放路"), ("水族乡", "水族")]
+)
 def test_township_base(name, base):
     assert township_base(name) == base
 

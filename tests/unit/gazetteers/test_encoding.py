@@ -39,6 +39,8 @@ def test_other_encodings_are_refused_not_garbled(data):
         decode_bytes(data)
 
 
-@pytest.mark.parametrize(("header", "delimiter"), [("name,parent", ","), ("name\tparent", "\t"), ("name;parent", ";"), ("name", ",")])
+@pytest.mark.parametrize(
+    ("header", "delimiter"), [("name,parent", ","), ("name\tparent", "\t"), ("name;parent", ";"), ("name", ",")]
+)
 def test_delimiter_sniffing(header, delimiter):
     assert sniff_delimiter(header) == delimiter

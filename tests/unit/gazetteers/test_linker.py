@@ -85,7 +85,9 @@ def test_fuzzy_forgives_a_slip_in_the_suffix_but_not_in_the_name():
     from gazetteers import load_gazetteer
 
     linker = Linker(load_gazetteer(None))
-    assert linker.link("麒麟供店所", "Substation", fuzzy=True).candidates == ("山东省/菏泽市/巨野县供电公司/麒麟供电所",)
+    assert linker.link("麒麟供店所", "Substation", fuzzy=True).candidates == (
+        "山东省/菏泽市/巨野县供电公司/麒麟供电所",
+    )
     # 新建 is not 新城 or 新户, although four of five characters agree (ratio 80)
     assert linker.link("新建供电所", "Substation", fuzzy=True) is NOT_LINKED
     assert linker.link("麒林供电所", "Substation", fuzzy=True) is NOT_LINKED

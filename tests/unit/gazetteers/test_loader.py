@@ -26,11 +26,18 @@ def test_same_name_under_different_parents_is_allowed(mini):
 def test_parent_may_skip_a_level_for_municipalities(mini):
     (company,) = mini.lookup("东城", "Company")
     assert mini.ancestors(company) == ("北京市",)
-    assert mini.chain_names(company) == {"Province": "北京市", "City": None, "Company": "东城区供电公司", "Substation": None}
+    assert mini.chain_names(company) == {
+        "Province": "北京市",
+        "City": None,
+        "Company": "东城区供电公司",
+        "Substation": None,
+    }
 
 
 def test_explicit_aliases_and_extra_columns_are_kept(tmp_path, mini_copy):
-    (mini_copy / "cities.csv").write_text("name,parent,aliases,code\n济南市,山东省,泉城,370100\n枣庄市,山东省,,\n菏泽市,山东省,曹州|牡丹城,\n", "utf-8")
+    (mini_copy / "cities.csv").write_text(
+        "name,parent,aliases,code\n济南市,山东省,泉城,370100\n枣庄市,山东省,,\n菏泽市,山东省,曹州|牡丹城,\n", "utf-8"
+    )
     gazetteer = load_gazetteer(mini_copy, use_cache=False)
     (heze,) = gazetteer.lookup("牡丹城", "City")
     assert gazetteer.get(heze).name == "菏泽市"
@@ -54,7 +61,9 @@ def test_every_problem_is_reported_with_file_and_line(mini_copy):
     )
     (mini_copy / "indicators.csv").write_text("指标,aliases\n投诉,\n", "utf-8")
     problems = _problems(mini_copy)
-    companies, substations, indicators = (str(mini_copy / f) for f in ("companies.csv", "substations.csv", "indicators.csv"))
+    companies, substations, indicators = (
+        str(mini_copy / f) for f in ("companies.csv", "substations.csv", "indicators.csv")
+    )
     assert len(problems) == 3, problems
     assert problems[0] == f"{companies}:3: unknown parent '荷泽市': no City has this id or name; did you mean '菏泽市'?"
     assert problems[1].startswith(f"{substations}:4: duplicate name '麒麟供电所' under '山东省/菏泽市/巨野县供电公司'")

@@ -51,8 +51,16 @@ def make_sampler() -> Callable[..., Sampler]:
         distractors = distractor_pools(grammar.distractors, seed, lambda text: bool(matcher.find(text)))
         resolver = Resolver(gazetteer, ResolverConfig(fuzzy=False))
         return Sampler(
-            gazetteer, grammar, resolver, drawable, distractors, surface_choices(gazetteer), REFERENCE,
-            random.Random(seed), typo_rate, fullwidth_rate,
+            gazetteer,
+            grammar,
+            resolver,
+            drawable,
+            distractors,
+            surface_choices(gazetteer),
+            REFERENCE,
+            random.Random(seed),
+            typo_rate,
+            fullwidth_rate,
         )
 
     return build

@@ -41,8 +41,14 @@ def test_exhausted_grammar_fails_fast_with_a_clear_message(mini, tmp_path: Path)
 
 
 def test_exhaustion_in_a_later_split_leaves_no_finished_split(mini, tmp_path: Path):
-    cfg = GeneratorConfig(n=8, seed=0, reference_date=REFERENCE, split_ratios=(0.5, 0.5, 0), template_holdout=0.0,
-                          max_duplicate_streak=100)
+    cfg = GeneratorConfig(
+        n=8,
+        seed=0,
+        reference_date=REFERENCE,
+        split_ratios=(0.5, 0.5, 0),
+        template_holdout=0.0,
+        max_duplicate_streak=100,
+    )
     with pytest.raises(GrammarExhausted, match="for validation"):
         generate_dataset(mini, parse_grammar(TINY, DOMAIN), tmp_path, cfg)
     assert not list(tmp_path.glob("*.jsonl"))

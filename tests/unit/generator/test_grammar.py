@@ -36,7 +36,9 @@ def draw(sampler, n: int = 200):
 
 
 def test_every_slot_type_renders_one_mention_of_the_drawn_chain(mini, make_sampler):
-    g = grammar('templates:\n  - {id: all, text: "{{province}}{{city}}{{company}}{{substation}}{{indicator}}{{date}}"}\n')
+    g = grammar(
+        'templates:\n  - {id: all, text: "{{province}}{{city}}{{company}}{{substation}}{{indicator}}{{date}}"}\n'
+    )
     sampler = make_sampler(mini, g, pools={"Substation": (QILIN,)})
     for record in draw(sampler, 50):
         record.check_spans()
@@ -148,11 +150,18 @@ def test_literal_text_is_kept_and_offsets_follow_it(mini, make_sampler):
 
 
 def test_a_level_the_chain_skips_renders_nothing(mini, make_sampler):
-    g = grammar('templates:\n  - {id: t, text: "{{province.full}}{{city}}{{company.full}}{{substation.full}}{{indicator}}"}\n')
+    g = grammar(
+        'templates:\n  - {id: t, text: "{{province.full}}{{city}}{{company.full}}{{substation.full}}{{indicator}}"}\n'
+    )
     for record in draw(make_sampler(mini, g, pools={"Substation": (DONGHUAMEN,)}), 20):
         assert record.text.startswith("北京市东城区供电公司东华门供电所")
         assert [e.type for e in record.entities] == ["Province", "Company", "Substation", "Indicator"]
-        assert record.resolved == {"Province": "北京市", "City": None, "Company": "东城区供电公司", "Substation": "东华门供电所"}
+        assert record.resolved == {
+            "Province": "北京市",
+            "City": None,
+            "Company": "东城区供电公司",
+            "Substation": "东华门供电所",
+        }
 
 
 def test_city_only_template_on_a_chain_without_city_still_renders(mini, make_sampler):
@@ -177,45 +186,113 @@ BAD = [
     pytest.param('templates:\n  - {id: a, text: "{{city}}"\n  - x: [\n', 3, "not valid YAML", id="invalid-yaml"),
     pytest.param("fragments: {a: [x]}\n", 1, "non-empty 'templates' list", id="no-templates"),
     pytest.param("templates: []\n", 1, "non-empty 'templates' list", id="empty-templates"),
-    pytest.param('\n\ntemplates:\n  - {id: a, text: "{{city}}{{nope}}"}\n', 4, "unknown name 'nope'", id="unknown-name"),
+    pytest.param(
+        '\n\ntemplates:\n  - {id: a, text: "{{city}}{{nope}}"}\n', 4, "unknown name 'nope'", id="unknown-name"
+    ),
     pytest.param(
         'fragments:\n  polite: [请问]\ntemplates:\n  - {id: a, text: "{{city}}"}\n  - {id: b, text: "{{politely}}"}\n',
-        5, "unknown name 'politely'", id="unknown-fragment",
+        5,
+        "unknown name 'politely'",
+        id="unknown-fragment",
     ),
-    pytest.param('templates:\n  - {id: a, text: "{{city.nickname}}"}\n', 2, "unknown surface form city.nickname", id="unknown-form"),
-    pytest.param('fragments:\n  f: [x]\ntemplates:\n  - {id: a, text: "{{f.full}}"}\n', 4, "only slots take a surface form", id="form-on-fragment"),
+    pytest.param(
+        'templates:\n  - {id: a, text: "{{city.nickname}}"}\n',
+        2,
+        "unknown surface form city.nickname",
+        id="unknown-form",
+    ),
+    pytest.param(
+        'fragments:\n  f: [x]\ntemplates:\n  - {id: a, text: "{{f.full}}"}\n',
+        4,
+        "only slots take a surface form",
+        id="form-on-fragment",
+    ),
     pytest.param(
         "templates:\n  - id: a\n    text: |\n      {{city}}\n      {{indicator}}\n      {{ date \n",
-        6, "jinja2 syntax error", id="jinja-syntax-multiline",
+        6,
+        "jinja2 syntax error",
+        id="jinja-syntax-multiline",
     ),
     pytest.param(
         "templates:\n  - id: a\n    text: |\n      {{city}}\n      {{ indicator }}{{ nope }}\n",
-        5, "unknown name 'nope'", id="unknown-name-multiline",
+        5,
+        "unknown name 'nope'",
+        id="unknown-name-multiline",
     ),
-    pytest.param('templates:\n  - id: a\n    text: "{% if x %}{{city}}{% endif %}"\n', 3, "If blocks are not supported", id="if-block"),
-    pytest.param('templates:\n  - {id: a, text: "{{ city | upper }}"}\n', 2, "unsupported expression", id="other-filter"),
+    pytest.param(
+        'templates:\n  - id: a\n    text: "{% if x %}{{city}}{% endif %}"\n',
+        3,
+        "If blocks are not supported",
+        id="if-block",
+    ),
+    pytest.param(
+        'templates:\n  - {id: a, text: "{{ city | upper }}"}\n', 2, "unsupported expression", id="other-filter"
+    ),
     pytest.param(
         'fragments:\n  a: ["x{{b}}"]\n  b:\n    choices: ["{{a}}"]\ntemplates:\n  - {id: t, text: "{{a}}"}\n',
-        2, "refers to itself: a → b → a", id="fragment-cycle",
+        2,
+        "refers to itself: a → b → a",
+        id="fragment-cycle",
     ),
     pytest.param('fragments:\n  a: ["{{a}}"]\n' + T, 2, "refers to itself", id="fragment-self"),
-    pytest.param('fragments:\n  z: [x]\n  a:\n    choices: [{text: x, weight: 0}]\n' + T, 3, "weights must be", id="zero-fragment-weight"),
-    pytest.param('fragments:\n  a:\n    choices: [{text: x, weight: abc}]\n' + T, 2, "weights must be", id="text-fragment-weight"),
-    pytest.param('fragments:\n  a:\n    p: 0\n    choices: [x]\n' + T, 2, "p a number within (0, 1]", id="fragment-p-zero"),
-    pytest.param('fragments:\n  a:\n    p: often\n    choices: [x]\n' + T, 2, "p a number within (0, 1]", id="fragment-p-text"),
-    pytest.param('fragments:\n  a: {choices: []}\n' + T, 2, "has no choices", id="fragment-no-choices"),
-    pytest.param('fragments:\n  a: 请问\n' + T, 2, "must be a list of choices", id="fragment-scalar"),
-    pytest.param('fragments:\n  city: [x]\n' + T, 2, "reserved", id="fragment-named-like-slot"),
-    pytest.param('templates:\n  - {id: a, text: "{{city}}"}\n  - {id: b, weight: -1, text: "{{city}}"}\n', 3, "weight must be a positive", id="negative-weight"),
-    pytest.param('templates:\n  - {id: a, weight: 0, text: "{{city}}"}\n', 2, "weight must be a positive", id="zero-weight"),
-    pytest.param('templates:\n  - {id: a, weight: "x", text: "{{city}}"}\n', 2, "weight must be a positive", id="text-weight"),
-    pytest.param('templates:\n  - {id: a}\n', 2, "missing 'text'", id="missing-text"),
-    pytest.param('templates:\n  - {id: a, text: "{{city}}"}\n  - {id: a, text: "{{company}}"}\n', 3, "'a' is used twice (first on line 2)", id="duplicate-id"),
-    pytest.param('templates:\n  - {id: a, text: "{{city | maybe(0)}}"}\n', 2, "maybe(0) needs a probability in (0, 1]", id="maybe-0"),
-    pytest.param('templates:\n  - {id: a, text: "{{city | maybe(2)}}"}\n', 2, "maybe(2) needs a probability in (0, 1]", id="maybe-2"),
-    pytest.param("templates:\n  - {id: a, text: \"{{city | maybe('x')}}\"}\n", 2, "needs a probability", id="maybe-text"),
-    pytest.param('templates:\n  - {id: a, text: "{{city | maybe(p)}}"}\n', 2, "maybe() takes one number", id="maybe-variable"),
-    pytest.param('templates:\n  - "{{city}}"\n  - "{{nope}}"\n', 3, "template 't2': unknown name", id="string-template"),
+    pytest.param(
+        "fragments:\n  z: [x]\n  a:\n    choices: [{text: x, weight: 0}]\n" + T,
+        3,
+        "weights must be",
+        id="zero-fragment-weight",
+    ),
+    pytest.param(
+        "fragments:\n  a:\n    choices: [{text: x, weight: abc}]\n" + T, 2, "weights must be", id="text-fragment-weight"
+    ),
+    pytest.param(
+        "fragments:\n  a:\n    p: 0\n    choices: [x]\n" + T, 2, "p a number within (0, 1]", id="fragment-p-zero"
+    ),
+    pytest.param(
+        "fragments:\n  a:\n    p: often\n    choices: [x]\n" + T, 2, "p a number within (0, 1]", id="fragment-p-text"
+    ),
+    pytest.param("fragments:\n  a: {choices: []}\n" + T, 2, "has no choices", id="fragment-no-choices"),
+    pytest.param("fragments:\n  a: 请问\n" + T, 2, "must be a list of choices", id="fragment-scalar"),
+    pytest.param("fragments:\n  city: [x]\n" + T, 2, "reserved", id="fragment-named-like-slot"),
+    pytest.param(
+        'templates:\n  - {id: a, text: "{{city}}"}\n  - {id: b, weight: -1, text: "{{city}}"}\n',
+        3,
+        "weight must be a positive",
+        id="negative-weight",
+    ),
+    pytest.param(
+        'templates:\n  - {id: a, weight: 0, text: "{{city}}"}\n', 2, "weight must be a positive", id="zero-weight"
+    ),
+    pytest.param(
+        'templates:\n  - {id: a, weight: "x", text: "{{city}}"}\n', 2, "weight must be a positive", id="text-weight"
+    ),
+    pytest.param("templates:\n  - {id: a}\n", 2, "missing 'text'", id="missing-text"),
+    pytest.param(
+        'templates:\n  - {id: a, text: "{{city}}"}\n  - {id: a, text: "{{company}}"}\n',
+        3,
+        "'a' is used twice (first on line 2)",
+        id="duplicate-id",
+    ),
+    pytest.param(
+        'templates:\n  - {id: a, text: "{{city | maybe(0)}}"}\n',
+        2,
+        "maybe(0) needs a probability in (0, 1]",
+        id="maybe-0",
+    ),
+    pytest.param(
+        'templates:\n  - {id: a, text: "{{city | maybe(2)}}"}\n',
+        2,
+        "maybe(2) needs a probability in (0, 1]",
+        id="maybe-2",
+    ),
+    pytest.param(
+        "templates:\n  - {id: a, text: \"{{city | maybe('x')}}\"}\n", 2, "needs a probability", id="maybe-text"
+    ),
+    pytest.param(
+        'templates:\n  - {id: a, text: "{{city | maybe(p)}}"}\n', 2, "maybe() takes one number", id="maybe-variable"
+    ),
+    pytest.param(
+        'templates:\n  - "{{city}}"\n  - "{{nope}}"\n', 3, "template 't2': unknown name", id="string-template"
+    ),
     pytest.param("templates:\n  - 3\n", 2, "write a string or a mapping", id="number-template"),
     pytest.param("distractors: {person: many}\n" + T, 1, "pool size", id="bad-distractor-size"),
     pytest.param("distractors: {pet: 3}\n" + T, 1, "pool size", id="unknown-distractor"),
@@ -241,7 +318,9 @@ def test_unknown_name_lists_the_known_names():
 
 def test_every_problem_is_reported_not_just_the_first():
     with pytest.raises(GrammarError) as caught:
-        grammar('templates:\n  - {id: a, text: "{{nope}}"}\n  - {id: b, text: "{{city.x}}"}\n  - {id: c, weight: 0, text: "x"}\n')
+        grammar(
+            'templates:\n  - {id: a, text: "{{nope}}"}\n  - {id: b, text: "{{city.x}}"}\n  - {id: c, weight: 0, text: "x"}\n'
+        )
     assert [p.line for p in caught.value.problems] == [2, 3, 4]
 
 
@@ -265,10 +344,16 @@ def test_null_choice_renders_nothing(mini, make_sampler):
     ("literal", "line"),
     [
         pytest.param('templates:\n  - {id: a, text: "本月{{city}}{{indicator}}"}\n', 2, id="date"),
-        pytest.param('templates:\n  - {id: a, text: "{{city}}"}\n  - {id: b, text: "龙山供电所{{indicator}}"}\n', 3, id="name"),
+        pytest.param(
+            'templates:\n  - {id: a, text: "{{city}}"}\n  - {id: b, text: "龙山供电所{{indicator}}"}\n', 3, id="name"
+        ),
         pytest.param('templates:\n  - {id: a, text: "{{date}}东城{{indicator}}"}\n', 2, id="alias"),
         pytest.param('templates:\n  - {id: a, text: "{{city}}的投诉"}\n', 2, id="indicator"),
-        pytest.param('fragments:\n  f: [查一下, 菏泽市的]\ntemplates:\n  - {id: a, text: "{{f}}{{indicator}}"}\n', 2, id="in-fragment"),
+        pytest.param(
+            'fragments:\n  f: [查一下, 菏泽市的]\ntemplates:\n  - {id: a, text: "{{f}}{{indicator}}"}\n',
+            2,
+            id="in-fragment",
+        ),
     ],
 )
 def test_literal_text_with_a_mention_fails_generation(mini, tmp_path: Path, literal: str, line: int):

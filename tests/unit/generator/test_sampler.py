@@ -49,7 +49,10 @@ def check_hierarchy_consistent(gazetteer: Gazetteer, record: TaggedQuery) -> Non
     bare = [Entity(e.type, e.start, e.end, e.text) for e in record.entities]
     again = resolver.resolve(record.text, bare, REFERENCE).record
     assert (again.resolved, again.ambiguous, again.conflict, again.date) == (
-        record.resolved, record.ambiguous, record.conflict, record.date,
+        record.resolved,
+        record.ambiguous,
+        record.conflict,
+        record.date,
     ), record.text
     assert [e.id for e in again.entities] == [e.id for e in record.entities], record.text
     if record.conflict:  # a wrong parent on purpose (conflict_rate): nothing may be completed
@@ -105,10 +108,7 @@ def test_completion_stops_at_ambiguous_bare_substation():
 def test_generated_data_covers_ambiguity_and_completion(default_gazetteer: Gazetteer):
     records = generated(default_gazetteer, 5, 1000)
     assert sum(bool(r.ambiguous) for r in records) >= 3  # about 1 %: ~10 % of names collide, most samples disambiguate
-    completed = [
-        r for r in records
-        if r.resolved["Company"] and not any(e.type == "Company" for e in r.entities)
-    ]
+    completed = [r for r in records if r.resolved["Company"] and not any(e.type == "Company" for e in r.entities)]
     assert len(completed) > 50
 
 
@@ -171,7 +171,9 @@ def digit_gazetteer(mini_copy: Path) -> Gazetteer:
 
 
 def test_fullwidth_samples_resolve_like_halfwidth(digit_gazetteer: Gazetteer, make_sampler):
-    grammar = parse_grammar('templates:\n  - {id: t, text: "{{date}}{{city | maybe(0.5)}}{{substation}}{{indicator}}"}\n', DOMAIN)
+    grammar = parse_grammar(
+        'templates:\n  - {id: t, text: "{{date}}{{city | maybe(0.5)}}{{substation}}{{indicator}}"}\n', DOMAIN
+    )
     target = "山东省/菏泽市/巨野县供电公司/3号供电所"
     sampler = make_sampler(digit_gazetteer, grammar, seed=9, fullwidth_rate=0.9, pools={"Substation": (target,)})
     resolver = Resolver(digit_gazetteer, ResolverConfig(fuzzy=False))

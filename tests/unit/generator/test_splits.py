@@ -186,7 +186,12 @@ def test_substations_of_a_heldout_company_are_drawn_by_its_split(default_gazette
     generate_dataset(default_gazetteer, GRAMMAR, tmp_path, cfg)
     for record in read(tmp_path, "train"):
         assert not named_ids(record) & set(held), record["text"]
-    validation_subs = {e["id"] for r in read(tmp_path, "validation") for e in r["entities"] if e["type"] == "Substation" and e.get("id")}
+    validation_subs = {
+        e["id"]
+        for r in read(tmp_path, "validation")
+        for e in r["entities"]
+        if e["type"] == "Substation" and e.get("id")
+    }
     assert validation_subs and all(held.get(i) == "validation" for i in validation_subs)
 
 
