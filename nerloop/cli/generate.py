@@ -107,6 +107,7 @@ def generate(
                     settings=config.to_dict(),
                 )
             )
+        engine.dispose()  # closes the SQLite file cleanly (no -wal/-shm left behind)
         for warning in summary.warnings:
             stderr.print(f"warning: {warning}")
         rate = sum(summary.counts.values()) / summary.seconds if summary.seconds else 0
