@@ -57,6 +57,13 @@ def test_national_build_passes_check(tmp_path):
     counts = {t["type"]: t["entries"] for t in summary["types"]}
     assert counts == {"Province": 33, "City": 333, "Company": 2845, "Substation": 38723, "Indicator": 16, "Date": 0}
     assert (out / "NOTICE.md").read_text("utf-8").count("MIT License") == 1
+    # the default grammar must work with the national gazetteer (its template text names no township)
+    data = tmp_path / "data"
+    generated = nerloop(
+        "generate", "--gazetteer", str(out), "--out", str(data), "-n", "2000", "--db", f"sqlite:///{tmp_path / 's.db'}"
+    )
+    assert generated.returncode == 0, generated.stderr
+    assert sum(1 for _ in (data / "train.jsonl").open(encoding="utf-8")) == 1600
 
 
 def test_build_one_province_and_unknown_province(tmp_path):
