@@ -20,11 +20,9 @@ def nerloop(*args: str, stdin: str | None = None, cwd: Path | None = None) -> su
     )
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("gen") / "data"
-    db = out.parent / "store.db"
-    result = nerloop(
+def generate(out: Path, db: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """The data set every test here shares: 1,200 samples, seed 3, reference date fixed."""
+    return nerloop(
         "generate",
         "--out",
         str(out),
@@ -34,15 +32,17 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "3",
         "--reference-date",
         REF,
-        "--export",
-        "bio",
-        "--export",
-        "alpaca",
-        "--export",
-        "label-studio",
         "--db",
         f"sqlite:///{db}",
+        *extra,
     )
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("gen") / "data"
+    db = out.parent / "store.db"
+    result = generate(out, db, "--export", "bio", "--export", "alpaca", "--export", "label-studio")
     assert result.returncode == 0, result.stderr
     assert "train: 960, validation: 120, test: 120" in result.stdout
     return out
@@ -64,19 +64,7 @@ def test_generate_writes_splits_exports_manifest_and_store_row(generated):
 
 def test_same_seed_gives_identical_files(generated, tmp_path):
     again = tmp_path / "again"
-    result = nerloop(
-        "generate",
-        "--out",
-        str(again),
-        "-n",
-        "1200",
-        "--seed",
-        "3",
-        "--reference-date",
-        REF,
-        "--db",
-        f"sqlite:///{tmp_path / 's.db'}",
-    )
+    result = generate(again, tmp_path / "s.db")
     assert result.returncode == 0, result.stderr
     for split in ("train", "validation", "test"):
         assert (again / f"{split}.jsonl").read_bytes() == (generated / f"{split}.jsonl").read_bytes()
