@@ -21,6 +21,9 @@ from generator.noise import to_fullwidth, typo
 from nerloop.dates import sample_date
 from nerloop.records import Entity, TaggedQuery
 
+# Share of Date slots filled from the gazetteer's dates.csv (when it has one) instead of the date grammar.
+LISTED_DATE_SHARE = 0.1
+
 
 def _pick(rng: random.Random, items: Sequence[str]) -> str:
     """``rng.choice`` without its bookkeeping; this runs several times per sample."""
@@ -36,6 +39,9 @@ class EntryCycle:
         self._ids = list(ids)
         self._rng = rng
         self._next = len(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
 
     def draw(self) -> str | None:
         if not self._ids:
@@ -150,7 +156,12 @@ class Sampler:
         if type_name == "Date":
             surface = state.drawn.get("Date")
             if surface is None:
-                surface = state.drawn["Date"] = sample_date(rng, self.reference)[0]
+                listed = self.cycles.get("Date")
+                if listed and rng.random() < LISTED_DATE_SHARE and (entry_id := listed.draw()):
+                    surface = _pick(rng, self.surfaces[entry_id].any)  # from dates.csv: tagged, no range
+                else:
+                    surface = sample_date(rng, self.reference)[0]
+                state.drawn["Date"] = surface
             state.add_mention(type_name, surface)
             return
         entry_id = state.chain.get(type_name) if type_name in self.levels else state.drawn.get(type_name)

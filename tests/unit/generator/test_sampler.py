@@ -215,3 +215,16 @@ def test_conflict_rate_yields_labelled_conflicts_without_completion():
     assert conflicts, "conflict_rate=0.1 produced no conflict"
     for record in conflicts:
         assert set(record.resolved.values()) == {None}
+
+
+def test_dates_listed_in_the_gazetteer_fill_some_date_slots(mini_copy, tmp_path):
+    (mini_copy / "dates.csv").write_text("name,aliases\n迎峰度夏期间,度夏期间\n", "utf-8")
+    gazetteer = load_gazetteer(mini_copy, use_cache=False)
+    config = GeneratorConfig(n=300, seed=2, reference_date=REFERENCE)
+    generate_dataset(gazetteer, GRAMMAR, tmp_path, config)
+    records = list(read_jsonl(tmp_path / "train.jsonl"))
+    listed = [e for r in records for e in r.entities if e.type == "Date" and e.text in ("迎峰度夏期间", "度夏期间")]
+    assert listed, "no Date slot drew from dates.csv"
+    for record in records:
+        if any(e.text in ("迎峰度夏期间", "度夏期间") for e in record.entities):
+            assert record.date is None  # tagged as a date, but it has no normalized range
