@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TypeVar
 
 import typer
 from rich.console import Console
 
 from nerloop.errors import InputError, NerloopError
 
-T = TypeVar("T")
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -36,8 +34,3 @@ def user_errors() -> Iterator[None]:
     except OSError as exc:
         print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         raise typer.Exit(EXIT_FAILURE) from None
-
-
-def run(fn: Callable[[], T]) -> T:
-    with user_errors():
-        return fn()

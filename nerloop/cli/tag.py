@@ -68,12 +68,12 @@ def _tagger(
         raise NerloopError("give either --model or --matcher, not both")
     if model is None and not matcher:
         raise NerloopError("give --model MODEL_DIR or --matcher")
-    gaz = load_gazetteer(gazetteer)
-    if model is not None:
+    if model is not None:  # before loading anything: the answer does not depend on the gazetteer
         raise NerloopError(
             f"--model {model}: this nerloop has no trained-model backend yet (the trainer arrives in a later "
             "release); use --matcher"
         )
+    gaz = load_gazetteer(gazetteer)
     return GazetteerMatcher(gaz, Resolver(gaz, _resolver_config(fuzzy_threshold))).tag, gaz
 
 
