@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from nerloop.errors import InputError, NerloopError
+from nerloop.errors import InputError, NerloopError, Problem
 
-__all__ = ["BaseModelError", "InputError", "ModelDirError", "TrainingError"]
+__all__ = ["BaseModelError", "InputError", "ModelDirError", "Problem", "TrainingError"]
 
 
 class ModelDirError(NerloopError):
