@@ -14,6 +14,7 @@ from bisect import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from gazetteers.measure_words import MeasureWordIndex
 from gazetteers.model import Gazetteer
 from gazetteers.resolver import Resolver
 from generator.grammar import DISTRACTOR, FRAGMENT, LITERAL, SLOT, Grammar, Op, Template
@@ -103,6 +104,7 @@ class Sampler:
         self.hierarchy = gazetteer.domain.hierarchy
         self.levels = {t: i for i, t in enumerate(self.hierarchy)}
         self._deepest: dict[str, str | None] = {}
+        self.measure_words = MeasureWordIndex(gazetteer)
 
     def sample(self, template: Template) -> TaggedQuery:
         rng = self.rng
@@ -110,9 +112,10 @@ class Sampler:
         state = _RenderState(chain, {})
         self._render(template.ops, state)
         text = "".join(state.parts)
+        mentions = [(t, s, self.measure_words.extend(t, text, s, e)) for t, s, e in state.mentions]
         if self.fullwidth_rate and rng.random() < self.fullwidth_rate:
             text = to_fullwidth(text)
-        entities = [Entity(t, s, e, text[s:e]) for t, s, e in state.mentions]
+        entities = [Entity(t, s, e, text[s:e]) for t, s, e in mentions]
         return self.resolver.resolve(text, entities, self.reference, {"template": template.id}).record
 
     def _draw_chain(self, template: Template) -> dict[str, str]:
@@ -180,6 +183,11 @@ class Sampler:
             surface = _pick(rng, choices.any)
         if self.typo_rate and type_name in self.levels and rng.random() < self.typo_rate:
             surface = typo(surface, rng) or surface
+        split = self.measure_words.split(type_name, surface)
+        if split is not None:  # 投诉量 from a user's gazetteer: <Indicator>投诉</Indicator>量
+            state.add_mention(type_name, split[0])
+            state.add(split[1])
+            return
         state.add_mention(type_name, surface)
 
 

@@ -228,3 +228,12 @@ def test_dates_listed_in_the_gazetteer_fill_some_date_slots(mini_copy, tmp_path)
     for record in records:
         if any(e.text in ("迎峰度夏期间", "度夏期间") for e in record.entities):
             assert record.date is None  # tagged as a date, but it has no normalized range
+
+
+def test_generated_indicators_leave_measure_words_outside():
+    """MINI lists the alias 投诉量: the generator still tags only 投诉, as DOMAIN.md does."""
+    spans = [e.text for r in generated(MINI, 3, 600) for e in r.entities if e.type == "Indicator"]
+    assert "投诉" in spans
+    assert "投诉量" not in spans
+    assert not [s for s in spans if s.endswith(("次数", "个数", "数量", "总数"))]
+    assert {s for s in spans if s.endswith("量")} <= {"投诉百万户量", "百万户投诉量"}
