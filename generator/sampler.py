@@ -19,7 +19,7 @@ from gazetteers.model import Gazetteer
 from gazetteers.resolver import Resolver
 from generator.grammar import DISTRACTOR, FRAGMENT, LITERAL, SLOT, Grammar, Op, Template
 from generator.noise import to_fullwidth, typo
-from nerloop.dates import sample_date
+from nerloop.dates import sample_comparison, sample_date
 from nerloop.records import Entity, TaggedQuery
 
 # Share of Date slots filled from the gazetteer's dates.csv (when it has one) instead of the date grammar.
@@ -154,8 +154,23 @@ class Sampler:
             elif kind == DISTRACTOR:
                 state.add(_pick(rng, self.distractors[value]))
 
+    def _other_date(self, first: str | None) -> str:
+        """A date that differs from the sample's first one (a few draws; dates repeat rarely)."""
+        surface = sample_date(self.rng, self.reference)[0]
+        for _ in range(3):
+            if surface != first:
+                break
+            surface = sample_date(self.rng, self.reference)[0]
+        return surface
+
     def _slot(self, type_name: str, form: str, state: _RenderState) -> None:
         rng = self.rng
+        if type_name == "Date" and form == "compare":  # 同比, 去年同期: a Date mention without a range
+            state.add_mention(type_name, sample_comparison(rng))
+            return
+        if type_name == "Date" and form == "other":  # a second date: 对比今年和去年
+            state.add_mention(type_name, self._other_date(state.drawn.get("Date")))
+            return
         if type_name == "Date":
             surface = state.drawn.get("Date")
             if surface is None:
