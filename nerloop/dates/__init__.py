@@ -46,7 +46,7 @@ from itertools import accumulate
 from nerloop.dates import calendar_patterns as cal
 from nerloop.dates import relative_patterns as rel
 from nerloop.dates.relative_patterns import sample_comparison
-from nerloop.dates.table import RANGED, Pattern
+from nerloop.dates.table import OPEN, RANGED, Pattern
 from nerloop.records import DateRange
 
 __all__ = [
@@ -94,9 +94,16 @@ PATTERNS: tuple[Pattern, ...] = (
 
 PATTERN_NAMES: tuple[str, ...] = tuple(p.name for p in PATTERNS)
 RANGELESS_PATTERNS: frozenset[str] = frozenset(p.name for p in PATTERNS if p.kind != RANGED)
-"""Patterns whose mentions may have no range: comparisons (never), holidays (where the calendar lacks the year)."""
+"""Patterns whose mentions may have no range: comparisons (never), holidays (where the calendar lacks
+the year), 至今-forms (while the reference lies before their start)."""
 
 _Index = dict[str, tuple[Pattern, tuple[tuple[str, str], ...]]]  # name -> (pattern, (short, full) groups)
+
+
+# Every date mention starts with one of these (a test derives the set from the patterns and checks it).
+# The lookahead lets the joined regex reject most positions of a query with one character test
+# instead of trying every alternative: find_dates runs on every query the matcher tags.
+FIRST_CHARS = "0-9〇○零一二两三四五六七八九十Qq第上下本这今去前当近最过昨大年月元春清劳端中国同环周星礼"
 
 
 def _compile(patterns: Sequence[Pattern]) -> tuple[re.Pattern[str], _Index]:
@@ -108,7 +115,7 @@ def _compile(patterns: Sequence[Pattern]) -> tuple[re.Pattern[str], _Index]:
         body = re.sub(r"\(\?P([<=])(\w+)", lambda m, name=p.name: f"(?P{m[1]}{name}__{m[2]}", p.regex)
         parts.append(f"(?P<{p.name}>{body})")
         index[p.name] = (p, tuple((s, f"{p.name}__{s}") for s in shorts))
-    return re.compile("|".join(parts)), index
+    return re.compile(f"(?=[{FIRST_CHARS}])(?:{'|'.join(parts)})"), index
 
 
 DATE_RE, _INDEX = _compile(PATTERNS)
@@ -118,6 +125,7 @@ DATE_RE, _INDEX = _compile(PATTERNS)
 _CUM_WEIGHTS = tuple(accumulate(p.weight for p in PATTERNS))
 # find_dates keeps a ranged match only if it normalizes under all of these (a leap cycle of years).
 _VALIDATION_REFS = tuple(dt.date(y, 7, 1) for y in (2024, 2025, 2026, 2027))
+_LATE_REF = dt.date(2199, 12, 31)
 _FULLWIDTH = {c: c + 0xFEE0 for c in range(0x21, 0x7F)}
 
 
@@ -143,10 +151,14 @@ def _resolve(match: re.Match[str], reference: dt.date) -> DateRange | None:
 
 
 def _is_mention(match: re.Match[str]) -> bool:
-    """A ranged form must normalize under every reference; the others are mentions as written."""
-    if _INDEX[match.lastgroup][0].kind != RANGED:  # type: ignore[index]
-        return True
-    return all(_resolve(match, ref) is not None for ref in _VALIDATION_REFS)
+    """A ranged form must normalize under every reference, an open one (2024年11月以来) under a late
+    enough reference; holidays and comparisons are mentions as written."""
+    kind = _INDEX[match.lastgroup][0].kind  # type: ignore[index]
+    if kind == RANGED:
+        return all(_resolve(match, ref) is not None for ref in _VALIDATION_REFS)
+    if kind == OPEN:
+        return _resolve(match, _LATE_REF) is not None
+    return True
 
 
 @lru_cache(maxsize=65536)
@@ -181,7 +193,8 @@ def find_dates(text: str) -> list[tuple[int, int]]:
         ``(start, end)`` code-point spans (end exclusive), left to right, not
         overlapping, the longest mention at each position. Each one normalizes under
         any reference date, except the forms of ``RANGELESS_PATTERNS`` (同比,
-        五一前后, a holiday outside the calendar's years), which are mentions all the same.
+        五一前后, a holiday outside the calendar's years, 2024年11月以来 asked before
+        November 2024), which are mentions all the same.
     """
     folded = _fold(text)
     spans: list[tuple[int, int]] = []

@@ -32,7 +32,7 @@ from nerloop.dates.numbers import (
     year_prefix,
 )
 from nerloop.dates.periods import latest, month_range, quarter_range, since
-from nerloop.dates.table import Groups, Pattern, sample_year, sample_year_prefix
+from nerloop.dates.table import OPEN, Groups, Pattern, sample_year, sample_year_prefix
 from nerloop.records import DateRange
 
 _RANGE_SEP = r"(?:[-~～—–]|到|至)"
@@ -242,6 +242,7 @@ SINCE = Pattern(
     _resolve_since,
     _sample_since,
     2,
+    OPEN,
 )
 
 

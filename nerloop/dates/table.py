@@ -16,6 +16,7 @@ Resolver = Callable[[Groups, dt.date], "DateRange | None"]
 Sampler = Callable[[random.Random, dt.date], "tuple[str, DateRange | None]"]
 
 RANGED = "ranged"  # a day range under every reference (or None for an impossible date: 2月30日)
+OPEN = "open"  # runs to the reference date: no range while the reference lies before its start
 CALENDAR = "calendar"  # a range where the holiday calendar knows the year; a mention regardless
 UNRANGED = "unranged"  # a date mention with no honest range of its own: 同比, 五一前后
 
@@ -30,7 +31,7 @@ class Pattern:
         resolve: groups and the reference date → the range, or ``None``.
         sample: draws ``(surface, range)`` with ``normalize_date(surface) == range``.
         weight: how often :func:`sample_date` draws this pattern.
-        kind: ``RANGED``, ``CALENDAR`` or ``UNRANGED`` (see above).
+        kind: ``RANGED``, ``OPEN``, ``CALENDAR`` or ``UNRANGED`` (see above).
     """
 
     name: str

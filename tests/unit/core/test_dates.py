@@ -411,6 +411,57 @@ def test_sampler_covers_every_pattern() -> None:
     assert {m.lastgroup for m in matches if m is not None} == set(PATTERN_NAMES) - {"comparison"}
 
 
+def _first_chars(items) -> tuple[set[str], bool]:
+    """Characters a parsed regex sequence can start with, and whether it can match empty."""
+    from re import _constants as c
+
+    firsts: set[str] = set()
+    for op, av in items:
+        if op is c.LITERAL:
+            return firsts | {chr(av)}, False
+        if op is c.IN:
+            for kind, value in av:
+                assert kind in (c.LITERAL, c.RANGE, c.CATEGORY), kind
+                if kind is c.LITERAL:
+                    firsts.add(chr(value))
+                elif kind is c.RANGE:
+                    firsts.update(map(chr, range(value[0], value[1] + 1)))
+                else:
+                    assert value is c.CATEGORY_DIGIT
+                    firsts.update("0123456789")
+            return firsts, False
+        if op in (c.ASSERT, c.ASSERT_NOT, c.AT):
+            continue
+        if op is c.BRANCH:
+            results = [_first_chars(branch) for branch in av[1]]
+            nullable = any(n for _, n in results)
+            firsts |= set().union(*(f for f, _ in results))
+        elif op is c.SUBPATTERN:
+            sub, nullable = _first_chars(av[3])
+            firsts |= sub
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            sub, nullable = _first_chars(av[2])
+            firsts |= sub
+            nullable = nullable or av[0] == 0
+        else:
+            raise AssertionError(f"unexpected {op} at the start of a date pattern")
+        if not nullable:
+            return firsts, False
+    return firsts, True
+
+
+def test_first_chars_cover_every_pattern() -> None:
+    """DATE_RE's lookahead must admit every character a date mention can start with."""
+    from re import _parser
+
+    from nerloop.dates import FIRST_CHARS, PATTERNS
+
+    allowed = set(_first_chars(_parser.parse(f"[{FIRST_CHARS}]"))[0])
+    for pattern in PATTERNS:
+        firsts, nullable = _first_chars(_parser.parse(pattern.regex))
+        assert not nullable and firsts <= allowed, (pattern.name, firsts - allowed)
+
+
 def test_sampling_depends_only_on_the_rng() -> None:
     random.seed(1)
     a = [sample_date(rng, REF) for rng in [random.Random(3)] for _ in range(50)]
