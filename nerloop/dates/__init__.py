@@ -22,8 +22,8 @@ cannot disagree. The conventions are written out in ``docs/dates.md``:
 * Since-forms (年初至今, 今年以来, 2024年5月至今) end on the reference date.
 * Holidays are the published days-off periods (``chinese_calendar``); a year the
   calendar does not know has no range.
-* Comparisons (同比, 环比, 去年同期) and 五一前后 are Date mentions without a
-  range of their own (``normalize_date`` → ``None``), never a guess.
+* Comparisons (同比, 环比, 去年同期), 五一前后, 春节后 and 3月以后 are Date
+  mentions without a range of their own (``normalize_date`` → ``None``), never a guess.
 * Years: four digits 1900..2199, 一九xx / 二〇xx, or two digits before a month,
   quarter or half (24年5月: the year ending in 24 from 89 years before to 10
   years after the reference year); bare numbers and a bare 24年 are not dates.
@@ -52,6 +52,7 @@ from nerloop.records import DateRange
 __all__ = [
     "DATE_RE",
     "PATTERN_NAMES",
+    "BOUNDS",
     "RANGELESS_PATTERNS",
     "find_dates",
     "normalize_date",
@@ -67,7 +68,9 @@ PATTERNS: tuple[Pattern, ...] = (
     cal.SINCE,
     cal.FIRST,
     cal.QUARTER_SPAN,
+    cal.DAY_SPAN,
     cal.MONTH_SPAN,
+    cal.YEAR_SPAN,
     cal.HALF,
     cal.QUARTER,
     cal.MONTH,
@@ -126,6 +129,9 @@ _CUM_WEIGHTS = tuple(accumulate(p.weight for p in PATTERNS))
 # find_dates keeps a ranged match only if it normalizes under all of these (a leap cycle of years).
 _VALIDATION_REFS = tuple(dt.date(y, 7, 1) for y in (2024, 2025, 2026, 2027))
 _LATE_REF = dt.date(2199, 12, 31)
+# A date followed by one of these is a mention of an open period with no honest range (3月以后).
+BOUNDS = ("以前", "以后", "之前", "之后")
+_BOUND_SHARE = 0.015
 _FULLWIDTH = {c: c + 0xFEE0 for c in range(0x21, 0x7F)}
 
 
@@ -191,7 +197,8 @@ def find_dates(text: str) -> list[tuple[int, int]]:
 
     Returns:
         ``(start, end)`` code-point spans (end exclusive), left to right, not
-        overlapping, the longest mention at each position. Each one normalizes under
+        overlapping, the longest mention at each position, with a following
+        以前/以后/之前/之后 taken in (``3月以后``: no range). Each one normalizes under
         any reference date, except the forms of ``RANGELESS_PATTERNS`` (同比,
         五一前后, a holiday outside the calendar's years, 2024年11月以来 asked before
         November 2024), which are mentions all the same.
@@ -200,9 +207,11 @@ def find_dates(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     pos = 0
     while (match := DATE_RE.search(folded, pos)) is not None:
-        if _is_mention(match):
-            spans.append(match.span())
         pos = match.end()  # an invalid date (2023年2月30日) is skipped whole, not in pieces
+        if _is_mention(match):
+            bound = next((b for b in BOUNDS if folded.startswith(b, pos)), "")
+            pos += len(bound)  # 3月以后: one mention, without a range
+            spans.append((match.start(), pos))
     return spans
 
 
@@ -212,7 +221,7 @@ def sample_date(rng: random.Random, reference: dt.date) -> tuple[str, DateRange 
     Every pattern above is drawn with a fixed weight, in Arabic and Chinese
     numerals, occasionally full-width; years lie in the six years up to the
     reference year. ``normalize_date(surface, reference) == range`` always
-    (``None`` for comparisons and 前后 forms).
+    (``None`` for 前后 and 以后 forms).
 
     Args:
         rng: the random source (no global state is used).
@@ -223,6 +232,8 @@ def sample_date(rng: random.Random, reference: dt.date) -> tuple[str, DateRange 
     """
     pattern = PATTERNS[bisect(_CUM_WEIGHTS, rng.random() * _CUM_WEIGHTS[-1])]
     surface, rng_range = pattern.sample(rng, reference)
+    if pattern.kind == RANGED and rng.random() < _BOUND_SHARE:
+        surface, rng_range = surface + rng.choice(BOUNDS), None
     if rng.random() < 0.05:
         surface = surface.translate(_FULLWIDTH)
     return surface, rng_range

@@ -207,6 +207,73 @@ MONTH_SPAN = Pattern(
 )
 
 
+# day range: 5月1日至7日, 5月1-7日, 2024年5月28日到6月3日, 2024年12月28日至2025年1月3日
+def _resolve_day_span(g: Groups, ref: dt.date) -> DateRange | None:
+    m1, d1 = num(g["m"]), num(g["d1"])  # type: ignore[arg-type]
+    m2, d2 = (num(g["m2"]) if g["m2"] else m1), num(g["d2"])  # type: ignore[arg-type]
+    y1, y2 = year_of(g, ref.year, "a"), year_of(g, ref.year, "b")
+    wraps = m2 < m1  # 12月28日至1月3日: into the next year
+    if y1 is None and y2 is not None:
+        y1 = y2 - 1 if wraps else y2
+    if y1 is not None and y2 is None:
+        y2 = y1 + 1 if wraps else y1
+
+    def days(y: int, y_last: int | None = None) -> DateRange:
+        return DateRange(dt.date(y, m1, d1), dt.date(y + wraps if y_last is None else y_last, m2, d2))
+
+    found = latest(ref, days) if y1 is None or y2 is None else days(y1, y2)
+    return found if found.start < found.end else None
+
+
+def _sample_day_span(rng: random.Random, ref: dt.date) -> tuple[str, DateRange]:
+    prefix, year = sample_year_prefix(rng, ref, none_weight=4.0)
+    month = rng.randint(1, 12)
+    last = calendar.monthrange(year if year is not None else 2001, month)[1]
+    d1 = rng.randint(1, last - 1)
+    d2 = rng.randint(d1 + 1, last)
+    unit = rng.choice("日日号")
+    first = f"{prefix}{month}月{d1}{unit if rng.random() < 0.6 else ''}"
+    second = f"{month}月{d2}{unit}" if rng.random() < 0.4 else f"{d2}{unit}"
+
+    def days(y: int) -> DateRange:
+        return DateRange(dt.date(y, month, d1), dt.date(y, month, d2))
+
+    return f"{first}{rng.choice(_RANGE_SEPS)}{second}", in_year(year, ref, days)
+
+
+DAY_SPAN = Pattern(
+    "day_span",
+    year_prefix("a")
+    + rf"(?P<m>{AM}|{CM})月(?P<d1>{AD}|{CD})[日号]?{_RANGE_SEP}"
+    + rf"(?:{year_prefix('b', required=True)})?(?:(?P<m2>{AM}|{CM})月)?(?P<d2>{AD}|{CD})[日号]",
+    _resolve_day_span,
+    _sample_day_span,
+    1,
+)
+
+
+# year range: 2023-2024年, 2023年至2024年
+def _resolve_year_span(g: Groups, ref: dt.date) -> DateRange | None:
+    first, last = num(g["a"]), num(g["b"])  # type: ignore[arg-type]
+    return month_range(first, 1, 12, last) if first < last else None
+
+
+def _sample_year_span(rng: random.Random, ref: dt.date) -> tuple[str, DateRange]:
+    last = sample_year(rng, ref)
+    first = last - rng.choice((1, 1, 1, 2, 3))
+    head = str(first) + ("年" if rng.random() < 0.5 else "")
+    return f"{head}{rng.choice(_RANGE_SEPS)}{last}年", month_range(first, 1, 12, last)
+
+
+YEAR_SPAN = Pattern(
+    "year_span",
+    rf"{LB}(?P<a>{AY}|{CY})年?{_RANGE_SEP}(?P<b>{AY}|{CY})年度?{YEAR_LA}",
+    _resolve_year_span,
+    _sample_year_span,
+    0.7,
+)
+
+
 # since a start until the reference date: 年初至今, 今年以来, 2024年5月至今, 本月以来
 def _resolve_since(g: Groups, ref: dt.date) -> DateRange | None:
     if g["mo"] is not None:

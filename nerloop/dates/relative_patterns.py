@@ -123,19 +123,20 @@ NEAR = Pattern("near", _near_regex(), _resolve_near, _sample_near, 5)
 
 # public holidays: 春节期间, 国庆假期, 今年五一期间, 2024年中秋节; 五一前后 is a date with no range
 _HOLIDAY_TAILS = ("期间", "假期", "长假", "小长假", "放假期间")
-_AROUND = "前后"
+# Around, before or after a holiday: how many days is nowhere written.
+_AROUND = ("前后", "之前", "之后", "以前", "以后", "前", "后")
 
 
 def _holiday_regex() -> str:
     standalone = "|".join(sorted((n for n in HOLIDAY_NAMES if n not in NEEDS_TAIL), key=len, reverse=True))
     tailed = "|".join(sorted(NEEDS_TAIL, key=len, reverse=True))
-    tails = "|".join(sorted((*_HOLIDAY_TAILS, _AROUND), key=len, reverse=True))
+    tails = "|".join(sorted((*_HOLIDAY_TAILS, *_AROUND), key=len, reverse=True))
     return rf"{year_prefix()}(?:(?P<h>{standalone})(?P<t>{tails})?|(?P<hs>{tailed})(?P<ts>{tails}))"
 
 
 def _resolve_holiday(g: Groups, ref: dt.date) -> DateRange | None:
-    if _AROUND in (g["t"], g["ts"]):
-        return None  # around a holiday: how many days around is nowhere written
+    if (g["t"] or g["ts"]) in _AROUND:
+        return None
     key = HOLIDAY_NAMES[g["h"] or g["hs"]]  # type: ignore[index]
     year = year_of(g, ref.year)
     return latest_holiday(key, ref) if year is None else holiday_period(key, year)
@@ -145,7 +146,10 @@ def _sample_holiday(rng: random.Random, ref: dt.date) -> tuple[str, DateRange | 
     name = rng.choice(tuple(HOLIDAY_NAMES))
     prefix, year = sample_year_prefix(rng, ref, none_weight=6.0)
     r = rng.random()
-    tail = _AROUND if r < 0.12 else rng.choice(_HOLIDAY_TAILS) if r < 0.7 or name in NEEDS_TAIL else ""
+    if r < 0.12:
+        tail = rng.choice(("前后", "前后", "前", "后", "之前", "以后"))
+    else:
+        tail = rng.choice(_HOLIDAY_TAILS) if r < 0.7 or name in NEEDS_TAIL else ""
     groups: Groups = {"h": name, "t": tail or None, "hs": None, "ts": None}
     if year is not None:
         groups.update(ya=str(year))
