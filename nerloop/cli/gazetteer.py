@@ -98,6 +98,7 @@ def build_cn_command(
 
     with user_errors():
         counts = build_cn(out_dir, province)
-        if with_indicators:
-            shutil.copyfile(default_directory() / "indicators.csv", out_dir / "indicators.csv")
+        source, target = default_directory() / "indicators.csv", out_dir / "indicators.csv"
+        if with_indicators and not (target.exists() and target.samefile(source)):  # regenerating the default
+            shutil.copyfile(source, target)
         stdout.print(", ".join(f"{t}: {n}" for t, n in counts.items()) + f" → {out_dir}")
