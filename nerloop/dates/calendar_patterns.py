@@ -160,6 +160,15 @@ FIRST = Pattern(
 )
 
 
+def _span_years(first: int | None, last: int | None, wraps: bool) -> tuple[int | None, int | None]:
+    """A range's years completed from the one written: 2024年11月至2月 → (2024, 2025)."""
+    if first is None and last is not None:
+        return last - wraps, last
+    if first is not None and last is None:
+        return first, first + wraps
+    return first, last
+
+
 # month range: 今年2-4月, 2024年10月到12月, 2024年11月至2025年1月, 11月到2月, 二到四月
 def _resolve_month_span(g: Groups, ref: dt.date) -> DateRange | None:
     m1, m2 = num(g["m1"]), num(g["m2"])  # type: ignore[arg-type]
@@ -167,10 +176,7 @@ def _resolve_month_span(g: Groups, ref: dt.date) -> DateRange | None:
     if not (1 <= m1 <= 12 and 1 <= m2 <= 12) or (g["u1"] is None and y2 is not None):
         return None
     wraps = m2 < m1  # 11月到2月: into the next year
-    if y1 is None and y2 is not None:
-        y1 = y2 - 1 if wraps else y2
-    if y1 is not None and y2 is None:
-        y2 = y1 + 1 if wraps else y1
+    y1, y2 = _span_years(y1, y2, wraps)
     if y1 is None or y2 is None:
         return latest(ref, lambda y: month_range(y, m1, m2, y + wraps))
     if (y2, m2) <= (y1, m1):
@@ -212,11 +218,7 @@ def _resolve_day_span(g: Groups, ref: dt.date) -> DateRange | None:
     m1, d1 = num(g["m"]), num(g["d1"])  # type: ignore[arg-type]
     m2, d2 = (num(g["m2"]) if g["m2"] else m1), num(g["d2"])  # type: ignore[arg-type]
     y1, y2 = year_of(g, ref.year, "a"), year_of(g, ref.year, "b")
-    wraps = m2 < m1  # 12月28日至1月3日: into the next year
-    if y1 is None and y2 is not None:
-        y1 = y2 - 1 if wraps else y2
-    if y1 is not None and y2 is None:
-        y2 = y1 + 1 if wraps else y1
+    y1, y2 = _span_years(y1, y2, wraps := m2 < m1)  # 12月28日至1月3日: into the next year
 
     def days(y: int, y_last: int | None = None) -> DateRange:
         return DateRange(dt.date(y, m1, d1), dt.date(y + wraps if y_last is None else y_last, m2, d2))
