@@ -42,6 +42,9 @@ DOMAIN = load_domain()
         ("Substation", "水族乡", ["水族", "水族所"]),  # nothing would remain
         ("Substation", "郭勒布依乡", ["郭勒布依", "郭勒布依所"]),  # 布依 without 族 is part of the name
         ("Substation", "民族街道", ["民族所"]),  # 民族 alone is a stop form
+        ("Substation", "钱家营矿区供电所", ["钱家营矿区", "钱家营", "钱家营所"]),
+        ("Substation", "浮山新区街道", ["浮山新区", "浮山", "浮山所"]),
+        ("Substation", "新区街道", ["新区所"]),  # 新区 is a stop form
     ],
 )
 def test_generated_short_forms(type_name, name, expected):
