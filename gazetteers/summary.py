@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
+from gazetteers.measure_words import measure_word_warnings
 from gazetteers.model import Gazetteer
 
 
@@ -24,6 +25,8 @@ class GazetteerSummary:
     domain: str
     fingerprint: str
     types: list[TypeSummary]
+    # ``file:line: message`` for rows that load but teach something wrong (an alias 投诉量)
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -46,4 +49,5 @@ def summarize(gazetteer: Gazetteer, directory: str, top: int = 5) -> GazetteerSu
                 top_shared=sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))[:top],
             )
         )
-    return GazetteerSummary(directory, gazetteer.domain.name, gazetteer.fingerprint, types)
+    warnings = [str(p) for p in measure_word_warnings(gazetteer)]
+    return GazetteerSummary(directory, gazetteer.domain.name, gazetteer.fingerprint, types, warnings)

@@ -2,7 +2,8 @@
 
 A template such as ``{{date}}{{city}}{{substation.short}}{{indicator}}{{qty}}`` names
 slots (one per entity type, lower-cased, with an optional surface form: ``full``,
-``alias``, ``short`` or ``any``), reusable fragments (``{{polite}}``) and faker
+``alias``, ``short`` or ``any``; ``{{date.other}}`` is a second, independent date and
+``{{date.compare}}`` a comparison such as 同比), reusable fragments (``{{polite}}``) and faker
 distractors (``{{person}}``); ``{{x | maybe(0.3)}}`` keeps ``x`` with probability 0.3.
 Line breaks in a template only lay it out and are dropped: a query is one line.
 jinja2 parses the templates; they are compiled once into flat operation lists,
@@ -27,6 +28,8 @@ from nerloop.errors import Problem
 
 LITERAL, SLOT, FRAGMENT, DISTRACTOR = 0, 1, 2, 3
 SURFACE_FORMS = ("any", "full", "alias", "short")
+# Forms of the date slot only: a second, independent date (对比今年和去年), or a comparison (同比, 去年同期).
+DATE_FORMS = ("other", "compare")
 DISTRACTOR_KINDS = ("person", "org", "address")
 DEFAULT_GRAMMAR = Path(__file__).parent / "data" / "default_grammar.yaml"
 DEFAULT_DISTRACTOR_POOL = 200
@@ -170,8 +173,9 @@ class _Compiler:
             return None
         name = node.name
         if name in self.slots:
-            if form not in SURFACE_FORMS:
-                self.fail(line, f"{where}: unknown surface form {name}.{form}; use one of {', '.join(SURFACE_FORMS)}")
+            forms = SURFACE_FORMS + (DATE_FORMS if self.slots[name] == "Date" else ())
+            if form not in forms:
+                self.fail(line, f"{where}: unknown surface form {name}.{form}; use one of {', '.join(forms)}")
                 return None
             return (SLOT, self.slots[name], form, probability)
         if form != "any":

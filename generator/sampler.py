@@ -14,11 +14,12 @@ from bisect import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from gazetteers.measure_words import MeasureWordIndex
 from gazetteers.model import Gazetteer
 from gazetteers.resolver import Resolver
 from generator.grammar import DISTRACTOR, FRAGMENT, LITERAL, SLOT, Grammar, Op, Template
 from generator.noise import to_fullwidth, typo
-from nerloop.dates import sample_date
+from nerloop.dates import sample_comparison, sample_date
 from nerloop.records import Entity, TaggedQuery
 
 # Share of Date slots filled from the gazetteer's dates.csv (when it has one) instead of the date grammar.
@@ -103,6 +104,7 @@ class Sampler:
         self.hierarchy = gazetteer.domain.hierarchy
         self.levels = {t: i for i, t in enumerate(self.hierarchy)}
         self._deepest: dict[str, str | None] = {}
+        self.measure_words = MeasureWordIndex(gazetteer)
 
     def sample(self, template: Template) -> TaggedQuery:
         rng = self.rng
@@ -110,9 +112,10 @@ class Sampler:
         state = _RenderState(chain, {})
         self._render(template.ops, state)
         text = "".join(state.parts)
+        mentions = [(t, s, self.measure_words.extend(t, text, s, e)) for t, s, e in state.mentions]
         if self.fullwidth_rate and rng.random() < self.fullwidth_rate:
             text = to_fullwidth(text)
-        entities = [Entity(t, s, e, text[s:e]) for t, s, e in state.mentions]
+        entities = [Entity(t, s, e, text[s:e]) for t, s, e in mentions]
         return self.resolver.resolve(text, entities, self.reference, {"template": template.id}).record
 
     def _draw_chain(self, template: Template) -> dict[str, str]:
@@ -151,8 +154,23 @@ class Sampler:
             elif kind == DISTRACTOR:
                 state.add(_pick(rng, self.distractors[value]))
 
+    def _other_date(self, first: str | None) -> str:
+        """A date that differs from the sample's first one (a few draws; dates repeat rarely)."""
+        surface = sample_date(self.rng, self.reference)[0]
+        for _ in range(3):
+            if surface != first:
+                break
+            surface = sample_date(self.rng, self.reference)[0]
+        return surface
+
     def _slot(self, type_name: str, form: str, state: _RenderState) -> None:
         rng = self.rng
+        if type_name == "Date" and form == "compare":  # 同比, 去年同期: a Date mention without a range
+            state.add_mention(type_name, sample_comparison(rng))
+            return
+        if type_name == "Date" and form == "other":  # a second date: 对比今年和去年
+            state.add_mention(type_name, self._other_date(state.drawn.get("Date")))
+            return
         if type_name == "Date":
             surface = state.drawn.get("Date")
             if surface is None:
@@ -180,6 +198,11 @@ class Sampler:
             surface = _pick(rng, choices.any)
         if self.typo_rate and type_name in self.levels and rng.random() < self.typo_rate:
             surface = typo(surface, rng) or surface
+        split = self.measure_words.split(type_name, surface)
+        if split is not None:  # 投诉量 from a user's gazetteer: <Indicator>投诉</Indicator>量
+            state.add_mention(type_name, split[0])
+            state.add(split[1])
+            return
         state.add_mention(type_name, surface)
 
 

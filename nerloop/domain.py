@@ -7,6 +7,7 @@ carry its own ``domain.yaml`` so that other domains fit without code changes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -24,11 +25,37 @@ class ShortFormRules:
     Suffixes are stripped repeatedly, keeping each intermediate form, as long as at
     least ``min_length`` characters remain; ``add_suffixes`` are then appended to the
     fully stripped base (``麒麟`` → ``麒麟所``).
+
+    Attributes:
+        strip_suffixes: suffixes that may be dropped, tried longest first.
+        add_suffixes: suffixes appended to the fully stripped base.
+        min_length: characters every generated form keeps (never a one-character 曹).
+        suffix_min_lengths: ``(suffix, n)`` pairs: dropping ``suffix`` must leave at
+            least ``n`` characters (林区: 3, so 万柏林区 loses only 区).
+        strip_ethnic: also drop an ethnic designation after a suffix (长阳土家族自治县 →
+            长阳, 十里望回族镇 → 十里望).
+        stop_forms: words never generated as a short form (新区, 矿区: vocabulary, not names).
     """
 
     strip_suffixes: tuple[str, ...] = ()
     add_suffixes: tuple[str, ...] = ()
     min_length: int = 2
+    suffix_min_lengths: tuple[tuple[str, int], ...] = ()
+    strip_ethnic: bool = False
+    stop_forms: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.min_length < 1:
+            raise ValueError(f"min_length must be at least 1, not {self.min_length}")
+
+    @cached_property
+    def sorted_suffixes(self) -> tuple[str, ...]:
+        """``strip_suffixes``, longest first."""
+        return tuple(sorted(self.strip_suffixes, key=len, reverse=True))
+
+    def min_base(self, suffix: str) -> int:
+        """Characters that must remain when ``suffix`` is dropped."""
+        return max([self.min_length, *(n for s, n in self.suffix_min_lengths if s == suffix)])
 
 
 @dataclass(frozen=True)
@@ -42,6 +69,9 @@ class EntityType:
     examples: tuple[str, ...] = ()
     file_required: bool = True
     short_forms: ShortFormRules = field(default_factory=ShortFormRules)
+    # Words that follow a mention but are not part of it (投诉 + 个数): an alias made of a
+    # mention plus one of these is flagged by ``gazetteer check``.
+    measure_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,13 +124,19 @@ def _parse_domain(data: object, source: str) -> Domain:
                 description=str(spec.get("description", "")),
                 examples=tuple(spec.get("examples") or ()),
                 file_required=bool(spec.get("file_required", True)),
+                measure_words=tuple(str(w) for w in spec.get("measure_words") or ()),
                 short_forms=ShortFormRules(
                     strip_suffixes=tuple(rules.get("strip_suffixes") or ()),
                     add_suffixes=tuple(rules.get("add_suffixes") or ()),
                     min_length=int(rules.get("min_length", 2)),
+                    suffix_min_lengths=tuple(
+                        (str(k), int(v)) for k, v in (rules.get("suffix_min_lengths") or {}).items()
+                    ),
+                    strip_ethnic=bool(rules.get("strip_ethnic", False)),
+                    stop_forms=tuple(rules.get("stop_forms") or ()),
                 ),
             )
-        except (TypeError, ValueError) as exc:
+        except (AttributeError, TypeError, ValueError) as exc:
             raise fail(f"type {name}: {exc}") from exc
     try:
         return Domain(

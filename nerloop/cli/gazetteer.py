@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -53,11 +54,16 @@ def check(directory: DirArg = None, as_json: JsonOpt = False) -> None:
     """Validate a gazetteer directory.
 
     Exit 0 and print counts per type when it is valid; otherwise list every problem
-    as FILE:LINE: WHAT IS WRONG on stderr and exit 2.
+    as FILE:LINE: WHAT IS WRONG on stderr and exit 2. Rows that load but would teach
+    a wrong boundary (an Indicator alias such as 投诉量: indicator plus measure word)
+    are listed as warnings on stderr; they do not change the exit code.
     """
     with user_errors():
         gazetteer = load_gazetteer(directory, use_cache=False)
-        _print_summary(summarize(gazetteer, str(directory or "default")), as_json, detail=False)
+        summary = summarize(gazetteer, str(directory or "default"))
+        _print_summary(summary, as_json, detail=False)
+        for warning in summary.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         if not as_json:
             stdout.print("[green]ok[/green]: no problems found")
 
@@ -92,6 +98,7 @@ def build_cn_command(
 
     with user_errors():
         counts = build_cn(out_dir, province)
-        if with_indicators:
-            shutil.copyfile(default_directory() / "indicators.csv", out_dir / "indicators.csv")
+        source, target = default_directory() / "indicators.csv", out_dir / "indicators.csv"
+        if with_indicators and not (target.exists() and target.samefile(source)):  # regenerating the default
+            shutil.copyfile(source, target)
         stdout.print(", ".join(f"{t}: {n}" for t, n in counts.items()) + f" → {out_dir}")

@@ -35,6 +35,18 @@ def test_check_lists_every_problem_and_exits_non_zero(mini_copy):
     assert "Traceback" not in result.stderr
 
 
+def test_check_warns_on_measure_word_aliases_but_passes(mini_copy):
+    """mini's indicators.csv lists 投诉量: indicator 投诉 plus the measure word 量."""
+    result = nerloop("gazetteer", "check", str(mini_copy), check=True)
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert warnings == [
+        f"warning: {mini_copy / 'indicators.csv'}:2: alias '投诉量' of '投诉' is Indicator '投诉' plus the measure"
+        " word '量'; measure words are not part of a mention: drop the alias"
+    ]
+    default = nerloop("gazetteer", "check", "--json", check=True)
+    assert json.loads(default.stdout)["warnings"] == [] and "warning" not in default.stderr
+
+
 def test_missing_directory_is_one_line():
     result = nerloop("gazetteer", "check", "/nonexistent/gaz")
     assert result.returncode != 0

@@ -24,6 +24,16 @@ DIVISIONS = [
         ("博尔塔拉蒙古自治州", "博尔塔拉"),
         ("曹县", "曹县"),
         ("长阳土家族自治县", "长阳"),
+        ("滨海新区", "滨海"),
+        ("神农架林区", "神农架"),
+        ("万柏林区", "万柏林"),
+        ("六枝特区", "六枝"),
+        ("井陉矿区", "井陉"),
+        ("矿区", "矿区"),
+        ("清新区", "清新"),
+        ("海西蒙古族藏族自治州", "海西"),
+        ("新疆维吾尔自治区", "新疆"),
+        ("内蒙古自治区", "内蒙古"),
     ],
 )
 def test_administrative_base(name, base):
@@ -31,7 +41,17 @@ def test_administrative_base(name, base):
 
 
 @pytest.mark.parametrize(
-    ("name", "base"), [("麒麟镇", "麒麟"), ("麒麟苗族乡", "麒麟"), ("解放路街道", "解放路"), ("水族乡", "水族")]
+    ("name", "base"),
+    [
+        ("麒麟镇", "麒麟"),
+        ("麒麟苗族乡", "麒麟"),
+        ("解放路街道", "解放路"),
+        ("水族乡", "水族"),
+        ("十里望回族镇", "十里望"),
+        ("得力其尔鄂温克民族乡", "得力其尔"),
+        ("保安藏族乡", "保安"),
+        ("郭勒布依乡", "郭勒布依"),  # Uyghur place name, not 布依族
+    ],
 )
 def test_township_base(name, base):
     assert township_base(name) == base
@@ -54,3 +74,11 @@ def test_rows_follow_power_grid_naming_and_skip_missing_levels():
 def test_one_province_only():
     rows = rows_from_divisions(DIVISIONS, province="山东")
     assert {r.id.split("/")[0] for r in rows} == {"山东省"}
+
+
+def test_ethnic_township_is_named_without_its_designation():
+    rows = {
+        r.name: r for r in rows_from_divisions([*DIVISIONS[:4], Division(4, "371724108", "371724", "十里望回族镇")])
+    }
+    row = rows["十里望供电所"]
+    assert row.aliases == ("十里望回族镇", "十里望回族镇供电所", "十里望回族供电所")

@@ -16,9 +16,11 @@ from gazetteers.linker import fold_width, normalized_forms
 from gazetteers.model import Gazetteer
 from gazetteers.resolver import Resolver
 from generator.config import GeneratorConfig
+from generator.errors import GrammarError
 from generator.grammar import load_grammar, parse_grammar
 from generator.noise import TYPOS, to_fullwidth, typo
 from generator.pipeline import generate_dataset
+from nerloop.dates import normalize_date
 from nerloop.domain import load_domain
 from nerloop.export import read_jsonl
 from nerloop.records import Entity, TaggedQuery
@@ -146,7 +148,8 @@ def test_typo_mentions_keep_spans_and_have_no_id(make_sampler):
         assert any(len(n) == len(sub.text) and sum(a != b for a, b in zip(n, sub.text)) == 1 for n in names)
         assert sub.id is None and not record.ambiguous
         assert all(v is None for v in record.resolved.values())  # a typo'd mention constrains nothing
-        assert record.date is not None
+        (date,) = [e for e in record.entities if e.type == "Date"]
+        assert record.date == normalize_date(date.text, REFERENCE)  # the typo blocks nothing else
     assert typos > 180
 
 
@@ -226,5 +229,48 @@ def test_dates_listed_in_the_gazetteer_fill_some_date_slots(mini_copy, tmp_path)
     listed = [e for r in records for e in r.entities if e.type == "Date" and e.text in ("迎峰度夏期间", "度夏期间")]
     assert listed, "no Date slot drew from dates.csv"
     for record in records:
-        if any(e.text in ("迎峰度夏期间", "度夏期间") for e in record.entities):
+        dates = [e.text for e in record.entities if e.type == "Date"]
+        if dates and set(dates) <= {"迎峰度夏期间", "度夏期间"}:
             assert record.date is None  # tagged as a date, but it has no normalized range
+
+
+def test_generated_indicators_leave_measure_words_outside():
+    """MINI lists the alias 投诉量: the generator still tags only 投诉, as DOMAIN.md does."""
+    spans = [e.text for r in generated(MINI, 3, 600) for e in r.entities if e.type == "Indicator"]
+    assert "投诉" in spans
+    assert "投诉量" not in spans
+    assert not [s for s in spans if s.endswith(("次数", "个数", "数量", "总数"))]
+    assert {s for s in spans if s.endswith("量")} <= {"投诉百万户量", "百万户投诉量"}
+
+
+def test_date_compare_and_other_slots(make_sampler):
+    grammar = parse_grammar(
+        'templates:\n  - {id: t, text: "对比{{date}}和{{date.other}}{{indicator}}{{date.compare}}"}\n', DOMAIN
+    )
+    sampler = make_sampler(MINI, grammar, seed=1)
+    differ = 0
+    for _ in range(100):
+        record = sampler.sample(grammar.templates[0])
+        first, second, comparison = (e.text for e in record.entities if e.type == "Date")
+        differ += first != second
+        assert normalize_date(comparison, REFERENCE) is None and comparison in ("同比", "环比") + tuple(
+            y + "同期" for y in ("去年", "上年", "上一年")
+        )
+        assert record.date == (normalize_date(first, REFERENCE) or normalize_date(second, REFERENCE))
+    assert differ > 95
+
+
+def test_only_the_date_slot_takes_date_forms():
+    with pytest.raises(GrammarError, match="unknown surface form city.compare"):
+        parse_grammar('templates:\n  - {id: t, text: "{{city.compare}}"}\n', DOMAIN)
+
+
+def test_default_grammar_generates_the_new_date_forms(default_gazetteer: Gazetteer):
+    from nerloop.dates import DATE_RE
+
+    kinds = set()
+    for record in generated(default_gazetteer, 2, 3000):
+        for e in record.entities:
+            if e.type == "Date" and (match := DATE_RE.fullmatch(fold_width(e.text))) is not None:
+                kinds.add(match.lastgroup)
+    assert {"month_span", "since", "first", "weekday", "holiday", "comparison", "week_before_last"} <= kinds
