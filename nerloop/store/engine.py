@@ -1,17 +1,38 @@
-"""Engine and session factory for the store."""
+"""Engine, sessions and the one write path that survives a lost connection.
+
+Every store write goes through :func:`run_in_transaction`: a lost connection (PostgreSQL restarted,
+an idle connection killed by a firewall) is retried once after a short back-off, and a store that
+stays gone becomes :class:`~nerloop.store.errors.StoreUnavailable` with a one-line message that
+names the store with its password masked. Pooled connections are checked before use
+(``pool_pre_ping``), so a connection that died while a long run computed is replaced silently.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+import weakref
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from nerloop.config import database_url
-from nerloop.errors import NerloopError
-from nerloop.store.models import Base
+from nerloop.store.errors import StoreError, StoreUnavailable
+from nerloop.store.migrate import ensure_schema
+from nerloop.store.urls import mask_url, one_line, scrub
+
+T = TypeVar("T")
+
+# Errors that mean "the connection or the server is gone", worth one more try.
+CONNECTION_ERRORS = (OperationalError, InterfaceError, DisconnectionError)
+RETRY_BACKOFF_S = 1.0
+
+# The URL as the user wrote it, per engine: the parsed URL can misplace an unencoded password.
+_RAW_URLS: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -22,28 +43,97 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+def _raw_url(engine: Engine) -> str | URL:
+    base = getattr(engine, "_proxied", engine)  # an execution_options() engine proxies the real one
+    return _RAW_URLS.get(base, engine.url)
+
+
+def store_name(engine: Engine) -> str:
+    """The store's URL for messages: password masked, whatever characters it holds."""
+    raw = _raw_url(engine)
+    return scrub(mask_url(raw), raw)
+
+
+def describe_error(exc: BaseException, url: str | URL) -> str:
+    """The driver's own reason, on one line, with every spelling of the password removed."""
+    reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    return scrub(one_line(str(reason)) or type(reason).__name__, url)
+
+
 def open_store(url: str | None = None, *, create: bool = True) -> Engine:
-    """Engine for ``url`` (``--db``/``NERLOOP_DB``/SQLite default), tables created when missing."""
-    resolved = database_url(url)
+    """Engine for ``url`` (``--db``/``NERLOOP_DB``/SQLite default), migrated to this nerloop's schema.
+
+    Args:
+        url: SQLAlchemy URL; ``None`` reads ``NERLOOP_DB``, then the SQLite default.
+        create: bring the schema up to date (create an empty store, adopt a 0.1 store, upgrade an
+            older one); ``False`` only builds the engine (``nerloop db status``, tests).
+
+    Raises:
+        StoreError: a URL that cannot be used, a store newer than this code, or pending
+            revisions that must not run unattended.
+        StoreUnavailable: the store cannot be reached, even after one retry.
+    """
+    raw = database_url(url)
     try:
-        engine = create_engine(resolved, future=True)
-    except (ArgumentError, ModuleNotFoundError) as exc:
-        raise NerloopError(f"cannot open store {resolved!r}: {exc}") from exc
+        engine = create_engine(raw, pool_pre_ping=True)
+    except Exception as exc:  # noqa: BLE001 - ArgumentError, a missing driver, a bad port: all one message
+        raise StoreError(f"cannot open store {scrub(mask_url(raw), raw)}: {describe_error(exc, raw)}") from None
+    _RAW_URLS[engine] = raw
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     if create:
         try:
-            Base.metadata.create_all(engine)
-        except OperationalError as exc:
-            raise NerloopError(
-                f"cannot reach store {engine.url.render_as_string(hide_password=True)}: {exc.orig}"
-            ) from exc
+            with_retry(engine, lambda: ensure_schema(engine, store_name(engine)))
+        except BaseException:
+            engine.dispose()
+            raise
     return engine
+
+
+def with_retry(engine: Engine, action: Callable[[], T], *, backoff_s: float | None = None) -> T:
+    """``action()``, once more after ``backoff_s`` if the connection was lost; then a one-line error.
+
+    ``action`` must be safe to run twice: its first attempt's transaction was rolled back.
+    """
+    delay = RETRY_BACKOFF_S if backoff_s is None else backoff_s
+    for attempt in range(2):
+        try:
+            return action()
+        except CONNECTION_ERRORS as exc:
+            if attempt == 1:
+                raise StoreUnavailable(
+                    f"store {store_name(engine)} is unavailable: {describe_error(exc, _raw_url(engine))}"
+                ) from None
+            engine.dispose()  # drop every pooled connection: they share the fate of the one that failed
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def run_in_transaction(engine: Engine, fn: Callable[[Session], T], *, backoff_s: float | None = None) -> T:
+    """``fn(session)`` in one committed transaction, retried once on a lost connection.
+
+    This is the function every store write goes through. ``fn`` gets a fresh session on each
+    attempt and must do nothing outside it (no files, no prints): the first attempt may be
+    rolled back and replayed.
+
+    Raises:
+        StoreUnavailable: the store stayed unreachable after the retry (message: one line,
+            naming the store, password masked).
+    """
+
+    def attempt() -> T:
+        with session_scope(engine) as session:
+            return fn(session)
+
+    return with_retry(engine, attempt, backoff_s=backoff_s)
 
 
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """A transaction: committed when the block ends, rolled back on error, so a crash loses nothing half-written."""
+    """A transaction: committed when the block ends, rolled back on error, so a crash loses nothing half-written.
+
+    No retry here: use :func:`run_in_transaction` for writes that must survive a lost connection.
+    """
     factory = sessionmaker(engine, expire_on_commit=False)
     with factory() as session, session.begin():
         yield session

@@ -1,0 +1,28 @@
+"""Alembic environment for nerloop: the engine comes from the caller, never from an ini file."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import text
+
+from nerloop.store.models import Base
+
+# Any fixed 64-bit number: PostgreSQL serializes concurrent upgrades (two cron jobs starting at once).
+_PG_LOCK_ID = 0x6E65726C6F6F70  # "nerloop"
+
+engine = context.config.attributes.get("engine")
+if engine is None:
+    raise RuntimeError("nerloop migrations run through nerloop.store.migrate, which passes the engine")
+
+with engine.connect() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
+        compare_type=True,
+        transactional_ddl=True,
+    )
+    with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
+        context.run_migrations()

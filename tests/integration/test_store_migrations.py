@@ -1,0 +1,144 @@
+"""Migrations: the head matches models.py, and every kind of existing store is brought to it in place."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    func,
+    inspect,
+    select,
+    text,
+)
+
+from nerloop.store import Base, QueryLog, StoreTooNew, open_store, run_in_transaction, session_scope
+from nerloop.store.migrate import script_directory, store_revision
+
+
+def _schema_diff(engine) -> list:
+    with engine.connect() as conn:
+        return compare_metadata(MigrationContext.configure(conn), Base.metadata)
+
+
+def test_migration_head_matches_models(store_url):
+    """Fails when a table or column is added to models.py without a revision (see docs/store.md)."""
+    engine = open_store(store_url)
+    try:
+        assert store_revision(engine).state == "up to date"
+        assert _schema_diff(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_revisions_form_one_line_starting_at_0001_initial():
+    script = script_directory()
+    assert script.get_base() == "0001_initial"
+    assert len(script.get_heads()) == 1
+
+
+# What an older nerloop might have created with create_all: query_logs without source/received_at
+# and without its unique index, generated_datasets without settings.
+OLD = MetaData()
+Table(
+    "generated_datasets",
+    OLD,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+    Column("out_dir", Text, nullable=False),
+    Column("gazetteer_fingerprint", String(64), nullable=False),
+    Column("grammar_fingerprint", String(64), nullable=False),
+    Column("seed", Integer, nullable=False),
+    Column("counts", JSON, nullable=False),
+)
+Table(
+    "query_logs",
+    OLD,
+    Column("id", Integer, primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("text_hash", String(64), nullable=False),
+    Column("ingested_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+)
+OLD_ROWS = [
+    """INSERT INTO generated_datasets (out_dir, gazetteer_fingerprint, grammar_fingerprint, seed, counts)
+       VALUES ('old/𠀀', 'g', 'h', 5, '{"train": 3}')""",
+    "INSERT INTO query_logs (text, text_hash) VALUES ('本月菏泽投诉', 'h1')",
+]
+
+
+def test_store_of_an_older_schema_is_upgraded_in_place(store_url):
+    raw = create_engine(store_url)
+    OLD.create_all(raw)
+    with raw.begin() as conn:
+        for statement in OLD_ROWS:
+            conn.execute(text(statement))
+    raw.dispose()
+
+    engine = open_store(store_url)
+    try:
+        assert store_revision(engine).state == "up to date"
+        assert _schema_diff(engine) == []
+        with session_scope(engine) as session:
+            old = session.scalars(select(QueryLog)).one()
+            assert (old.text, old.source, old.received_at) == ("本月菏泽投诉", "", None)
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT out_dir, seed, settings FROM generated_datasets")).one()
+        assert row.out_dir == "old/𠀀" and row.seed == 5
+        run_in_transaction(engine, lambda s: s.add(QueryLog(text="新", text_hash="h2", source="log.txt")))
+        with pytest.raises(Exception, match="(?i)unique"):  # the index the old store lacked now exists
+            run_in_transaction(engine, lambda s: s.add(QueryLog(text="新", text_hash="h2")))
+    finally:
+        engine.dispose()
+
+
+def test_store_of_the_previous_release_is_adopted_without_changes(store_url):
+    """nerloop 0.1 ran create_all on today's tables and kept no alembic_version."""
+    raw = create_engine(store_url)
+    Base.metadata.tables["query_logs"].create(raw)
+    Base.metadata.tables["generated_datasets"].create(raw)
+    with raw.begin() as conn:
+        conn.execute(text("INSERT INTO query_logs (text, text_hash, source) VALUES ('a', 'h', 's')"))
+    raw.dispose()
+
+    engine = open_store(store_url, create=False)
+    try:
+        assert store_revision(engine).state == "unversioned"
+    finally:
+        engine.dispose()
+    engine = open_store(store_url)
+    try:
+        assert store_revision(engine).state == "up to date"
+        assert _schema_diff(engine) == []
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT source FROM query_logs")).scalar_one() == "s"
+    finally:
+        engine.dispose()
+
+
+def test_store_of_a_newer_nerloop_is_refused_with_one_line(store_url):
+    engine = open_store(store_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099_from_the_future'"))
+    engine.dispose()
+    with pytest.raises(StoreTooNew, match="upgrade nerloop") as info:
+        open_store(store_url)
+    assert "\n" not in str(info.value) and "0099_from_the_future" in str(info.value)
+
+
+def test_opening_an_up_to_date_store_changes_nothing(tmp_path):
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    open_store(url).dispose()
+    engine = open_store(url)
+    try:
+        assert inspect(engine).get_table_names() == ["alembic_version", *sorted(Base.metadata.tables)]
+    finally:
+        engine.dispose()
