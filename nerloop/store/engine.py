@@ -16,13 +16,13 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import URL
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from nerloop.config import database_url
 from nerloop.store.errors import StoreError, StoreUnavailable
-from nerloop.store.migrate import ensure_schema
+from nerloop.store.migrate import upgrade_store
 from nerloop.store.urls import mask_url, one_line, scrub
 
 T = TypeVar("T")
@@ -74,16 +74,24 @@ def open_store(url: str | None = None, *, create: bool = True) -> Engine:
         StoreUnavailable: the store cannot be reached, even after one retry.
     """
     raw = database_url(url)
+    name = scrub(mask_url(raw), raw)
     try:
-        engine = create_engine(raw, pool_pre_ping=True)
-    except Exception as exc:  # noqa: BLE001 - ArgumentError, a missing driver, a bad port: all one message
-        raise StoreError(f"cannot open store {scrub(mask_url(raw), raw)}: {describe_error(exc, raw)}") from None
+        parsed = make_url(raw)
+    except Exception:  # noqa: BLE001 - its text would quote the URL, password included
+        raise StoreError(f"cannot open store {name}: not a SQLAlchemy URL (dialect+driver://user:password@host/db)") from None
+    if parsed.host and "@" in parsed.host:
+        # An unencoded '@' in the password: the rest of it would be taken for the host name.
+        raise StoreError(f"cannot open store {name}: percent-encode '@' in the user name or password as %40")
+    try:
+        engine = create_engine(parsed, pool_pre_ping=True)
+    except Exception as exc:  # noqa: BLE001 - a missing driver, a bad option: all one message
+        raise StoreError(f"cannot open store {name}: {describe_error(exc, raw)}") from None
     _RAW_URLS[engine] = raw
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     if create:
         try:
-            with_retry(engine, lambda: ensure_schema(engine, store_name(engine)))
+            with_retry(engine, lambda: upgrade_store(engine, store_name(engine), unattended=True))
         except BaseException:
             engine.dispose()
             raise
@@ -93,7 +101,9 @@ def open_store(url: str | None = None, *, create: bool = True) -> Engine:
 def with_retry(engine: Engine, action: Callable[[], T], *, backoff_s: float | None = None) -> T:
     """``action()``, once more after ``backoff_s`` if the connection was lost; then a one-line error.
 
-    ``action`` must be safe to run twice: its first attempt's transaction was rolled back.
+    ``action`` must be safe to run twice: its first attempt's transaction was rolled back. Other
+    database errors become :class:`StoreError` (one line, password masked), except
+    ``IntegrityError``, which callers use (a duplicate row) and which carries no URL.
     """
     delay = RETRY_BACKOFF_S if backoff_s is None else backoff_s
     for attempt in range(2):
@@ -106,6 +116,10 @@ def with_retry(engine: Engine, action: Callable[[], T], *, backoff_s: float | No
                 ) from None
             engine.dispose()  # drop every pooled connection: they share the fate of the one that failed
             time.sleep(delay)
+        except IntegrityError:
+            raise  # a constraint the caller may expect (a duplicate log line), not a store failure
+        except DBAPIError as exc:
+            raise StoreError(f"store {store_name(engine)}: {describe_error(exc, _raw_url(engine))}") from None
     raise AssertionError("unreachable")
 
 

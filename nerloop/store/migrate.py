@@ -1,7 +1,7 @@
 """Schema migrations (Alembic, configured in code: no ``alembic.ini`` at run time).
 
 The revisions live in ``nerloop/store/migrations/versions`` and ship with the package. A store is in
-one of five states (:class:`StoreRevision`); :func:`ensure_schema` is what ``open_store`` runs: it
+one of five states (:class:`StoreRevision`); :func:`upgrade_store` is what ``open_store`` runs: it
 creates an empty store, adopts one created by nerloop 0.1 (tables, no ``alembic_version``),
 upgrades one that is behind, and refuses one migrated by a newer nerloop.
 """
@@ -85,12 +85,16 @@ def upgrade(engine: Engine, target: str = "head") -> None:
     command.upgrade(alembic_config(engine), target)
 
 
-def ensure_schema(engine: Engine, store: str) -> StoreRevision:
-    """Bring the store to head when that is safe to do unattended; ``store`` names it (password masked).
+def upgrade_store(engine: Engine, store: str, *, unattended: bool = False) -> StoreRevision:
+    """Bring the store to head; the revision it was at before. ``store`` names it in messages.
+
+    Args:
+        unattended: what ``open_store`` passes: refuse revisions marked ``AUTO_UPGRADE = False``
+            (they rewrite data: a person should back up first and run ``nerloop db upgrade``).
 
     Raises:
         StoreTooNew: a newer nerloop migrated the store.
-        StoreNeedsUpgrade: a pending revision sets ``AUTO_UPGRADE = False`` (it rewrites data).
+        StoreNeedsUpgrade: unattended, and a pending revision must not run unattended.
     """
     revision = store_revision(engine)
     if revision.state == "newer":
@@ -102,7 +106,7 @@ def ensure_schema(engine: Engine, store: str) -> StoreRevision:
         return revision
     script = script_directory()
     manual = [r for r in revision.pending if not getattr(script.get_revision(r).module, AUTO_UPGRADE_FLAG, True)]
-    if manual:
+    if unattended and manual:
         raise StoreNeedsUpgrade(
             f"store {store} needs revision(s) {', '.join(manual)}, which are not run automatically: "
             f"back it up, then run `nerloop db upgrade`"

@@ -1,0 +1,187 @@
+"""A store that goes away: retry once, then one line naming the store, never its password."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pg_server import POSTGRES_URL, require_postgres, terminate_backends
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
+
+from nerloop.store import (
+    QueryLog,
+    StoreError,
+    StoreUnavailable,
+    open_store,
+    run_in_transaction,
+)
+from nerloop.store import engine as store_engine
+
+passwords = st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=6, max_size=24)
+
+
+@pytest.fixture(autouse=True)
+def _no_backoff(monkeypatch):
+    monkeypatch.setattr(store_engine, "RETRY_BACKOFF_S", 0.0)
+
+
+def _urls(password: str, **parts) -> list[str]:
+    """The password percent-encoded (as it should be) and as a user may paste it."""
+    url = URL.create(**{"drivername": "postgresql+psycopg", "username": "nerloop", "password": password, **parts})
+    spelled = url.render_as_string(hide_password=False)
+    host = f"{parts.get('host', '')}{':' + str(parts['port']) if parts.get('port') else ''}"
+    return [spelled, f"{url.drivername}://nerloop:{password}@{host}/{parts.get('database', '')}"]
+
+
+def _assert_hidden(password: str, url: str, exc: BaseException, logged: str) -> None:
+    spelled = url[url.index("nerloop:") + len("nerloop:") : url.rindex("@")]
+    shown = "".join(traceback.format_exception(exc)) + logged
+    for secret in {password, spelled}:
+        assert secret not in shown
+    assert "\n" not in str(exc) and str(exc).startswith(("store ", "cannot open store "))
+
+
+class _Log(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+ERROR_PATHS = {
+    "refused port": dict(host="127.0.0.1", port=1, database="store"),
+    "bad host": dict(host="nosuchhost.invalid", database="store"),
+    "bad driver": dict(drivername="postgresql+nosuchdriver", host="127.0.0.1", database="store"),
+    "bad port": dict(host="127.0.0.1", port="notaport", database="store"),
+}
+
+
+@pytest.mark.parametrize("path", sorted(ERROR_PATHS))
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(password=passwords)
+def test_no_error_path_shows_the_password(path, password):
+    log = _Log()
+    root = logging.getLogger()
+    root.addHandler(log)
+    level = root.level
+    root.setLevel(logging.DEBUG)
+    try:
+        for url in _urls_for(path, password):
+            with pytest.raises(StoreError) as info:
+                open_store(url)
+            _assert_hidden(password, url, info.value, "\n".join(log.lines))
+    finally:
+        root.removeHandler(log)
+        root.setLevel(level)
+
+
+def _urls_for(path: str, password: str) -> list[str]:
+    parts = dict(ERROR_PATHS[path])
+    if path == "bad port":  # URL.create refuses a non-integer port: write it by hand
+        return [u.replace("127.0.0.1", "127.0.0.1:notaport") for u in _urls(password, host="127.0.0.1", database="x")]
+    return _urls(password, **parts)
+
+
+@pytest.mark.postgres
+@settings(max_examples=10, deadline=None)
+@given(password=passwords)
+def test_a_missing_database_error_never_shows_the_password(password):
+    require_postgres()
+    server = make_url(POSTGRES_URL)
+    for url in _urls(password, host=server.host, port=server.port or 5432, database="nerloop_no_such_db"):
+        with pytest.raises(StoreError, match="does not exist|percent-encode") as info:
+            open_store(url)
+        _assert_hidden(password, url, info.value, "")
+
+
+def test_refused_postgresql_connection_is_one_line_naming_the_store():
+    pytest.importorskip("psycopg")
+    with pytest.raises(StoreUnavailable) as info:
+        open_store("postgresql+psycopg://nerloop:s3cret@127.0.0.1:1/store")
+    message = str(info.value)
+    assert message.startswith("store postgresql+psycopg://nerloop:***@127.0.0.1:1/store is unavailable: ")
+    assert "Connection refused" in message and "\n" not in message and "s3cret" not in message
+
+
+def test_an_unencoded_at_sign_in_the_password_is_refused_before_connecting():
+    with pytest.raises(StoreError, match="percent-encode '@'") as info:
+        open_store("postgresql+psycopg://nerloop:pa@ss@127.0.0.1:1/store")
+    assert "pa@ss" not in str(info.value) and "ss@127" not in str(info.value)
+
+
+def _flaky(failures: int):
+    """A write whose first ``failures`` attempts lose the connection, as a restarted server does."""
+    calls = []
+
+    def write(session) -> None:
+        calls.append(1)
+        if len(calls) <= failures:
+            raise OperationalError("INSERT", {}, Exception("server closed the connection unexpectedly"))
+        session.add(QueryLog(text="本月菏泽投诉", text_hash=f"h{len(calls)}"))
+
+    return write, calls
+
+
+def test_a_lost_connection_is_retried_once_and_the_row_written_once(tmp_path):
+    engine = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    write, calls = _flaky(failures=1)
+    run_in_transaction(engine, write)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(QueryLog)).scalar_one() == 1
+    assert len(calls) == 2
+    engine.dispose()
+
+
+def test_a_store_that_stays_gone_is_one_line_after_the_retry(tmp_path):
+    engine = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    write, calls = _flaky(failures=2)
+    with pytest.raises(StoreUnavailable, match=r"^store sqlite:///.*s\.db is unavailable: server closed") as info:
+        run_in_transaction(engine, write)
+    assert len(calls) == 2 and "\n" not in str(info.value)
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_connection_terminated_mid_transaction_is_retried(postgres_url, postgres_admin):
+    engine = open_store(postgres_url)
+    database = make_url(postgres_url).database
+    calls = []
+
+    def write(session) -> None:
+        calls.append(1)
+        session.execute(text("SELECT 1"))  # the transaction is open on a live connection …
+        if len(calls) == 1:
+            assert terminate_backends(postgres_admin, database) >= 1  # … when the server kills it
+        session.add(QueryLog(text="断线重连", text_hash="h1"))
+
+    run_in_transaction(engine, write)
+    with engine.connect() as conn:
+        assert conn.execute(select(QueryLog.text)).scalars().all() == ["断线重连"]
+    assert len(calls) == 2
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_pooled_connection_killed_while_idle_is_replaced_silently(postgres_url, postgres_admin):
+    engine = open_store(postgres_url)
+    run_in_transaction(engine, lambda s: s.add(QueryLog(text="一", text_hash="h1")))
+    assert terminate_backends(postgres_admin, make_url(postgres_url).database) >= 1
+    calls = []
+
+    def write(session) -> None:
+        calls.append(1)
+        session.add(QueryLog(text="二", text_hash="h2"))
+
+    run_in_transaction(engine, write)
+    assert len(calls) == 1  # pool_pre_ping found the dead connection: no retry was needed
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(QueryLog)).scalar_one() == 2
+    engine.dispose()
