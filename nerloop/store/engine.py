@@ -60,6 +60,21 @@ def describe_error(exc: BaseException, url: str | URL) -> str:
     return scrub(one_line(str(reason)) or type(reason).__name__, url)
 
 
+def _create_engine(raw: str) -> tuple[Engine | None, str]:
+    """The engine, or None and why not (one line, password removed)."""
+    try:
+        parsed = make_url(raw)
+    except Exception:  # noqa: BLE001 - its text would quote the URL, password included
+        return None, "not a SQLAlchemy URL (dialect+driver://user:password@host/db)"
+    if parsed.host and "@" in parsed.host:
+        # An unencoded '@' in the password: the rest of it would be taken for the host name.
+        return None, "percent-encode '@' in the user name or password as %40"
+    try:
+        return create_engine(parsed, pool_pre_ping=True), ""
+    except Exception as exc:  # noqa: BLE001 - a missing driver, a bad option: all one message
+        return None, describe_error(exc, raw)
+
+
 def open_store(url: str | None = None, *, create: bool = True) -> Engine:
     """Engine for ``url`` (``--db``/``NERLOOP_DB``/SQLite default), migrated to this nerloop's schema.
 
@@ -75,17 +90,9 @@ def open_store(url: str | None = None, *, create: bool = True) -> Engine:
     """
     raw = database_url(url)
     name = scrub(mask_url(raw), raw)
-    try:
-        parsed = make_url(raw)
-    except Exception:  # noqa: BLE001 - its text would quote the URL, password included
-        raise StoreError(f"cannot open store {name}: not a SQLAlchemy URL (dialect+driver://user:password@host/db)") from None
-    if parsed.host and "@" in parsed.host:
-        # An unencoded '@' in the password: the rest of it would be taken for the host name.
-        raise StoreError(f"cannot open store {name}: percent-encode '@' in the user name or password as %40")
-    try:
-        engine = create_engine(parsed, pool_pre_ping=True)
-    except Exception as exc:  # noqa: BLE001 - a missing driver, a bad option: all one message
-        raise StoreError(f"cannot open store {name}: {describe_error(exc, raw)}") from None
+    engine, reason = _create_engine(raw)
+    if engine is None:  # raised here, not in an except block: no __context__ holds the driver's text
+        raise StoreError(f"cannot open store {name}: {reason}")
     _RAW_URLS[engine] = raw
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -106,21 +113,26 @@ def with_retry(engine: Engine, action: Callable[[], T], *, backoff_s: float | No
     ``IntegrityError``, which callers use (a duplicate row) and which carries no URL.
     """
     delay = RETRY_BACKOFF_S if backoff_s is None else backoff_s
+    error: StoreError | None = None
     for attempt in range(2):
         try:
             return action()
         except CONNECTION_ERRORS as exc:
-            if attempt == 1:
-                raise StoreUnavailable(
-                    f"store {store_name(engine)} is unavailable: {describe_error(exc, _raw_url(engine))}"
-                ) from None
-            engine.dispose()  # drop every pooled connection: they share the fate of the one that failed
-            time.sleep(delay)
+            if attempt == 0:
+                engine.dispose()  # drop every pooled connection: they share the fate of the one that failed
+                time.sleep(delay)
+                continue
+            error = StoreUnavailable(
+                f"store {store_name(engine)} is unavailable: {describe_error(exc, _raw_url(engine))}"
+            )
         except IntegrityError:
             raise  # a constraint the caller may expect (a duplicate log line), not a store failure
         except DBAPIError as exc:
-            raise StoreError(f"store {store_name(engine)}: {describe_error(exc, _raw_url(engine))}") from None
-    raise AssertionError("unreachable")
+            error = StoreError(f"store {store_name(engine)}: {describe_error(exc, _raw_url(engine))}")
+        break
+    # Raised outside the except blocks: no __context__ keeps the driver's error (and a DSN) attached.
+    assert error is not None
+    raise error
 
 
 def run_in_transaction(engine: Engine, fn: Callable[[Session], T], *, backoff_s: float | None = None) -> T:

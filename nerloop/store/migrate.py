@@ -8,6 +8,7 @@ upgrades one that is behind, and refuses one migrated by a newer nerloop.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from nerloop.store.errors import StoreNeedsUpgrade, StoreTooNew
 from nerloop.store.models import Base
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_ALEMBIC_LOCK = threading.Lock()
 # A revision module that sets this to False is never run by open_store, only by `nerloop db upgrade`.
 AUTO_UPGRADE_FLAG = "AUTO_UPGRADE"
 
@@ -81,8 +83,13 @@ def _has_revision(script: ScriptDirectory, revision: str) -> bool:
 
 
 def upgrade(engine: Engine, target: str = "head") -> None:
-    """Run every pending revision up to ``target`` in one transaction (PostgreSQL: under an advisory lock)."""
-    command.upgrade(alembic_config(engine), target)
+    """Run every pending revision up to ``target`` in one transaction, under the store's lock.
+
+    Processes serialize on the store (PostgreSQL advisory lock, SQLite ``BEGIN IMMEDIATE``);
+    threads on a process lock, since Alembic's ``context``/``op`` are module-level proxies.
+    """
+    with _ALEMBIC_LOCK:
+        command.upgrade(alembic_config(engine), target)
 
 
 def upgrade_store(engine: Engine, store: str, *, unattended: bool = False) -> StoreRevision:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 import traceback
 
 import pytest
@@ -40,6 +42,7 @@ def _urls(password: str, **parts) -> list[str]:
 
 def _assert_hidden(password: str, url: str, exc: BaseException, logged: str) -> None:
     spelled = url[url.index("nerloop:") + len("nerloop:") : url.rindex("@")]
+    assert exc.__context__ is None and exc.__cause__ is None  # no driver error (with a DSN) rides along
     shown = "".join(traceback.format_exception(exc)) + logged
     for secret in {password, spelled}:
         assert secret not in shown
@@ -145,7 +148,7 @@ def test_a_store_that_stays_gone_is_one_line_after_the_retry(tmp_path):
     with pytest.raises(StoreUnavailable, match=r"^store sqlite:///.*s\.db is unavailable: server closed") as info:
         run_in_transaction(engine, write)
     assert len(calls) == 2 and "\n" not in str(info.value)
-    assert info.value.__cause__ is None and info.value.__suppress_context__
+    assert info.value.__cause__ is None and info.value.__context__ is None
     engine.dispose()
 
 
@@ -184,4 +187,36 @@ def test_a_pooled_connection_killed_while_idle_is_replaced_silently(postgres_url
     assert len(calls) == 1  # pool_pre_ping found the dead connection: no retry was needed
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(QueryLog)).scalar_one() == 2
+    engine.dispose()
+
+
+@settings(max_examples=25, deadline=None)
+@given(password=passwords)
+def test_a_write_error_quoting_the_dsn_never_shows_the_password(password):
+    """Some drivers put their DSN or conninfo in the error text; the message must not carry it on."""
+    urls = _urls(password, host="db.example", port=5432, database="store")
+    for url in urls[: 1 if "@" in password else 2]:  # a raw '@' is refused before any write
+        engine = open_store(url, create=False)  # no connection is made: the write fails first
+        dsn = f"host=db.example password={password} dbname=store"
+
+        def write(session, url=url, dsn=dsn) -> None:
+            raise OperationalError("INSERT", {}, Exception(f"connection to {url} lost\n{dsn}"))
+
+        with pytest.raises(StoreUnavailable) as info:
+            run_in_transaction(engine, write)
+        _assert_hidden(password, url, info.value, "")
+        engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_processes_opening_a_new_store_at_once_all_succeed(backend, tmp_path, request):
+    """Two cron jobs starting together: one migrates, the others wait for its lock and find it done."""
+    url = f"sqlite:///{tmp_path / 's.db'}" if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    code = "import sys; from nerloop.store import open_store; open_store(sys.argv[1]).dispose()"
+    runs = [subprocess.Popen([sys.executable, "-c", code, url], stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    errors = [run.communicate(timeout=120)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0], errors
+    engine = open_store(url, create=False)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0001_initial"]
     engine.dispose()

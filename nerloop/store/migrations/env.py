@@ -23,6 +23,11 @@ with engine.connect() as connection:
         transactional_ddl=True,
     )
     with context.begin_transaction():
+        # Take the store's write lock before Alembic reads alembic_version, so that of two processes
+        # upgrading at once the second waits, then finds the store at head and does nothing.
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
+        elif connection.dialect.name == "sqlite":
+            # pysqlite begins transactions lazily (and never before DDL): begin one ourselves.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         context.run_migrations()
