@@ -31,6 +31,8 @@ def alembic_config(engine: Engine | None = None) -> Config:
     """Alembic's config for nerloop's revisions; ``engine`` is what ``env.py`` migrates."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("path_separator", "os")  # version_locations below are joined by os.pathsep
+    config.set_main_option("file_template", "%%(rev)s")  # the file is named by its id: 0002_add_x.py
     config.attributes["engine"] = engine
     return config
 
@@ -82,14 +84,14 @@ def _has_revision(script: ScriptDirectory, revision: str) -> bool:
         return False
 
 
-def upgrade(engine: Engine, target: str = "head") -> None:
+def upgrade(engine: Engine, target: str = "head", config: Config | None = None) -> None:
     """Run every pending revision up to ``target`` in one transaction, under the store's lock.
 
     Processes serialize on the store (PostgreSQL advisory lock, SQLite ``BEGIN IMMEDIATE``);
     threads on a process lock, since Alembic's ``context``/``op`` are module-level proxies.
     """
     with _ALEMBIC_LOCK:
-        command.upgrade(alembic_config(engine), target)
+        command.upgrade(config or alembic_config(engine), target)
 
 
 def upgrade_store(engine: Engine, store: str, *, unattended: bool = False) -> StoreRevision:

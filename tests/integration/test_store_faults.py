@@ -67,7 +67,7 @@ ERROR_PATHS = {
 
 
 @pytest.mark.parametrize("path", sorted(ERROR_PATHS))
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(password=passwords)
 def test_no_error_path_shows_the_password(path, password):
     log = _Log()
@@ -213,9 +213,9 @@ def test_processes_opening_a_new_store_at_once_all_succeed(backend, tmp_path, re
     """Two cron jobs starting together: one migrates, the others wait for its lock and find it done."""
     url = f"sqlite:///{tmp_path / 's.db'}" if backend == "sqlite" else request.getfixturevalue("postgres_url")
     code = "import sys; from nerloop.store import open_store; open_store(sys.argv[1]).dispose()"
-    runs = [subprocess.Popen([sys.executable, "-c", code, url], stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    runs = [subprocess.Popen([sys.executable, "-c", code, url], stderr=subprocess.PIPE, text=True) for _ in range(2)]
     errors = [run.communicate(timeout=120)[1] for run in runs]
-    assert [run.returncode for run in runs] == [0, 0, 0], errors
+    assert [run.returncode for run in runs] == [0, 0], errors
     engine = open_store(url, create=False)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0001_initial"]
