@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -20,9 +22,22 @@ from sqlalchemy import (
     select,
     text,
 )
+from typer.testing import CliRunner
 
-from nerloop.store import Base, QueryLog, StoreTooNew, open_store, run_in_transaction, session_scope
+from nerloop.cli.app import app
+from nerloop.store import (
+    Base,
+    QueryLog,
+    StoreNeedsUpgrade,
+    StoreTooNew,
+    migrate,
+    open_store,
+    run_in_transaction,
+    session_scope,
+)
 from nerloop.store.migrate import script_directory, store_revision
+
+runner = CliRunner()
 
 
 def _schema_diff(engine) -> list:
@@ -142,3 +157,63 @@ def test_opening_an_up_to_date_store_changes_nothing(tmp_path):
         assert inspect(engine).get_table_names() == ["alembic_version", *sorted(Base.metadata.tables)]
     finally:
         engine.dispose()
+
+
+REVISION_0002 = '''"""Add query_logs.lang (a test revision)."""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002_add_lang"
+down_revision = "0001_initial"
+branch_labels = None
+depends_on = None
+AUTO_UPGRADE = {auto}
+
+
+def upgrade() -> None:
+    op.add_column("query_logs", sa.Column("lang", sa.String(8), nullable=False, server_default="zh"))
+
+
+def downgrade() -> None:
+    op.drop_column("query_logs", "lang")
+'''
+
+
+@pytest.fixture(params=[True, False], ids=["auto", "manual"])
+def later_revision(request, tmp_path, monkeypatch) -> bool:
+    """A revision 0002 beside the shipped ones, as a later nerloop release would bring."""
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    (versions / "0002_add_lang.py").write_text(REVISION_0002.format(auto=request.param), "utf-8")
+    real = migrate.alembic_config
+
+    def with_later(engine=None):
+        config = real(engine)
+        config.set_main_option(
+            "version_locations", os.pathsep.join([str(migrate.MIGRATIONS / "versions"), str(versions)])
+        )
+        return config
+
+    monkeypatch.setattr(migrate, "alembic_config", with_later)
+    return request.param
+
+
+def test_store_behind_is_upgraded_when_opened_unless_the_revision_is_manual(later_revision, tmp_path):
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    engine = open_store(url, create=False)
+    migrate.upgrade(engine, "0001_initial")  # the store as the previous release left it
+    run_in_transaction(engine, lambda s: s.add(QueryLog(text="旧", text_hash="h1")))
+    engine.dispose()
+    if later_revision:
+        open_store(url).dispose()
+    else:
+        with pytest.raises(StoreNeedsUpgrade, match="run `nerloop db upgrade`") as info:
+            open_store(url)
+        assert "\n" not in str(info.value)
+        assert runner.invoke(app, ["db", "upgrade", "--db", url]).exit_code == 0
+    engine = open_store(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002_add_lang"
+        assert conn.execute(text("SELECT text, lang FROM query_logs")).one() == ("旧", "zh")
+    engine.dispose()
