@@ -126,21 +126,30 @@ def test_db_commands_name_an_unreachable_store_without_its_password(command):
     assert "nerloop:***@127.0.0.1:1/store is unavailable" in result.stderr and "s3cr" not in result.stderr
 
 
+def _after_generation(monkeypatch, fault) -> None:
+    """Run ``fault()`` once generate has written its files and before it records them in the store."""
+    import generator.pipeline
+
+    real = generator.pipeline.generate_dataset
+
+    def generate_then_fault(*args, **kwargs):
+        summary = real(*args, **kwargs)
+        fault()
+        return summary
+
+    monkeypatch.setattr(generator.pipeline, "generate_dataset", generate_then_fault)
+
+
 @pytest.mark.postgres
 def test_generate_survives_its_connection_terminated_mid_run(
     tmp_path, mini_dir, postgres_url, postgres_admin, monkeypatch
 ):
-    import generator.pipeline
-
-    real = generator.pipeline.generate_dataset
     database = make_url(postgres_url).database
 
-    def generate_then_restart(*args, **kwargs):
-        summary = real(*args, **kwargs)
+    def restart() -> None:
         assert terminate_backends(postgres_admin, database) >= 1  # the connection open_store used is gone
-        return summary
 
-    monkeypatch.setattr(generator.pipeline, "generate_dataset", generate_then_restart)
+    _after_generation(monkeypatch, restart)
     result = _generate(tmp_path / "data", postgres_url, mini_dir)
     assert result.exit_code == 0, result.stderr
     assert _datasets(postgres_url) == [str((tmp_path / "data").resolve())]
@@ -150,18 +159,13 @@ def test_generate_survives_its_connection_terminated_mid_run(
 def test_generate_whose_store_is_dropped_mid_run_keeps_its_files(
     tmp_path, mini_dir, postgres_url, postgres_admin, monkeypatch
 ):
-    import generator.pipeline
-
-    real = generator.pipeline.generate_dataset
     database = make_url(postgres_url).database
 
-    def generate_then_drop(*args, **kwargs):
-        summary = real(*args, **kwargs)
+    def drop() -> None:
         with postgres_admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE "{database}" WITH (FORCE)'))
-        return summary
 
-    monkeypatch.setattr(generator.pipeline, "generate_dataset", generate_then_drop)
+    _after_generation(monkeypatch, drop)
     out = tmp_path / "data"
     result = _generate(out, postgres_url, mini_dir)
     assert result.exit_code == 1
