@@ -113,26 +113,30 @@ def with_retry(engine: Engine, action: Callable[[], T], *, backoff_s: float | No
     ``IntegrityError``, which callers use (a duplicate row) and which carries no URL.
     """
     delay = RETRY_BACKOFF_S if backoff_s is None else backoff_s
-    error: StoreError | None = None
     for attempt in range(2):
         try:
             return action()
         except CONNECTION_ERRORS as exc:
-            if attempt == 0:
-                engine.dispose()  # drop every pooled connection: they share the fate of the one that failed
-                time.sleep(delay)
-                continue
-            error = StoreUnavailable(
-                f"store {store_name(engine)} is unavailable: {describe_error(exc, _raw_url(engine))}"
-            )
+            if attempt == 1:
+                error = store_error(engine, exc)
+                break
+            engine.dispose()  # drop every pooled connection: they share the fate of the one that failed
+            time.sleep(delay)
         except IntegrityError:
             raise  # a constraint the caller may expect (a duplicate log line), not a store failure
         except DBAPIError as exc:
-            error = StoreError(f"store {store_name(engine)}: {describe_error(exc, _raw_url(engine))}")
-        break
+            error = store_error(engine, exc)
+            break
     # Raised outside the except blocks: no __context__ keeps the driver's error (and a DSN) attached.
-    assert error is not None
     raise error
+
+
+def store_error(engine: Engine, exc: BaseException) -> StoreError:
+    """The one-line, password-free error for a database failure: unavailable, or another cause."""
+    reason = describe_error(exc, _raw_url(engine))
+    if isinstance(exc, CONNECTION_ERRORS):
+        return StoreUnavailable(f"store {store_name(engine)} is unavailable: {reason}")
+    return StoreError(f"store {store_name(engine)}: {reason}")
 
 
 def run_in_transaction(engine: Engine, fn: Callable[[Session], T], *, backoff_s: float | None = None) -> T:
@@ -148,18 +152,31 @@ def run_in_transaction(engine: Engine, fn: Callable[[Session], T], *, backoff_s:
     """
 
     def attempt() -> T:
-        with session_scope(engine) as session:
+        with _transaction(engine) as session:
             return fn(session)
 
     return with_retry(engine, attempt, backoff_s=backoff_s)
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A transaction: committed when the block ends, rolled back on error, so a crash loses nothing half-written.
-
-    No retry here: use :func:`run_in_transaction` for writes that must survive a lost connection.
-    """
+def _transaction(engine: Engine) -> Iterator[Session]:
     factory = sessionmaker(engine, expire_on_commit=False)
     with factory() as session, session.begin():
         yield session
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A transaction: committed when the block ends, rolled back on error, so a crash loses nothing half-written.
+
+    Database errors leave it as one-line :class:`StoreError`/:class:`StoreUnavailable` (password
+    masked), ``IntegrityError`` as is. No retry here: writes that must survive a lost connection
+    use :func:`run_in_transaction`.
+    """
+    try:
+        with _transaction(engine) as session:
+            yield session
+    except IntegrityError:
+        raise
+    except (*CONNECTION_ERRORS, DBAPIError) as exc:
+        raise store_error(engine, exc) from None

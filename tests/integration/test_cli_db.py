@@ -68,12 +68,12 @@ def test_generate_keeps_its_output_when_the_store_write_fails_and_it_can_be_reco
 ):
     url = f"sqlite:///{tmp_path / 'store.db'}"
     out = tmp_path / "data"
-    real_scope = store_engine.session_scope
+    real_scope = store_engine._transaction
 
     def lost(engine):  # every write loses its connection, as a store that went away mid-run
         raise OperationalError("INSERT INTO generated_datasets", {}, Exception("server closed the connection"))
 
-    monkeypatch.setattr(store_engine, "session_scope", lost)
+    monkeypatch.setattr(store_engine, "_transaction", lost)
     result = _generate(out, url, mini_dir)
     assert result.exit_code == 1
     assert result.stderr.count("\n") == 1 and "is unavailable: server closed the connection" in result.stderr
@@ -81,7 +81,7 @@ def test_generate_keeps_its_output_when_the_store_write_fails_and_it_can_be_reco
     assert {"train.jsonl", "validation.jsonl", "test.jsonl", "manifest.json"} <= {p.name for p in out.iterdir()}
     assert _datasets(url) == []
 
-    monkeypatch.setattr(store_engine, "session_scope", real_scope)
+    monkeypatch.setattr(store_engine, "_transaction", real_scope)
     recorded = runner.invoke(app, ["db", "record-dataset", str(out), "--db", url])
     assert recorded.exit_code == 0, recorded.stderr
     assert _datasets(url) == [str(out.resolve())]

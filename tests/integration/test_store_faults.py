@@ -21,6 +21,7 @@ from nerloop.store import (
     StoreUnavailable,
     open_store,
     run_in_transaction,
+    session_scope,
 )
 from nerloop.store import engine as store_engine
 
@@ -219,4 +220,16 @@ def test_processes_opening_a_new_store_at_once_all_succeed(backend, tmp_path, re
     engine = open_store(url, create=False)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0001_initial"]
+    engine.dispose()
+
+
+def test_session_scope_turns_a_lost_connection_into_one_line_without_the_password():
+    """Code that still writes through session_scope (no retry) gets the same one-line, masked error."""
+    url = "postgresql+psycopg://nerloop:s3cr%3At@db.example/store"
+    engine = open_store(url, create=False)
+    with pytest.raises(StoreUnavailable) as info:
+        with session_scope(engine):
+            raise OperationalError("SELECT 1", {}, Exception(f"lost {url}\npassword=s3cr:t"))
+    shown = "".join(traceback.format_exception(info.value))
+    assert "\n" not in str(info.value) and "s3cr" not in shown and "nerloop:***@db.example" in shown
     engine.dispose()
