@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from nerloop.errors import NerloopError
 from nerloop.store.engine import run_in_transaction
@@ -28,7 +29,7 @@ def record_dataset(
         StoreUnavailable: the store is gone; the data set on disk is unaffected.
     """
 
-    def write(session) -> int:  # type: ignore[no-untyped-def]
+    def write(session: Session) -> int:
         row = GeneratedDataset(
             out_dir=str(out_dir.resolve()),
             gazetteer_fingerprint=gazetteer_fingerprint,

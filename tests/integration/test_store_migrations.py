@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 from nerloop.cli.app import app
 from nerloop.store import (
     Base,
+    GeneratedDataset,
     QueryLog,
     StoreNeedsUpgrade,
     StoreTooNew,
@@ -62,13 +63,12 @@ def test_revisions_form_one_line_starting_at_0001_initial():
 
 
 # What an older nerloop might have created with create_all: query_logs without source/received_at
-# and without its unique index, generated_datasets without settings.
+# and without its unique index, generated_datasets without created_at and settings.
 OLD = MetaData()
 Table(
     "generated_datasets",
     OLD,
     Column("id", Integer, primary_key=True),
-    Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
     Column("out_dir", Text, nullable=False),
     Column("gazetteer_fingerprint", String(64), nullable=False),
     Column("grammar_fingerprint", String(64), nullable=False),
@@ -105,9 +105,16 @@ def test_store_of_an_older_schema_is_upgraded_in_place(store_url):
         with session_scope(engine) as session:
             old = session.scalars(select(QueryLog)).one()
             assert (old.text, old.source, old.received_at) == ("本月菏泽投诉", "", None)
-        with engine.connect() as conn:
-            row = conn.execute(text("SELECT out_dir, seed, settings FROM generated_datasets")).one()
-        assert row.out_dir == "old/𠀀" and row.seed == 5
+        run_in_transaction(
+            engine,
+            lambda s: s.add(
+                GeneratedDataset(out_dir="new", gazetteer_fingerprint="g", grammar_fingerprint="h", seed=6, counts={})
+            ),
+        )
+        with session_scope(engine) as session:
+            old_row, new_row = session.scalars(select(GeneratedDataset).order_by(GeneratedDataset.id)).all()
+        assert (old_row.out_dir, old_row.seed, old_row.counts, old_row.settings) == ("old/𠀀", 5, {"train": 3}, {})
+        assert old_row.created_at is not None and new_row.created_at.year >= 2026  # now(), not a backfill constant
         run_in_transaction(engine, lambda s: s.add(QueryLog(text="新", text_hash="h2", source="log.txt")))
         with pytest.raises(Exception, match="(?i)unique"):  # the index the old store lacked now exists
             run_in_transaction(engine, lambda s: s.add(QueryLog(text="新", text_hash="h2")))

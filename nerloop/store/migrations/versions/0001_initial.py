@@ -2,8 +2,9 @@
 
 A store created by nerloop 0.1 (before migrations) has some or all of these tables and no
 ``alembic_version``; this revision adopts it in place: it creates the tables that are missing,
-adds the columns an older build lacked (backfilling NOT NULL ones with a constant) and the missing
-indexes, and leaves every existing row alone. On an empty database it simply creates the tables.
+adds the columns an older build lacked (existing rows get the column's default, or a constant —
+``''``, ``0``, ``{}``, the epoch — where it has none) and the missing indexes, and leaves every
+existing row alone. On an empty database it simply creates the tables.
 
 Revision ID: 0001_initial
 Revises:
@@ -51,10 +52,7 @@ _TABLES = (
 
 
 def _backfill(column: sa.Column) -> sa.TextClause:
-    """A constant for the existing rows of a NOT NULL column an older store lacks.
-
-    SQLite refuses a non-constant default (``CURRENT_TIMESTAMP``) in ``ADD COLUMN``, so times get the epoch.
-    """
+    """A constant for the existing rows of a NOT NULL column that has no default of its own."""
     if isinstance(column.type, sa.JSON):
         return sa.text("'{}'")
     if isinstance(column.type, sa.Integer):
@@ -65,16 +63,21 @@ def _backfill(column: sa.Column) -> sa.TextClause:
 
 
 def _complete(table: sa.Table, inspector: sa.Inspector) -> None:
+    """Add the columns and indexes ``table`` lacks in an older store; existing rows stay."""
     present = {c["name"] for c in inspector.get_columns(table.name)}
-    for column in table.columns:
-        if column.name in present:
-            continue
-        added = column._copy()
-        if not added.nullable:
-            added.server_default = sa.DefaultClause(_backfill(column))
-        op.add_column(table.name, added)
-        if not added.nullable and op.get_bind().dialect.name != "sqlite":
-            op.alter_column(table.name, column.name, server_default=column.server_default)
+    missing = [c for c in table.columns if c.name not in present]
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if missing:
+        # SQLite's ADD COLUMN refuses a non-constant default (CURRENT_TIMESTAMP): copy the table instead.
+        with op.batch_alter_table(table.name, recreate="always" if sqlite else "auto") as batch:
+            for column in missing:
+                added = column._copy()
+                backfilled = not added.nullable and added.server_default is None
+                if backfilled:
+                    added.server_default = sa.DefaultClause(_backfill(column))
+                batch.add_column(added)
+                if backfilled and not sqlite:  # the constant was for existing rows only
+                    batch.alter_column(column.name, server_default=None)
     indexes = {i["name"] for i in inspector.get_indexes(table.name)}
     for index in table.indexes:
         if index.name not in indexes:
