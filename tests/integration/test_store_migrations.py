@@ -123,10 +123,9 @@ def test_store_of_an_older_schema_is_upgraded_in_place(store_url):
 
 
 def test_store_of_the_previous_release_is_adopted_without_changes(store_url):
-    """nerloop 0.1 ran create_all on today's tables and kept no alembic_version."""
+    """nerloop before migrations ran create_all on the tables of 0001_initial and kept no alembic_version."""
     raw = create_engine(store_url)
-    Base.metadata.tables["query_logs"].create(raw)
-    Base.metadata.tables["generated_datasets"].create(raw)
+    script_directory().get_revision("0001_initial").module.TABLES[0].metadata.create_all(raw)
     with raw.begin() as conn:
         conn.execute(text("INSERT INTO query_logs (text, text_hash, source) VALUES ('a', 'h', 's')"))
     raw.dispose()

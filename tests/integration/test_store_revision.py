@@ -8,7 +8,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Integer, String, Table, create_engine
+from sqlalchemy import Column, DateTime, Integer, String, Table, create_engine, func, text
 
 from nerloop.store import Base
 from nerloop.store.migrate import MIGRATIONS, alembic_config
@@ -18,7 +18,13 @@ from nerloop.store.revision import new_revision
 @pytest.fixture
 def new_table():
     """A table another issue adds to models.py (removed again after the test)."""
-    table = Table("model_versions", Base.metadata, Column("id", Integer, primary_key=True), Column("name", String(64)))
+    table = Table(
+        "model_versions",
+        Base.metadata,
+        Column("id", Integer, primary_key=True),
+        Column("name", String(64)),
+        Column("created_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+    )
     yield table
     Base.metadata.remove(table)
 
@@ -30,6 +36,7 @@ def test_new_revision_creates_the_added_table_and_upgrades_a_store_to_match(new_
     assert path.name == "0002_add_model_versions.py" and path.parent == versions
     source = path.read_text("utf-8")
     assert "create_table('model_versions'" in source.replace('"', "'") and "AUTO_UPGRADE = True" in source
+    assert "server_default=sa.func.now()" in source
 
     engine = create_engine(f"sqlite:///{tmp_path / 'store.db'}")
     config = alembic_config(engine)
@@ -38,4 +45,6 @@ def test_new_revision_creates_the_added_table_and_upgrades_a_store_to_match(new_
     with engine.connect() as conn:
         assert MigrationContext.configure(conn).get_current_revision() == "0002_add_model_versions"
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        conn.execute(text("INSERT INTO model_versions (name) VALUES ('m1')"))  # the server default works on SQLite
+        assert conn.execute(text("SELECT created_at FROM model_versions")).scalar_one() is not None
     engine.dispose()

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import text
+from sqlalchemy import DefaultClause, text
+from sqlalchemy.sql.functions import now
 
 from nerloop.store.models import Base
 
 # Any fixed 64-bit number: PostgreSQL serializes concurrent upgrades (two cron jobs starting at once).
 _PG_LOCK_ID = 0x6E65726C6F6F70  # "nerloop"
+
+
+def _render_item(kind: str, obj: object, _autogen_context: object) -> str | bool:
+    """Autogenerate writes ``server_default=func.now()`` as ``sa.text('now()')``, which SQLite lacks."""
+    if kind == "server_default" and isinstance(obj, DefaultClause) and isinstance(obj.arg, now):
+        return "sa.func.now()"
+    return False
+
 
 engine = context.config.attributes.get("engine")
 if engine is None:
@@ -20,6 +29,7 @@ with engine.connect() as connection:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
         compare_type=True,
+        render_item=_render_item,
         transactional_ddl=True,
     )
     with context.begin_transaction():

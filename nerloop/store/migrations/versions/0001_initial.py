@@ -22,9 +22,11 @@ branch_labels = None
 depends_on = None
 AUTO_UPGRADE = True
 
-# Frozen copies of the tables at this revision: later model changes get their own revision.
+# Frozen copies of the tables at this revision: later model changes get their own revision. Every
+# table that nerloop created with create_all before it had migrations belongs here, so that such a
+# store is adopted (tables completed) rather than failing on CREATE TABLE in a later revision.
 _metadata = sa.MetaData()
-_TABLES = (
+TABLES = (
     sa.Table(
         "generated_datasets",
         _metadata,
@@ -87,7 +89,7 @@ def _complete(table: sa.Table, inspector: sa.Inspector) -> None:
 def upgrade() -> None:
     inspector = sa.inspect(op.get_bind())
     existing = set(inspector.get_table_names())
-    for table in _TABLES:
+    for table in TABLES:
         if table.name in existing:
             _complete(table, inspector)
         else:
@@ -95,5 +97,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in reversed(_TABLES):
+    for table in reversed(TABLES):
         op.drop_table(table.name)
