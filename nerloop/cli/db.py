@@ -32,18 +32,19 @@ def status(db: DbOpt = None) -> None:
     """
     from nerloop.store import StoreTooNew, open_store, store_name, with_retry
     from nerloop.store.migrate import store_revision
+    from nerloop.store.urls import raw_url
 
     with user_errors():
         engine = open_store(db, create=False)
         try:
-            name = store_name(engine)
+            name, url = store_name(engine), raw_url(engine)
             revision = with_retry(engine, lambda: store_revision(engine))
         finally:
             engine.dispose()
         stdout.print(f"store: {name}")
         stdout.print(f"revision: {revision.current or '-'} (head {revision.head})")
         if revision.state == "newer":
-            raise StoreTooNew(f"store {name} was migrated by a newer nerloop: upgrade nerloop")
+            raise StoreTooNew(f"store {name} was migrated by a newer nerloop: upgrade nerloop", url)
         pending = f" (pending: {', '.join(revision.pending)})" if revision.pending else ""
         stdout.print(f"state: {_STATES[revision.state]}{pending}")
 
@@ -62,7 +63,7 @@ def upgrade(db: DbOpt = None) -> None:
         engine = open_store(db, create=False)
         try:
             name = store_name(engine)
-            before = with_retry(engine, lambda: upgrade_store(engine, name))
+            before = with_retry(engine, lambda: upgrade_store(engine))
         finally:
             engine.dispose()
         if before.state == "up to date":

@@ -6,9 +6,10 @@ it retries a lost connection once and turns a store that is gone into a one-line
 """
 
 from nerloop.store.datasets import record_dataset, record_dataset_from_manifest
-from nerloop.store.engine import open_store, run_in_transaction, session_scope, store_name, with_retry
+from nerloop.store.engine import open_store, run_in_transaction, session_scope, with_retry
 from nerloop.store.errors import StoreError, StoreNeedsUpgrade, StoreTooNew, StoreUnavailable
 from nerloop.store.models import Base, GeneratedDataset, QueryLog
+from nerloop.store.urls import store_name
 
 __all__ = [
     "Base",

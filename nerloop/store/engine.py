@@ -10,7 +10,6 @@ names the store with its password masked. Pooled connections are checked before 
 from __future__ import annotations
 
 import time
-import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -23,16 +22,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from nerloop.config import database_url
 from nerloop.store.errors import StoreError, StoreUnavailable
 from nerloop.store.migrate import upgrade_store
-from nerloop.store.urls import mask_url, one_line, scrub
+from nerloop.store.urls import mask_url, one_line, raw_url, remember_url, scrub, store_name
 
 T = TypeVar("T")
 
-# Errors that mean "the connection or the server is gone", worth one more try.
-CONNECTION_ERRORS = (OperationalError, InterfaceError, DisconnectionError)
+# Errors that mean "the connection or the server is gone", worth one more try. Drivers let some
+# connect failures escape unwrapped: a socket's OSError, an IDNA-invalid host name's UnicodeError.
+CONNECTION_ERRORS = (OperationalError, InterfaceError, DisconnectionError, OSError, UnicodeError)
 RETRY_BACKOFF_S = 1.0
-
-# The URL as the user wrote it, per engine: the parsed URL can misplace an unencoded password.
-_RAW_URLS: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -41,17 +38,6 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
-
-
-def _raw_url(engine: Engine) -> str | URL:
-    base = getattr(engine, "_proxied", engine)  # an execution_options() engine proxies the real one
-    return _RAW_URLS.get(base, engine.url)
-
-
-def store_name(engine: Engine) -> str:
-    """The store's URL for messages: password masked, whatever characters it holds."""
-    raw = _raw_url(engine)
-    return scrub(mask_url(raw), raw)
 
 
 def describe_error(exc: BaseException, url: str | URL) -> str:
@@ -92,13 +78,13 @@ def open_store(url: str | None = None, *, create: bool = True) -> Engine:
     name = scrub(mask_url(raw), raw)
     engine, reason = _create_engine(raw)
     if engine is None:  # raised here, not in an except block: no __context__ holds the driver's text
-        raise StoreError(f"cannot open store {name}: {reason}")
-    _RAW_URLS[engine] = raw
+        raise StoreError(f"cannot open store {name}: {reason}", raw)
+    remember_url(engine, raw)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     if create:
         try:
-            with_retry(engine, lambda: upgrade_store(engine, store_name(engine), unattended=True))
+            with_retry(engine, lambda: upgrade_store(engine, unattended=True))
         except BaseException:
             engine.dispose()
             raise
@@ -133,10 +119,11 @@ def with_retry(engine: Engine, action: Callable[[], T], *, backoff_s: float | No
 
 def store_error(engine: Engine, exc: BaseException) -> StoreError:
     """The one-line, password-free error for a database failure: unavailable, or another cause."""
-    reason = describe_error(exc, _raw_url(engine))
+    url = raw_url(engine)
+    reason = describe_error(exc, url)
     if isinstance(exc, CONNECTION_ERRORS):
-        return StoreUnavailable(f"store {store_name(engine)} is unavailable: {reason}")
-    return StoreError(f"store {store_name(engine)}: {reason}")
+        return StoreUnavailable(f"store {store_name(engine)} is unavailable: {reason}", url)
+    return StoreError(f"store {store_name(engine)}: {reason}", url)
 
 
 def run_in_transaction(engine: Engine, fn: Callable[[Session], T], *, backoff_s: float | None = None) -> T:
@@ -178,5 +165,5 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             yield session
     except IntegrityError:
         raise
-    except (*CONNECTION_ERRORS, DBAPIError) as exc:
+    except (DisconnectionError, DBAPIError) as exc:
         raise store_error(engine, exc) from None

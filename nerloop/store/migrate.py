@@ -20,6 +20,7 @@ from sqlalchemy import Engine, inspect
 
 from nerloop.store.errors import StoreNeedsUpgrade, StoreTooNew
 from nerloop.store.models import Base
+from nerloop.store.urls import raw_url, store_name
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _ALEMBIC_LOCK = threading.Lock()
@@ -94,8 +95,8 @@ def upgrade(engine: Engine, target: str = "head", config: Config | None = None) 
         command.upgrade(config or alembic_config(engine), target)
 
 
-def upgrade_store(engine: Engine, store: str, *, unattended: bool = False) -> StoreRevision:
-    """Bring the store to head; the revision it was at before. ``store`` names it in messages.
+def upgrade_store(engine: Engine, *, unattended: bool = False) -> StoreRevision:
+    """Bring the store to head; the revision it was at before.
 
     Args:
         unattended: what ``open_store`` passes: refuse revisions marked ``AUTO_UPGRADE = False``
@@ -106,10 +107,12 @@ def upgrade_store(engine: Engine, store: str, *, unattended: bool = False) -> St
         StoreNeedsUpgrade: unattended, and a pending revision must not run unattended.
     """
     revision = store_revision(engine)
+    store, url = store_name(engine), raw_url(engine)
     if revision.state == "newer":
         raise StoreTooNew(
             f"store {store} is at revision {revision.current}, newer than this nerloop knows "
-            f"(head {revision.head}): upgrade nerloop"
+            f"(head {revision.head}): upgrade nerloop",
+            url,
         )
     if revision.state == "up to date":
         return revision
@@ -118,7 +121,8 @@ def upgrade_store(engine: Engine, store: str, *, unattended: bool = False) -> St
     if unattended and manual:
         raise StoreNeedsUpgrade(
             f"store {store} needs revision(s) {', '.join(manual)}, which are not run automatically: "
-            f"back it up, then run `nerloop db upgrade`"
+            f"back it up, then run `nerloop db upgrade`",
+            url,
         )
     upgrade(engine)
     return revision

@@ -10,8 +10,10 @@ part of it as the host, and ``render_as_string(hide_password=True)`` would then 
 from __future__ import annotations
 
 import re
+import weakref
 from urllib.parse import parse_qsl, unquote, unquote_plus
 
+from sqlalchemy import Engine
 from sqlalchemy.engine import URL, make_url
 
 MASK = "***"
@@ -69,6 +71,27 @@ def scrub(text: str, url: str | URL) -> str:
     if any(secret in text for secret in secrets):
         return _HIDDEN
     return text
+
+
+# The URL as the user wrote it, per engine: the parsed URL can misplace an unencoded password.
+_RAW_URLS: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def remember_url(engine: Engine, raw: str) -> None:
+    """Keep the string ``engine`` was made from, for :func:`raw_url` and :func:`store_name`."""
+    _RAW_URLS[engine] = raw
+
+
+def raw_url(engine: Engine) -> str | URL:
+    """The URL ``engine`` was opened with, as written (its parsed URL where it was not remembered)."""
+    base = getattr(engine, "_proxied", engine)  # an execution_options() engine proxies the real one
+    return _RAW_URLS.get(base, engine.url)
+
+
+def store_name(engine: Engine) -> str:
+    """The store's URL for messages: password masked, whatever characters it holds."""
+    raw = raw_url(engine)
+    return scrub(mask_url(raw), raw)
 
 
 def one_line(text: str) -> str:
