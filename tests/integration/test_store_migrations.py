@@ -223,3 +223,26 @@ def test_store_behind_is_upgraded_when_opened_unless_the_revision_is_manual(late
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002_add_lang"
         assert conn.execute(text("SELECT text, lang FROM query_logs")).one() == ("旧", "zh")
     engine.dispose()
+
+
+def test_sqlite_table_copy_does_not_cascade_into_rows_that_reference_it(tmp_path):
+    """SQLite alters a table by copying and dropping it; with foreign keys on, the DROP would cascade."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    raw = create_engine(url)
+    OLD.create_all(raw)
+    with raw.begin() as conn:
+        conn.execute(text("PRAGMA foreign_keys=ON"))
+        conn.execute(
+            text(
+                "CREATE TABLE audit (id INTEGER PRIMARY KEY, query_log_id INTEGER REFERENCES query_logs(id) ON DELETE CASCADE)"
+            )
+        )
+        for statement in OLD_ROWS:
+            conn.execute(text(statement))
+        conn.execute(text("INSERT INTO audit (query_log_id) VALUES (1)"))
+    raw.dispose()
+    engine = open_store(url)  # query_logs lacks columns: 0001 copies it
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM audit")).scalar_one() == 1
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1  # back on for the store's users
+    engine.dispose()

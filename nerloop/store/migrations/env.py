@@ -24,20 +24,31 @@ if engine is None:
     raise RuntimeError("nerloop migrations run through nerloop.store.migrate, which passes the engine")
 
 with engine.connect() as connection:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # SQLite alters a table by copying it and dropping the original: with foreign keys on, that
+        # DROP would cascade into every row referencing it. The pragma is a no-op inside a transaction.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
-        render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
+        render_as_batch=sqlite,
         compare_type=True,
         render_item=_render_item,
         transactional_ddl=True,
     )
-    with context.begin_transaction():
-        # Take the store's write lock before Alembic reads alembic_version, so that of two processes
-        # upgrading at once the second waits, then finds the store at head and does nothing.
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
-        elif connection.dialect.name == "sqlite":
-            # pysqlite begins transactions lazily (and never before DDL): begin one ourselves.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        context.run_migrations()
+    try:
+        with context.begin_transaction():
+            # Take the store's write lock before Alembic reads alembic_version, so that of two processes
+            # upgrading at once the second waits, then finds the store at head and does nothing.
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
+            elif sqlite:
+                # pysqlite begins transactions lazily (and never before DDL): begin one ourselves.
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            context.run_migrations()
+    finally:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
