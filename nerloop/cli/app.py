@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from nerloop import __version__
-from nerloop.cli import gazetteer, generate, tag
+from nerloop.cli import db, gazetteer, generate, tag
 
 app = typer.Typer(
     name="nerloop",
@@ -20,6 +20,7 @@ app.command("generate")(generate.generate)
 app.command("tag")(tag.tag)
 app.command("resolve")(tag.resolve)
 app.command("eval")(tag.evaluate)
+app.add_typer(db.app, name="db")
 
 
 def _version(value: bool) -> None:

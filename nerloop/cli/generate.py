@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import shlex
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -60,7 +61,7 @@ def generate(
     from generator.grammar import load_grammar
     from generator.pipeline import generate_dataset
     from nerloop.errors import NerloopError
-    from nerloop.store import GeneratedDataset, open_store, session_scope
+    from nerloop.store import StoreError, open_store, record_dataset
 
     with user_errors():
         try:
@@ -96,18 +97,23 @@ def generate(
         ) as bar:
             tasks = {s: bar.add_task(s, total=size) for s, size in sizes.items()}
             summary = generate_dataset(gaz, compiled, out, config, export, lambda s, k: bar.advance(tasks[s], k))
-        with session_scope(engine) as session:
-            session.add(
-                GeneratedDataset(
-                    out_dir=str(out.resolve()),
-                    gazetteer_fingerprint=gaz.fingerprint,
-                    grammar_fingerprint=compiled.fingerprint,
-                    seed=seed,
-                    counts=summary.counts,
-                    settings=config.to_dict(),
-                )
+        try:
+            record_dataset(
+                engine,
+                out_dir=out,
+                gazetteer_fingerprint=gaz.fingerprint,
+                grammar_fingerprint=compiled.fingerprint,
+                seed=seed,
+                counts=summary.counts,
+                settings=config.to_dict(),
             )
-        engine.dispose()  # closes the SQLite file cleanly (no -wal/-shm left behind)
+        except StoreError as exc:
+            raise NerloopError(
+                f"{exc}; the data set in {out} is complete: record it later with "
+                f"`nerloop db record-dataset {shlex.quote(str(out))}` (same --db)"
+            ) from None
+        finally:
+            engine.dispose()  # closes the SQLite file cleanly (no -wal/-shm left behind)
         for warning in summary.warnings:
             stderr.print(f"warning: {warning}")
         rate = sum(summary.counts.values()) / summary.seconds if summary.seconds else 0

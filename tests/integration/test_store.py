@@ -2,58 +2,22 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import uuid
-
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from nerloop.errors import NerloopError
 from nerloop.store import GeneratedDataset, QueryLog, open_store, session_scope
-
-POSTGRES_URL = os.environ.get("NERLOOP_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def _postgres_reachable() -> str | None:
-    try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        return "psycopg is not installed (pip install 'nerloop[postgres]')"
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            return None
-    except OSError:
-        return "no PostgreSQL server on 127.0.0.1:5432"
 
 
 def _sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'store.db'}"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request, tmp_path):
-    if request.param == "sqlite":
-        yield open_store(_sqlite_url(tmp_path))
-        return
-    reason = _postgres_reachable()
-    if reason and os.environ.get("NERLOOP_REQUIRE_POSTGRES"):
-        pytest.fail(f"NERLOOP_REQUIRE_POSTGRES is set but {reason}")
-    if reason:
-        pytest.skip(reason)
-    schema = f"nerloop_test_{uuid.uuid4().hex[:8]}"
-    admin = open_store(POSTGRES_URL, create=False)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = open_store(POSTGRES_URL, create=False).execution_options(schema_translate_map={None: schema})
-    from nerloop.store import Base
-
-    Base.metadata.create_all(engine)
+@pytest.fixture
+def engine(store_url):
+    engine = open_store(store_url)
     yield engine
     engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 def test_records_round_trip_with_unicode_and_json(engine):
