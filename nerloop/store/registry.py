@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from nerloop.errors import NerloopError
-from nerloop.store.engine import session_scope
+from nerloop.store.engine import run_in_transaction, session_scope
 from nerloop.store.models import ModelVersion
 
 
@@ -61,7 +62,8 @@ def register_model(
     gazetteer_fingerprint: str = "",
 ) -> ModelInfo:
     """Record a trained model as a candidate; registering the same version again updates it."""
-    with session_scope(engine) as session:
+
+    def write(session: Session) -> ModelInfo:
         row = session.scalar(select(ModelVersion).where(ModelVersion.version == version))
         if row is None:
             row = ModelVersion(version=version, backend=backend, status="candidate")
@@ -73,6 +75,8 @@ def register_model(
         row.gazetteer_fingerprint = gazetteer_fingerprint
         session.flush()
         return ModelInfo.of(row)
+
+    return run_in_transaction(engine, write)
 
 
 def list_models(engine: Engine, backend: str | None = None) -> list[ModelInfo]:
@@ -105,7 +109,8 @@ def get_model(engine: Engine, version: str) -> ModelInfo:
 
 def promote(engine: Engine, version: str) -> ModelInfo:
     """Make ``version`` the champion of its backend; the previous champion is retired."""
-    with session_scope(engine) as session:
+
+    def write(session: Session) -> ModelInfo:
         row = session.scalar(select(ModelVersion).where(ModelVersion.version == version))
         if row is None:
             raise RegistryError(f"no model version {version!r} in the store; see nerloop model list")
@@ -120,13 +125,18 @@ def promote(engine: Engine, version: str) -> ModelInfo:
         session.flush()
         return ModelInfo.of(row)
 
+    return run_in_transaction(engine, write)
+
 
 def reject(engine: Engine, version: str) -> None:
     """Mark a challenger that lost its evaluation, so it is never promoted by accident."""
-    with session_scope(engine) as session:
+
+    def write(session: Session) -> None:
         row = session.scalar(select(ModelVersion).where(ModelVersion.version == version))
         if row is not None and row.status == "candidate":
             row.status = "rejected"
+
+    run_in_transaction(engine, write)
 
 
 def rollback(engine: Engine, backend: str | None = None) -> ModelInfo:
@@ -134,7 +144,8 @@ def rollback(engine: Engine, backend: str | None = None) -> ModelInfo:
     current = champion(engine, backend)
     if current is None:
         raise RegistryError("no champion to roll back from; promote a model first")
-    with session_scope(engine) as session:
+
+    def write(session: Session) -> ModelInfo:
         previous = session.scalars(
             select(ModelVersion)
             .where(ModelVersion.backend == current.backend, ModelVersion.status == "retired")
@@ -148,3 +159,5 @@ def rollback(engine: Engine, backend: str | None = None) -> ModelInfo:
         previous.promoted_at = dt.datetime.now(dt.timezone.utc)
         session.flush()
         return ModelInfo.of(previous)
+
+    return run_in_transaction(engine, write)
