@@ -1,0 +1,102 @@
+"""The seam between the cycle and what it drives: trainer, tagging pipeline, annotation edge.
+
+The cycle's logic (when to retrain, what to compare, what to promote, what to push, how to
+resume) is tested with real stand-ins through :class:`CycleDeps`; :func:`default_deps`
+binds the real trainer (``trainer.train.train``), pipeline (``gazetteers.tagging.open_pipeline``)
+and Label Studio edge (``active_learning.label_studio``), imported lazily so that this
+package imports without torch.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from active_learning.batch import BatchItem
+from active_learning.config import CycleConfig
+from active_learning.score import ScoringPipeline, StochasticTagger
+
+
+@dataclass(frozen=True)
+class TrainRequest:
+    """One retrain: data specs (``PATH[:WEIGHT]``), where to write, from what.
+
+    The trainer must write ``out_dir`` atomically (a temporary sibling renamed on success)
+    with its manifest last, so a killed retrain leaves no directory that looks finished.
+    """
+
+    data_specs: tuple[str, ...]
+    out_dir: Path
+    base: str
+    finetune: str
+    steps: int
+
+
+@dataclass(frozen=True)
+class CycleDeps:
+    """Callables the cycle needs.
+
+    Args:
+        pull: fetch new annotations into ``GoldLabel`` (idempotent).
+        push: send a batch to annotators, one task per text hash (idempotent).
+        train: train into ``request.out_dir`` (a nerloop model directory with its manifest).
+        open_pipeline: a scoring pipeline for a model directory, plus its tagger when it
+            supports MC-dropout (else ``None``).
+    """
+
+    pull: Callable[[Engine], Any]
+    push: Callable[[Engine, Sequence[BatchItem]], Any]
+    train: Callable[[TrainRequest], Any]
+    open_pipeline: Callable[[Path], tuple[ScoringPipeline, StochasticTagger | None]]
+
+
+def default_deps(config: CycleConfig, gazetteer: Any, fuzzy_threshold: float = 75.0) -> CycleDeps:
+    """The real trainer, pipeline and Label Studio (or file) edge; see the module docstring."""
+
+    def train(request: TrainRequest) -> Any:
+        from trainer.config import TrainConfig
+        from trainer.data import DataSpec
+        from trainer.train import train as run_train
+
+        options: dict[str, Any] = {"base": request.base, "finetune": request.finetune}
+        if request.steps:
+            options["max_steps"] = request.steps
+        specs = [DataSpec.parse(s) for s in request.data_specs]
+        return run_train(TrainConfig(**options), specs, request.out_dir, gazetteer)
+
+    def open_pipeline(model_dir: Path) -> tuple[ScoringPipeline, StochasticTagger | None]:
+        from gazetteers.tagging import open_pipeline as open_tagging
+
+        pipeline = open_tagging(model_dir, False, gazetteer, fuzzy_threshold)
+        tagger = getattr(pipeline, "tagger", None)
+        return pipeline, tagger if isinstance(tagger, StochasticTagger) else None
+
+    def target() -> Any:
+        if not config.label_studio_url:
+            if not config.export_dir:
+                from active_learning.errors import CycleError
+
+                raise CycleError("set label_studio_url (with NERLOOP_LS_TOKEN) or export_dir in the cycle config")
+            return Path(config.export_dir)
+        from active_learning.label_studio.api import LabelStudioTarget
+
+        return LabelStudioTarget(
+            url=config.label_studio_url, token=os.environ.get("NERLOOP_LS_TOKEN", ""), project=config.project
+        )
+
+    def pull(engine: Engine) -> Any:
+        from active_learning.label_studio.pull import pull_annotations
+
+        return pull_annotations(engine, target())
+
+    def push(engine: Engine, items: Sequence[BatchItem]) -> Any:
+        from active_learning.label_studio.push import push_batch
+
+        return push_batch(engine, items, target())
+
+    return CycleDeps(pull=pull, push=push, train=train, open_pipeline=open_pipeline)
