@@ -33,13 +33,12 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from active_learning.batch import BatchItem
 from active_learning.config import CycleConfig, is_frozen_gold
 from active_learning.deps import CycleDeps, TrainRequest
 from active_learning.errors import CycleError
 from active_learning.lock import exclusive_lock
 from active_learning.score import ScoringPipeline, score_pool
-from active_learning.select import select_batch
+from active_learning.select import item_from_dict, item_to_dict, select_batch
 from nerloop.evaluation import evaluate
 from nerloop.export import read_jsonl
 from nerloop.records import TaggedQuery
@@ -313,28 +312,6 @@ def _score(state: _Round) -> dict[str, Any]:
     return {"model_version": current.version, "scored": report.scored}
 
 
-def _item_to_dict(item: BatchItem) -> dict[str, Any]:
-    return {
-        "query_log_id": item.query_log_id,
-        "text_hash": item.text_hash,
-        "record": item.record.to_dict(),
-        "uncertainty": item.uncertainty,
-        "model_version": item.model_version,
-        "strategy": item.strategy,
-    }
-
-
-def _item_from_dict(data: dict[str, Any]) -> BatchItem:
-    return BatchItem(
-        data["query_log_id"],
-        data["text_hash"],
-        TaggedQuery.from_dict(data["record"]),
-        data["uncertainty"],
-        data["model_version"],
-        data["strategy"],
-    )
-
-
 def _push(state: _Round) -> dict[str, Any]:
     planned = state.planned_batch()
     if planned is None:
@@ -346,9 +323,9 @@ def _push(state: _Round) -> dict[str, Any]:
             model_version=state.steps["score"]["model_version"],
             config=state.config.select,
         )
-        planned = [_item_to_dict(i) for i in items]
+        planned = [item_to_dict(i) for i in items]
         state.save(batch=planned)  # before pushing: a rerun pushes this batch again, never another
-    state.deps.push(state.engine, [_item_from_dict(d) for d in planned])
+    state.deps.push(state.engine, [item_from_dict(d) for d in planned])
     return {"pushed": len(planned), "strategy": state.config.strategy}
 
 

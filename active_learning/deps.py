@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from active_learning.batch import BatchItem
 from active_learning.config import CycleConfig
+from active_learning.errors import CycleError
 from active_learning.score import ScoringPipeline, StochasticTagger
 
 
@@ -55,6 +56,19 @@ class CycleDeps:
     open_pipeline: Callable[[Path], tuple[ScoringPipeline, StochasticTagger | None]]
 
 
+def open_scoring_pipeline(
+    model_dir: Path | None, gazetteer: Any, *, matcher: bool = False, fuzzy_threshold: float = 75.0
+) -> tuple[ScoringPipeline, StochasticTagger | None]:
+    """``gazetteers.tagging.open_pipeline`` plus the tagger when it supports MC-dropout (for BALD)."""
+    try:
+        from gazetteers.tagging import open_pipeline
+    except ImportError as exc:
+        raise CycleError(f"this nerloop has no tagging pipeline to score with ({exc}); install the trainer") from exc
+    pipeline = open_pipeline(model_dir, matcher, gazetteer, fuzzy_threshold)
+    tagger = getattr(pipeline, "tagger", None)
+    return pipeline, tagger if isinstance(tagger, StochasticTagger) else None
+
+
 def default_deps(config: CycleConfig, gazetteer: Any, fuzzy_threshold: float = 75.0) -> CycleDeps:
     """The real trainer, pipeline and Label Studio (or file) edge; see the module docstring."""
 
@@ -70,17 +84,11 @@ def default_deps(config: CycleConfig, gazetteer: Any, fuzzy_threshold: float = 7
         return run_train(TrainConfig(**options), specs, request.out_dir, gazetteer)
 
     def open_pipeline(model_dir: Path) -> tuple[ScoringPipeline, StochasticTagger | None]:
-        from gazetteers.tagging import open_pipeline as open_tagging
-
-        pipeline = open_tagging(model_dir, False, gazetteer, fuzzy_threshold)
-        tagger = getattr(pipeline, "tagger", None)
-        return pipeline, tagger if isinstance(tagger, StochasticTagger) else None
+        return open_scoring_pipeline(model_dir, gazetteer, fuzzy_threshold=fuzzy_threshold)
 
     def target() -> Any:
         if not config.label_studio_url:
             if not config.export_dir:
-                from active_learning.errors import CycleError
-
                 raise CycleError("set label_studio_url (with NERLOOP_LS_TOKEN) or export_dir in the cycle config")
             return Path(config.export_dir)
         from active_learning.label_studio.api import LabelStudioTarget

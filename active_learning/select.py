@@ -19,6 +19,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import Engine, func, select
@@ -120,6 +121,32 @@ def diverse_top_k(
         per_shape[form] += 1
         per_entry.update(keys)
     return chosen
+
+
+def item_to_dict(item: BatchItem) -> dict[str, Any]:
+    """A batch item as one JSON object: the record (pre-annotation) plus where it came from."""
+    return {
+        **item.record.to_dict(),
+        "query_log_id": item.query_log_id,
+        "text_hash": item.text_hash,
+        "uncertainty": item.uncertainty,
+        "model": item.model_version,
+        "strategy": item.strategy,
+    }
+
+
+def item_from_dict(data: dict[str, Any]) -> BatchItem:
+    """Inverse of :func:`item_to_dict` (``al select --out`` files, batches saved in a cycle round)."""
+    fields = ("query_log_id", "text_hash", "strategy")
+    record = TaggedQuery.from_dict({k: v for k, v in data.items() if k not in fields})
+    return BatchItem(
+        data.get("query_log_id"),
+        data["text_hash"],
+        record,
+        float(data["uncertainty"]),
+        data["model"],
+        data.get("strategy", ""),
+    )
 
 
 def scored_version(engine: Engine, model_version: str | None = None) -> str:

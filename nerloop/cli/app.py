@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from nerloop import __version__
-from nerloop.cli import gazetteer, generate, tag
+from nerloop.cli import al, cycle, gazetteer, generate, model, tag
 
 app = typer.Typer(
     name="nerloop",
@@ -20,6 +20,9 @@ app.command("generate")(generate.generate)
 app.command("tag")(tag.tag)
 app.command("resolve")(tag.resolve)
 app.command("eval")(tag.evaluate)
+app.add_typer(al.app, name="al")
+app.add_typer(model.app, name="model")
+app.command("cycle")(cycle.cycle)
 
 
 def _version(value: bool) -> None:
