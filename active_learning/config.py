@@ -71,6 +71,7 @@ class CycleConfig:
             url with ``export_dir`` set: air-gapped files instead.
         export_dir: directory for ``push --to-file`` batches / ``pull --from-file`` exports.
         reference_date: YYYY-MM-DD relative dates refer to; empty: today.
+        sources: select only queries logged from these sources (``QueryLog.source``); empty: all.
     """
 
     synthetic: str = ""
@@ -89,6 +90,7 @@ class CycleConfig:
     project: str = "nerloop"
     export_dir: str = ""
     reference_date: str = ""
+    sources: tuple[str, ...] = ()
     select: SelectConfig = field(default_factory=SelectConfig)
 
     def __post_init__(self) -> None:

@@ -322,6 +322,7 @@ def _push(state: _Round) -> dict[str, Any]:
             hierarchy=state.hierarchy,
             model_version=state.steps["score"]["model_version"],
             config=state.config.select,
+            sources=state.config.sources or None,
         )
         planned = [item_to_dict(i) for i in items]
         state.save(batch=planned)  # before pushing: a rerun pushes this batch again, never another

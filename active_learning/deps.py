@@ -108,3 +108,10 @@ def default_deps(config: CycleConfig, gazetteer: Any, fuzzy_threshold: float = 7
         return push_batch(engine, items, target())
 
     return CycleDeps(pull=pull, push=push, train=train, open_pipeline=open_pipeline)
+
+
+def default_ingest(engine: Engine, path: Path) -> Any:
+    """``nerloop logs ingest PATH`` as a library call (``active_learning.ingest``)."""
+    from active_learning.ingest import ingest_files
+
+    return ingest_files(engine, [path])

@@ -165,8 +165,10 @@ def scored_version(engine: Engine, model_version: str | None = None) -> str:
     return latest
 
 
-def load_candidates(engine: Engine, model_version: str, strategy: str) -> list[Candidate]:
-    """Scored, not yet pushed, not yet labelled queries of ``model_version``."""
+def load_candidates(
+    engine: Engine, model_version: str, strategy: str, sources: Sequence[str] | None = None
+) -> list[Candidate]:
+    """Scored, not yet pushed, not yet labelled queries of ``model_version`` (from ``sources`` if given)."""
     pushed = select(LabelTask.text_hash)
     labelled = select(GoldLabel.text_hash)
     query = (
@@ -176,6 +178,8 @@ def load_candidates(engine: Engine, model_version: str, strategy: str) -> list[C
         .where(QueryLog.text_hash.not_in(pushed), QueryLog.text_hash.not_in(labelled))
         .order_by(StoredPrediction.id)
     )
+    if sources:
+        query = query.where(QueryLog.source.in_(list(sources)))
     candidates, missing = [], 0
     with session_scope(engine) as session:
         for row, hashed in session.execute(query):
@@ -210,14 +214,19 @@ def select_batch(
     model_version: str | None = None,
     config: SelectConfig | None = None,
     seed: int = 0,
+    sources: Sequence[str] | None = None,
 ) -> list[BatchItem]:
-    """The next batch to annotate, best first (see the module docstring for the rules)."""
+    """The next batch to annotate, best first (see the module docstring for the rules).
+
+    Args:
+        sources: only queries logged from these sources (``QueryLog.source``); ``None``: all.
+    """
     if strategy != RANDOM:
         get_strategy(strategy)
     if top_k < 1:
         raise SelectionError("--top must be at least 1")
     version = scored_version(engine, model_version)
-    candidates = load_candidates(engine, version, strategy)
+    candidates = load_candidates(engine, version, strategy, sources)
     chosen = diverse_top_k(candidates, top_k, config or SelectConfig(), hierarchy, strategy, seed)
     return [
         BatchItem(c.query_log_id, c.text_hash, c.record.with_extra(uncertainty=value), value, version, strategy)

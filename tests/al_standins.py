@@ -167,3 +167,53 @@ class TinyLearner:
     def fit(self, train: Sequence[tuple[TaggedQuery, float]], validation: Sequence[TaggedQuery], seed: int) -> Tagger:
         self.fits += 1
         return TinyTagger(self.labels, f"tiny-{self.fits}", seed).fit(train, self.steps, seed)
+
+
+class TinyTrainer:
+    """The trainer seam (TrainRequest → model directory with a manifest) over TinyTagger."""
+
+    def __init__(self, gazetteer, steps: int = 40) -> None:
+        self.gazetteer = gazetteer
+        self.labels = bio_labels(gazetteer.domain.type_names)
+        self.steps = steps
+        self.trainings = 0
+
+    def train(self, request) -> None:
+        from nerloop.export import read_jsonl
+        from trainer.model_dir import ModelManifest, write_manifest
+
+        data: list[tuple[TaggedQuery, float]] = []
+        for spec in request.data_specs:
+            path, _, weight = spec.partition(":")
+            path = Path(path) / "train.jsonl" if Path(path).is_dir() else Path(path)
+            data += [(r, float(weight or 1)) for r in read_jsonl(path)]
+        self.trainings += 1
+        tmp = request.out_dir.with_name(request.out_dir.name + ".tmp")
+        tagger = TinyTagger(self.labels, f"tiny-{request.out_dir.name}", seed=1).fit(data, self.steps, seed=1)
+        tagger.save(tmp)
+        write_manifest(tmp, ModelManifest("tagger", tagger.version, request.base, request.finetune, tuple(self.labels)))
+        tmp.rename(request.out_dir)
+
+    def open_pipeline(self, path: Path):
+        tagger = TinyTagger.load(path)
+        return ResolvingPipeline(tagger, Resolver(self.gazetteer)), tagger
+
+
+def ingest_lines(engine, path: Path) -> int:
+    """Plain-text log lines into QueryLog (what D1's ingest does, minus near-duplicates and formats)."""
+    from sqlalchemy import select
+
+    from active_learning.batch import normalize_query, text_hash
+    from nerloop.store.engine import session_scope
+    from nerloop.store.models import QueryLog
+
+    added = 0
+    with session_scope(engine) as session:
+        known = set(session.scalars(select(QueryLog.text_hash)))
+        for line in Path(path).read_text("utf-8").splitlines():
+            text = normalize_query(line)
+            if text and text_hash(text) not in known:
+                known.add(text_hash(text))
+                session.add(QueryLog(text=text, text_hash=text_hash(text), source=str(path)))
+                added += 1
+    return added

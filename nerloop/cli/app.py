@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from nerloop import __version__
-from nerloop.cli import al, cycle, gazetteer, generate, model, tag
+from nerloop.cli import al, cycle, demo, gazetteer, generate, model, tag
 
 app = typer.Typer(
     name="nerloop",
@@ -23,6 +23,7 @@ app.command("eval")(tag.evaluate)
 app.add_typer(al.app, name="al")
 app.add_typer(model.app, name="model")
 app.command("cycle")(cycle.cycle)
+app.command("demo")(demo.demo)
 
 
 def _version(value: bool) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from al_standins import ResolvingPipeline, TinyTagger, bio_labels
+from al_standins import TinyTrainer
 from sqlalchemy import func, select
 
 from active_learning.annotators import SimulatedAnnotators
@@ -22,7 +22,6 @@ from active_learning.cycle import STEPS, parse_duration, run_cycle
 from active_learning.deps import CycleDeps, TrainRequest
 from active_learning.errors import CycleError, CycleLocked
 from active_learning.lock import exclusive_lock
-from gazetteers.resolver import Resolver
 from generator.config import GeneratorConfig
 from generator.grammar import load_grammar
 from generator.pipeline import generate_dataset
@@ -32,7 +31,6 @@ from nerloop.store import open_store
 from nerloop.store.engine import session_scope
 from nerloop.store.models import CycleRound, GoldLabel, LabelTask, ModelVersion, QueryLog
 from nerloop.store.registry import list_models, promote, register_model
-from trainer.model_dir import ModelManifest, write_manifest
 
 REFERENCE = dt.date(2026, 11, 25)
 SIM_GRAMMAR = Path(__file__).parents[2] / "active_learning" / "data" / "simulation_grammar.yaml"
@@ -48,10 +46,9 @@ class StandIns:
 
     def __init__(self, mini, pool: list[TaggedQuery]) -> None:
         self.mini = mini
-        self.labels = bio_labels(mini.domain.type_names)
+        self.trainer = TinyTrainer(mini, STEPS_PER_TRAIN)
         self.annotators = SimulatedAnnotators({text_hash(r.text): r for r in pool})
         self.kill_inside: str | None = None
-        self.trainings = 0
 
     def _maybe_die(self, where: str) -> None:
         if self.kill_inside == where:
@@ -67,22 +64,15 @@ class StandIns:
         self._maybe_die("push")
 
     def train(self, request: TrainRequest) -> None:
-        data: list[tuple[TaggedQuery, float]] = []
-        for spec in request.data_specs:
-            path, _, weight = spec.partition(":")
-            path = Path(path) / "train.jsonl" if Path(path).is_dir() else Path(path)
-            data += [(r, float(weight or 1)) for r in read_jsonl(path)]
-        self.trainings += 1
-        tmp = request.out_dir.with_name(request.out_dir.name + ".tmp")
-        tagger = TinyTagger(self.labels, f"tiny-{request.out_dir.name}", seed=1).fit(data, STEPS_PER_TRAIN, seed=1)
-        tagger.save(tmp)
-        write_manifest(tmp, ModelManifest("tagger", tagger.version, request.base, request.finetune, tuple(self.labels)))
-        tmp.rename(request.out_dir)
+        self.trainer.train(request)
         self._maybe_die("train")
 
+    @property
+    def trainings(self) -> int:
+        return self.trainer.trainings
+
     def open_pipeline(self, path: Path):
-        tagger = TinyTagger.load(path)
-        return ResolvingPipeline(tagger, Resolver(self.mini)), tagger
+        return self.trainer.open_pipeline(path)
 
     def deps(self) -> CycleDeps:
         return CycleDeps(pull=self.pull, push=self.push, train=self.train, open_pipeline=self.open_pipeline)
