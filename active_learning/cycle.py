@@ -35,7 +35,7 @@ from sqlalchemy import Engine, func, select
 
 from active_learning.config import CycleConfig, is_frozen_gold
 from active_learning.deps import CycleDeps, TrainRequest
-from active_learning.errors import CycleError
+from active_learning.errors import CycleError, InputError, Problem
 from active_learning.lock import exclusive_lock
 from active_learning.score import ScoringPipeline, score_pool
 from active_learning.select import item_from_dict, item_to_dict, select_batch
@@ -365,5 +365,6 @@ def parse_duration(text: str) -> float:
     except ValueError:
         seconds = -1.0
     if seconds <= 0:
-        raise CycleError(f"--every {text!r} is not a duration; write e.g. 30m, 2h or 1d")
+        message = f"--every {text!r} is not a duration; write e.g. 30m, 2h or 1d"
+        raise InputError(Problem("--every", 0, message), summary=message)
     return seconds

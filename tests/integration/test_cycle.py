@@ -20,7 +20,7 @@ from active_learning.batch import text_hash
 from active_learning.config import CycleConfig, SelectConfig
 from active_learning.cycle import STEPS, parse_duration, run_cycle
 from active_learning.deps import CycleDeps, TrainRequest
-from active_learning.errors import CycleError, CycleLocked
+from active_learning.errors import CycleError, CycleLocked, InputError
 from active_learning.lock import exclusive_lock
 from generator.config import GeneratorConfig
 from generator.grammar import load_grammar
@@ -216,5 +216,5 @@ def test_durations_for_every(text, seconds):
 
 @pytest.mark.parametrize("text", ["", "soon", "-5m", "0"])
 def test_bad_durations_are_refused(text):
-    with pytest.raises(CycleError, match="not a duration"):
+    with pytest.raises(InputError, match="not a duration"):
         parse_duration(text)
