@@ -278,7 +278,10 @@ def _result(
 
 def write_results(result: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
     """``curves.json`` and ``curves.png`` (mean entity F1 vs human labels, ±1 std over seeds)."""
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError as exc:
+        raise SimulationError("plotting needs matplotlib: pip install 'nerloop[plot]'") from exc
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -133,6 +133,9 @@ def select(
         int, typer.Option(help="At most this many queries per template-like shape (mentions replaced by types).")
     ] = 4,
     seed: Annotated[int, typer.Option(help="Seed of the random strategy.")] = 0,
+    source: Annotated[
+        list[str], typer.Option("--source", help="Only queries ingested from this source (repeatable); default: all.")
+    ] = [],  # noqa: B006 - typer needs a literal default
     gazetteer: GazetteerOpt = None,
     db: DbOpt = None,
 ) -> None:
@@ -152,6 +155,7 @@ def select(
             model_version=model_version,
             config=config,
             seed=seed,
+            sources=source or None,
         )
         lines = [json.dumps(item_to_dict(i), ensure_ascii=False) for i in items]
         if out is not None:
