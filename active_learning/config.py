@@ -123,7 +123,7 @@ class SimulationConfig:
         typo_rate: typos in the simulation pool's organisation names (log-like noise).
     """
 
-    strategies: tuple[str, ...] = ("mnlp", "bald", "token_entropy", "least_confidence", "margin")
+    strategies: tuple[str, ...] = ("mnlp", "bald", "least_confidence")
     seeds: int = 3
     rounds: int = 6
     batch_size: int = 25

@@ -10,6 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from active_learning.config import SimulationConfig
 from nerloop.cli.common import DbOpt, GazetteerOpt, ReferenceDateOpt, reference_for
 from nerloop.cli.output import stderr, stdout, user_errors
 
@@ -173,21 +174,28 @@ def select(
             print("\n".join(lines))
 
 
+_SIM = SimulationConfig()
+
+
 @app.command("simulate")
 def simulate(
     out: Annotated[Path, typer.Option("--out", "-o", help="Directory for curves.json, curves.png and the data.")],
-    strategies: Annotated[
-        str, typer.Option(help="Comma-separated strategies to compare with random.")
-    ] = "mnlp,bald,token_entropy,least_confidence,margin",
-    seeds: Annotated[int, typer.Option(help="Seeds; ratios are averaged over them.")] = 3,
-    rounds: Annotated[int, typer.Option(help="Annotation rounds after the warm start.")] = 6,
-    batch_size: Annotated[int, typer.Option(help="Queries annotated per round.")] = 25,
-    pool_size: Annotated[int, typer.Option(help="Gold-labelled pool (simulation grammar).")] = 1500,
-    test_size: Annotated[int, typer.Option(help="Held-out test queries (simulation grammar).")] = 400,
-    warm_size: Annotated[int, typer.Option(help="Synthetic warm-start training queries (training grammar).")] = 1000,
-    steps: Annotated[int, typer.Option(help="Training steps per (re)training.")] = 150,
-    human_weight: Annotated[float, typer.Option(help="Weight of annotated queries vs synthetic ones.")] = 3.0,
-    mc_samples: Annotated[int, typer.Option(help="MC-dropout passes for bald.")] = 8,
+    strategies: Annotated[str, typer.Option(help="Comma-separated strategies to compare with random.")] = ",".join(
+        _SIM.strategies
+    ),
+    seeds: Annotated[int, typer.Option(help="Seeds; ratios are averaged over them.")] = _SIM.seeds,
+    rounds: Annotated[int, typer.Option(help="Annotation rounds after the warm start.")] = _SIM.rounds,
+    batch_size: Annotated[int, typer.Option(help="Queries annotated per round.")] = _SIM.batch_size,
+    pool_size: Annotated[int, typer.Option(help="Gold-labelled pool (simulation grammar).")] = _SIM.pool_size,
+    test_size: Annotated[int, typer.Option(help="Held-out test queries (simulation grammar).")] = _SIM.test_size,
+    warm_size: Annotated[
+        int, typer.Option(help="Synthetic warm-start training queries (training grammar).")
+    ] = _SIM.warm_size,
+    steps: Annotated[int, typer.Option(help="Training steps per (re)training.")] = _SIM.train_steps,
+    human_weight: Annotated[
+        float, typer.Option(help="Weight of annotated queries vs synthetic ones.")
+    ] = _SIM.human_weight,
+    mc_samples: Annotated[int, typer.Option(help="MC-dropout passes for bald.")] = _SIM.mc_samples,
     base: Annotated[str, typer.Option(help="Trainer --base (tiny, a local path, a model dir).")] = "tiny",
     grammar: Annotated[Optional[Path], typer.Option(help="Training grammar of the warm start.")] = None,
     simulation_grammar: Annotated[
@@ -199,7 +207,6 @@ def simulate(
     """Learning curves (entity F1 vs human labels) of each strategy and random from the same warm start,
     with a gold-labelled pool written by a different grammar standing in for annotators; prints the
     label-efficiency ratio (labels random needs / labels the strategy needs for random's final F1)."""
-    from active_learning.config import SimulationConfig
     from active_learning.simulate import SIMULATION_GRAMMAR, TrainerLearner, prepare_data, write_results
     from active_learning.simulate import simulate as run
     from gazetteers import load_gazetteer
