@@ -27,7 +27,7 @@ from active_learning.config import CycleConfig, SimulationConfig
 from active_learning.cycle import entity_f1, run_cycle, synthetic_test
 from active_learning.deps import CycleDeps, TrainRequest
 from active_learning.select import item_to_dict, select_batch
-from active_learning.simulate import SIMULATION_GRAMMAR
+from active_learning.simulate import SIMULATION_GRAMMAR, generate_splits
 from gazetteers.model import Gazetteer
 from nerloop.export import read_jsonl
 from nerloop.store.engine import session_scope
@@ -75,29 +75,23 @@ class DemoConfig:
         return out
 
 
-def _generate(gazetteer: Gazetteer, config: DemoConfig) -> tuple[Path, Path]:
-    from generator.config import GeneratorConfig
-    from generator.grammar import load_grammar
-    from generator.pipeline import generate_dataset
+def _train_split(n: int) -> tuple[int, int, int]:
+    """80/10/10, as ``nerloop generate`` does by default."""
+    validation = test = n // 10
+    return n - validation - test, validation, test
 
+
+def _generate(gazetteer: Gazetteer, config: DemoConfig) -> tuple[Path, Path]:
     data, heldout = config.out_dir / "data", config.out_dir / "heldout"
-    generate_dataset(
+    generate_splits(gazetteer, None, data, _train_split(config.n), 0, config.reference_date)
+    generate_splits(
         gazetteer,
-        load_grammar(None, gazetteer.domain),
-        data,
-        GeneratorConfig(n=config.n, seed=0, reference_date=config.reference_date),
-    )
-    generate_dataset(
-        gazetteer,
-        load_grammar(SIMULATION_GRAMMAR, gazetteer.domain),
+        SIMULATION_GRAMMAR,
         heldout,
-        GeneratorConfig(
-            n=config.labelled_pool + config.test_size,
-            seed=1,
-            reference_date=config.reference_date,
-            split_ratios=(config.labelled_pool, 0, config.test_size),
-            typo_rate=SimulationConfig().typo_rate,
-        ),
+        (config.labelled_pool, 0, config.test_size),
+        1,
+        config.reference_date,
+        SimulationConfig().typo_rate,
     )
     # logs are stored normalized (width folding, spaces); keep the gold whose text ingest leaves as is
     pool = [r for r in read_jsonl(heldout / "train.jsonl") if normalize_query(r.text) == r.text]

@@ -61,6 +61,26 @@ class SimulationData:
     test: list[TaggedQuery]
 
 
+def generate_splits(
+    gazetteer: Gazetteer,
+    grammar: Path | None,
+    out_dir: Path,
+    sizes: tuple[int, int, int],
+    seed: int,
+    reference: dt.date,
+    typo_rate: float | None = None,
+) -> Path:
+    """``nerloop generate`` with exact train/validation/test sizes; returns ``out_dir``."""
+    from generator.config import GeneratorConfig
+    from generator.grammar import load_grammar
+    from generator.pipeline import generate_dataset
+
+    options = {} if typo_rate is None else {"typo_rate": typo_rate}
+    config = GeneratorConfig(n=sum(sizes), seed=seed, reference_date=reference, split_ratios=sizes, **options)
+    generate_dataset(gazetteer, load_grammar(grammar, gazetteer.domain), out_dir, config)
+    return out_dir
+
+
 def prepare_data(
     gazetteer: Gazetteer,
     config: SimulationConfig,
@@ -70,41 +90,26 @@ def prepare_data(
     simulation_grammar: Path = SIMULATION_GRAMMAR,
 ) -> SimulationData:
     """Generate the warm start with the training grammar and the pool with the simulation grammar."""
-    from generator.config import GeneratorConfig
-    from generator.grammar import load_grammar
-    from generator.pipeline import generate_dataset
     from nerloop.export import read_jsonl
 
-    warm_dir, pool_dir = Path(work_dir) / "warm", Path(work_dir) / "pool"
     validation = max(config.warm_size // 8, 1)
-    generate_dataset(
-        gazetteer,
-        load_grammar(grammar, gazetteer.domain),
-        warm_dir,
-        GeneratorConfig(
-            n=config.warm_size + validation,
-            seed=101,
-            reference_date=reference,
-            split_ratios=(config.warm_size, validation, 0),
-        ),
+    warm = generate_splits(
+        gazetteer, grammar, Path(work_dir) / "warm", (config.warm_size, validation, 0), 101, reference
     )
-    generate_dataset(
+    pool = generate_splits(
         gazetteer,
-        load_grammar(simulation_grammar, gazetteer.domain),
-        pool_dir,
-        GeneratorConfig(
-            n=config.pool_size + config.test_size,
-            seed=202,
-            reference_date=reference,
-            split_ratios=(config.pool_size, 0, config.test_size),
-            typo_rate=config.typo_rate,
-        ),
+        simulation_grammar,
+        Path(work_dir) / "pool",
+        (config.pool_size, 0, config.test_size),
+        202,
+        reference,
+        config.typo_rate,
     )
     return SimulationData(
-        list(read_jsonl(warm_dir / "train.jsonl")),
-        list(read_jsonl(warm_dir / "validation.jsonl")),
-        list(read_jsonl(pool_dir / "train.jsonl")),
-        list(read_jsonl(pool_dir / "test.jsonl")),
+        list(read_jsonl(warm / "train.jsonl")),
+        list(read_jsonl(warm / "validation.jsonl")),
+        list(read_jsonl(pool / "train.jsonl")),
+        list(read_jsonl(pool / "test.jsonl")),
     )
 
 
