@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import uuid
 
 import pytest
 import torch
 from al_standins import MatcherTagger, ResolvingPipeline, TinyTagger, bio_labels
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from active_learning.batch import text_hash
 from active_learning.errors import SelectionError
@@ -32,14 +34,45 @@ LOGS = [
 ]
 
 
-@pytest.fixture
-def engine(tmp_path):
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request, tmp_path):
     torch.set_num_threads(1)
-    engine = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    if request.param == "sqlite":
+        engine = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+        yield _with_logs(engine)
+        engine.dispose()
+        return
+    yield from _postgres_engine()
+
+
+def _with_logs(engine):
     with session_scope(engine) as session:
         session.add_all(QueryLog(text=t, text_hash=text_hash(t), source="test") for t in LOGS)
-    yield engine
+    return engine
+
+
+def _postgres_engine():
+    """A fresh schema on the test PostgreSQL (as tests/integration/test_store.py does)."""
+    from test_store import POSTGRES_URL, _postgres_reachable
+
+    from nerloop.store import Base
+
+    reason = _postgres_reachable()
+    if reason and os.environ.get("NERLOOP_REQUIRE_POSTGRES"):
+        pytest.fail(f"NERLOOP_REQUIRE_POSTGRES is set but {reason}")
+    if reason:
+        pytest.skip(reason)
+    schema = f"nerloop_al_{uuid.uuid4().hex[:8]}"
+    admin = open_store(POSTGRES_URL, create=False)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = open_store(POSTGRES_URL, create=False).execution_options(schema_translate_map={None: schema})
+    Base.metadata.create_all(engine)
+    yield _with_logs(engine)
     engine.dispose()
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
 
 
 def _count(engine, table) -> int:
