@@ -76,18 +76,25 @@ def _random_key(seed: int, text_hash: str) -> float:
     return int(hashlib.sha256(f"{seed}:{text_hash}".encode()).hexdigest()[:12], 16) / float(1 << 48)
 
 
-def rank_scores(candidates: Sequence[Candidate], config: SelectConfig, strategy: str, seed: int = 0) -> list[float]:
-    """Selection score per candidate: the rank-normalized strategy score (0..1) plus signal boosts.
+def rank_scores(
+    scores: Sequence[float],
+    signals: Sequence[dict[str, bool]],
+    hashes: Sequence[str],
+    config: SelectConfig,
+    strategy: str,
+    seed: int = 0,
+) -> list[float]:
+    """Selection score per query: the rank-normalized strategy score (0..1) plus signal boosts.
 
     Ranks make one boost table fit strategies of any units (entropy in nats, least confidence
     in 0..1, an infinite score for an unparseable output); ``random`` is a seeded draw per
     text hash, without boosts, so it stays the honest baseline.
     """
     if strategy == RANDOM:
-        return [_random_key(seed, c.text_hash) for c in candidates]
-    ordered = sorted(c.score for c in candidates)
+        return [_random_key(seed, h) for h in hashes]
+    ordered = sorted(scores)
     top = max(len(ordered) - 1, 1)
-    return [boosted(bisect_left(ordered, c.score) / top, c.signals, config.boosts) for c in candidates]
+    return [boosted(bisect_left(ordered, score) / top, flags, config.boosts) for score, flags in zip(scores, signals)]
 
 
 def diverse_top_k(
@@ -97,11 +104,24 @@ def diverse_top_k(
     hierarchy: Sequence[str],
     strategy: str = "",
     seed: int = 0,
+    values: Sequence[float] | None = None,
 ) -> list[tuple[Candidate, float]]:
-    """Up to ``top_k`` candidates by selection score, skipping near-duplicates and capped entries/shapes."""
-    scored = sorted(
-        zip(candidates, rank_scores(candidates, config, strategy, seed)), key=lambda cs: (-cs[1], cs[0].text_hash)
-    )
+    """Up to ``top_k`` candidates by selection score, skipping near-duplicates and capped entries/shapes.
+
+    Args:
+        values: selection scores computed over a larger pool (:func:`rank_scores`); default:
+            ranked among ``candidates``.
+    """
+    if values is None:
+        values = rank_scores(
+            [c.score for c in candidates],
+            [c.signals for c in candidates],
+            [c.text_hash for c in candidates],
+            config,
+            strategy,
+            seed,
+        )
+    scored = sorted(zip(candidates, values), key=lambda cs: (-cs[1], cs[0].text_hash))
     chosen: list[tuple[Candidate, float]] = []
     texts: list[str] = []
     per_entry: Counter[str] = Counter()
@@ -165,44 +185,59 @@ def scored_version(engine: Engine, model_version: str | None = None) -> str:
     return latest
 
 
-def load_candidates(
-    engine: Engine, model_version: str, strategy: str, sources: Sequence[str] | None = None
-) -> list[Candidate]:
-    """Scored, not yet pushed, not yet labelled queries of ``model_version`` (from ``sources`` if given)."""
-    pushed = select(LabelTask.text_hash)
-    labelled = select(GoldLabel.text_hash)
+@dataclass(frozen=True)
+class _Scored:
+    prediction_id: int
+    query_log_id: int
+    text_hash: str
+    score: float
+    signals: dict[str, bool]
+
+
+def _load_scores(engine: Engine, model_version: str, strategy: str, sources: Sequence[str] | None) -> list[_Scored]:
+    """Scores of not yet pushed, not yet labelled queries of ``model_version`` (records stay in the store)."""
     query = (
-        select(StoredPrediction, QueryLog.text_hash)
+        select(
+            StoredPrediction.id,
+            StoredPrediction.query_log_id,
+            QueryLog.text_hash,
+            StoredPrediction.scores,
+            StoredPrediction.signals,
+        )
         .join(QueryLog, QueryLog.id == StoredPrediction.query_log_id)
         .where(StoredPrediction.model_version == model_version)
-        .where(QueryLog.text_hash.not_in(pushed), QueryLog.text_hash.not_in(labelled))
+        .where(QueryLog.text_hash.not_in(select(LabelTask.text_hash)))
+        .where(QueryLog.text_hash.not_in(select(GoldLabel.text_hash)))
         .order_by(StoredPrediction.id)
     )
     if sources:
         query = query.where(QueryLog.source.in_(list(sources)))
-    candidates, missing = [], 0
+    rows, missing = [], 0
     with session_scope(engine) as session:
-        for row, hashed in session.execute(query):
-            value = 0.0 if strategy == RANDOM else row.scores.get(strategy)
+        for prediction_id, query_id, hashed, scores, signals in session.execute(query):
+            value = 0.0 if strategy == RANDOM else (scores or {}).get(strategy)
             if value is None:
                 missing += 1
                 continue
-            candidates.append(
-                Candidate(
-                    row.query_log_id,
-                    hashed,
-                    TaggedQuery.from_dict(row.record),
-                    float(value),
-                    dict(row.signals or {}),
-                    model_version,
-                )
-            )
-    if missing and not candidates:
+            rows.append(_Scored(prediction_id, query_id, hashed, float(value), dict(signals or {})))
+    if missing and not rows:
         raise SelectionError(
             f"model {model_version!r} gives no {strategy!r} scores (a matcher has no probabilities, a tagger no "
             "token log-probs of a generative model); choose another --strategy or score with another model"
         )
-    return candidates
+    return rows
+
+
+def _records(engine: Engine, prediction_ids: Sequence[int]) -> dict[int, TaggedQuery]:
+    out: dict[int, TaggedQuery] = {}
+    with session_scope(engine) as session:
+        for i in range(0, len(prediction_ids), 500):
+            chunk = list(prediction_ids[i : i + 500])
+            for pid, record in session.execute(
+                select(StoredPrediction.id, StoredPrediction.record).where(StoredPrediction.id.in_(chunk))
+            ):
+                out[pid] = TaggedQuery.from_dict(record)
+    return out
 
 
 def select_batch(
@@ -225,9 +260,20 @@ def select_batch(
         get_strategy(strategy)
     if top_k < 1:
         raise SelectionError("--top must be at least 1")
+    config = config or SelectConfig()
     version = scored_version(engine, model_version)
-    candidates = load_candidates(engine, version, strategy, sources)
-    chosen = diverse_top_k(candidates, top_k, config or SelectConfig(), hierarchy, strategy, seed)
+    scored = _load_scores(engine, version, strategy, sources)
+    values = rank_scores(
+        [r.score for r in scored], [r.signals for r in scored], [r.text_hash for r in scored], config, strategy, seed
+    )
+    # Records are loaded only for the best-ranked part of the pool: diversity skips some, never thousands.
+    best = sorted(range(len(scored)), key=lambda i: (-values[i], scored[i].text_hash))[: max(50 * top_k, 2000)]
+    records = _records(engine, [scored[i].prediction_id for i in best])
+    candidates = [
+        Candidate(r.query_log_id, r.text_hash, records[r.prediction_id], r.score, r.signals, version)
+        for r in (scored[i] for i in best)
+    ]
+    chosen = diverse_top_k(candidates, top_k, config, hierarchy, strategy, seed, [values[i] for i in best])
     return [
         BatchItem(c.query_log_id, c.text_hash, c.record.with_extra(uncertainty=value), value, version, strategy)
         for c, value in chosen

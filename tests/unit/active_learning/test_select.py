@@ -70,7 +70,9 @@ def test_signals_boost_a_less_uncertain_query_above_a_more_uncertain_one():
 
 def test_rank_scores_make_infinite_and_tied_scores_comparable():
     pool = [cand("a", float("inf")), cand("b", 2.0), cand("c", 2.0), cand("d", 0.0)]
-    values = rank_scores(pool, SelectConfig(boosts={}), "mnlp")
+    values = rank_scores(
+        [c.score for c in pool], [c.signals for c in pool], [c.text_hash for c in pool], SelectConfig(boosts={}), "mnlp"
+    )
     assert values == [1.0, 1 / 3, 1 / 3, 0.0]
 
 
