@@ -177,7 +177,6 @@ def run_demo(
             config.reference_date,
         )
     report["paths"] = {
-        "sample_log_batch": str(out / "sample_log_batch.jsonl"),
         "store": str(engine.url.render_as_string(hide_password=True)),
         "synthetic_data": str(data),
         "heldout_labelled": str(heldout),
@@ -185,6 +184,8 @@ def run_demo(
         "models": str(models),
         "report": str(out / "report.json"),
     }
+    if simulated:
+        report["paths"]["sample_log_batch"] = str(out / "sample_log_batch.jsonl")
     (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str), "utf-8")
     return report
 

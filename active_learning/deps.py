@@ -56,15 +56,22 @@ class CycleDeps:
     open_pipeline: Callable[[Path], tuple[ScoringPipeline, StochasticTagger | None]]
 
 
+def require_component(module: str, what: str) -> Any:
+    """Import a part another component provides, or say which part is missing (one line, no traceback)."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise CycleError(f"this nerloop has no {what} ({module}: {exc})") from exc
+
+
 def open_scoring_pipeline(
     model_dir: Path | None, gazetteer: Any, *, matcher: bool = False, fuzzy_threshold: float = 75.0
 ) -> tuple[ScoringPipeline, StochasticTagger | None]:
     """``gazetteers.tagging.open_pipeline`` plus the tagger when it supports MC-dropout (for BALD)."""
-    try:
-        from gazetteers.tagging import open_pipeline
-    except ImportError as exc:
-        raise CycleError(f"this nerloop has no tagging pipeline to score with ({exc}); install the trainer") from exc
-    pipeline = open_pipeline(model_dir, matcher, gazetteer, fuzzy_threshold)
+    tagging = require_component("gazetteers.tagging", "tagging pipeline to score with")
+    pipeline = tagging.open_pipeline(model_dir, matcher, gazetteer, fuzzy_threshold)
     tagger = getattr(pipeline, "tagger", None)
     return pipeline, tagger if isinstance(tagger, StochasticTagger) else None
 
@@ -74,14 +81,14 @@ def default_deps(config: CycleConfig, gazetteer: Any, fuzzy_threshold: float = 7
 
     def train(request: TrainRequest) -> Any:
         from trainer.config import TrainConfig
-        from trainer.data import DataSpec
-        from trainer.train import train as run_train
 
+        data = require_component("trainer.data", "trainer data loading")
+        trainer = require_component("trainer.train", "trainer")
         options: dict[str, Any] = {"base": request.base, "finetune": request.finetune}
         if request.steps:
             options["max_steps"] = request.steps
-        specs = [DataSpec.parse(s) for s in request.data_specs]
-        return run_train(TrainConfig(**options), specs, request.out_dir, gazetteer)
+        specs = [data.DataSpec.parse(s) for s in request.data_specs]
+        return trainer.train(TrainConfig(**options), specs, request.out_dir, gazetteer)
 
     def open_pipeline(model_dir: Path) -> tuple[ScoringPipeline, StochasticTagger | None]:
         return open_scoring_pipeline(model_dir, gazetteer, fuzzy_threshold=fuzzy_threshold)
@@ -91,27 +98,24 @@ def default_deps(config: CycleConfig, gazetteer: Any, fuzzy_threshold: float = 7
             if not config.export_dir:
                 raise CycleError("set label_studio_url (with NERLOOP_LS_TOKEN) or export_dir in the cycle config")
             return Path(config.export_dir)
-        from active_learning.label_studio.api import LabelStudioTarget
-
-        return LabelStudioTarget(
+        api = require_component("active_learning.label_studio.api", "Label Studio client")
+        return api.LabelStudioTarget(
             url=config.label_studio_url, token=os.environ.get("NERLOOP_LS_TOKEN", ""), project=config.project
         )
 
     def pull(engine: Engine) -> Any:
-        from active_learning.label_studio.pull import pull_annotations
-
-        return pull_annotations(engine, target())
+        return require_component("active_learning.label_studio.pull", "Label Studio pull").pull_annotations(
+            engine, target()
+        )
 
     def push(engine: Engine, items: Sequence[BatchItem]) -> Any:
-        from active_learning.label_studio.push import push_batch
-
-        return push_batch(engine, items, target())
+        return require_component("active_learning.label_studio.push", "Label Studio push").push_batch(
+            engine, items, target()
+        )
 
     return CycleDeps(pull=pull, push=push, train=train, open_pipeline=open_pipeline)
 
 
 def default_ingest(engine: Engine, path: Path) -> Any:
     """``nerloop logs ingest PATH`` as a library call (``active_learning.ingest``)."""
-    from active_learning.ingest import ingest_files
-
-    return ingest_files(engine, [path])
+    return require_component("active_learning.ingest", "log ingest").ingest_files(engine, [path])

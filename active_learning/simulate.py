@@ -327,11 +327,12 @@ class TrainerLearner:
         self.fits = 0
 
     def fit(self, train: Sequence[tuple[TaggedQuery, float]], validation: Sequence[TaggedQuery], seed: int) -> Tagger:
+        from active_learning.deps import require_component
         from trainer.config import TrainConfig
-        from trainer.tagger import load_model, train_model
 
+        backend = require_component("trainer.tagger", "tagger training backend")
         self.fits += 1
         out = self.work_dir / f"fit-{self.fits}"
         config = TrainConfig(base=self.base, max_steps=self.steps, seed=seed, early_stopping_patience=0)
-        manifest = train_model(config, train, validation, self.domain, out, gazetteer=self.gazetteer)
-        return load_model(out, manifest, device="cpu")
+        manifest = backend.train_model(config, train, validation, self.domain, out, gazetteer=self.gazetteer)
+        return backend.load_model(out, manifest, device="cpu")

@@ -39,8 +39,6 @@ def demo(
     """The whole loop on the embedded defaults (SQLite in the demo directory, the Shandong gazetteer, a
     tiny tagger on CPU): generate → train → ingest the shipped sample log → score → simulate an
     annotation round → retrain, then the before/after metrics and where every output is."""
-    import datetime as dt
-
     from active_learning.config import CycleConfig
     from active_learning.demo import DemoConfig, run_demo
     from active_learning.deps import default_deps, default_ingest
@@ -60,7 +58,7 @@ def demo(
             train_steps=steps,
             label_studio_url=label_studio or "",
             project=project,
-            reference_date=parse_reference_date(reference_date) if reference_date else dt.date(2026, 11, 25),
+            reference_date=parse_reference_date(reference_date),
         )
         gaz = load_gazetteer(gazetteer)
         engine = open_store(f"sqlite:///{(out / 'nerloop.db').resolve()}")
