@@ -300,8 +300,11 @@ def write_results(result: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
         xs = [p[0] for p in curve["mean"]]
         ys = [p[1] for p in curve["mean"]]
         sd = [p[2] for p in curve["mean"]]
-        ratio = result["label_efficiency"][strategy]["mean"]
-        label = strategy if strategy == RANDOM or ratio is None else f"{strategy} (×{ratio:.2f})"
+        efficiency = result["label_efficiency"][strategy]
+        ratio, reached, seeds = efficiency["mean"], efficiency["reached"], efficiency["seeds"]
+        label = (
+            strategy if strategy == RANDOM or ratio is None else f"{strategy} (×{ratio:.2f}, {reached}/{seeds} seeds)"
+        )
         ax.plot(xs, ys, marker="o", markersize=3, label=label, linestyle="--" if strategy == RANDOM else "-")
         ax.fill_between(xs, [y - s for y, s in zip(ys, sd)], [y + s for y, s in zip(ys, sd)], alpha=0.12)
     ax.axhline(result["random_final_f1"], color="grey", linewidth=0.8, linestyle=":")
