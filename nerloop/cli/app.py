@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from nerloop import __version__
-from nerloop.cli import db, gazetteer, generate, tag
+from nerloop.cli import al, cycle, db, demo, gazetteer, generate, model, tag
 
 app = typer.Typer(
     name="nerloop",
@@ -21,6 +21,10 @@ app.command("tag")(tag.tag)
 app.command("resolve")(tag.resolve)
 app.command("eval")(tag.evaluate)
 app.add_typer(db.app, name="db")
+app.add_typer(al.app, name="al")
+app.add_typer(model.app, name="model")
+app.command("cycle")(cycle.cycle)
+app.command("demo")(demo.demo)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,370 @@
+"""``nerloop cycle``: pull → retrain → evaluate → promote → score → push, resumable at every step.
+
+A round is one :class:`~nerloop.store.models.CycleRound` row. Each step runs only if the
+row does not mark it done, makes its side effects idempotent, and then records itself with
+its figures in one transaction. A cycle killed anywhere therefore resumes on the next run at
+the first step not recorded, and re-running a step adds nothing twice:
+
+- **pull** stores annotations keyed by (source, annotation id) and records a *watermark*
+  (the highest gold-label id) that fixes which labels this round trains and evaluates on.
+- **retrain** (only with at least ``min_new_labels`` labels past the last retrain's
+  watermark) trains into ``models_dir/cycle-<round>``; the trainer writes that directory
+  atomically, so an existing model directory means "trained" and is only registered
+  (registration is an upsert: never a second model version).
+- **evaluate** scores challenger and champion on the frozen gold set (texts chosen by
+  hash, :func:`~active_learning.config.is_frozen_gold`, never trained on) and on the
+  synthetic test split; **promote** promotes the challenger only if it is not worse on
+  either (within ``tolerance``), else marks it rejected.
+- **score** tags what the champion has not scored yet; **push** saves the selected batch in
+  the round row *before* pushing it, so a rerun pushes the same batch, never a second one.
+
+A file lock in ``models_dir`` keeps two cycles from running at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from active_learning.config import CycleConfig, is_frozen_gold
+from active_learning.deps import CycleDeps, TrainRequest
+from active_learning.errors import CycleError, InputError, Problem
+from active_learning.lock import exclusive_lock
+from active_learning.score import ScoringPipeline, score_pool
+from active_learning.select import item_from_dict, item_to_dict, select_batch
+from nerloop.evaluation import evaluate
+from nerloop.export import read_jsonl
+from nerloop.records import TaggedQuery
+from nerloop.store.engine import session_scope
+from nerloop.store.models import CycleRound, GoldLabel
+from nerloop.store.registry import champion, promote, register_model, reject
+from trainer.model_dir import is_model_dir, read_manifest
+
+STEPS = ("pull", "retrain", "evaluate", "promote", "score", "push")
+LOCK_FILE = ".cycle.lock"
+
+
+@dataclass(frozen=True)
+class CycleReport:
+    """What a round did: its id, whether it resumed an interrupted one, each step's figures."""
+
+    round_id: int
+    resumed: bool
+    steps: dict[str, dict[str, Any]]
+    figures: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"round": self.round_id, "resumed": self.resumed, "figures": self.figures, "steps": self.steps}
+
+
+@dataclass
+class _Round:
+    engine: Engine
+    config: CycleConfig
+    deps: CycleDeps
+    hierarchy: Sequence[str]
+    reference: dt.date
+    round_id: int
+    steps: dict[str, dict[str, Any]]
+
+    @property
+    def models_dir(self) -> Path:
+        return Path(self.config.models_dir)
+
+    @property
+    def work_dir(self) -> Path:
+        return self.models_dir / "rounds" / str(self.round_id)
+
+    def save(self, **figures: Any) -> None:
+        with session_scope(self.engine) as session:
+            row = session.get(CycleRound, self.round_id)
+            row.steps = json.loads(json.dumps(self.steps))  # a new object, so the JSON column is written
+            if figures:
+                row.figures = {**(row.figures or {}), **figures}
+
+    def planned_batch(self) -> list[dict[str, Any]] | None:
+        with session_scope(self.engine) as session:
+            return (session.get(CycleRound, self.round_id).figures or {}).get("batch")
+
+
+def run_cycle(
+    engine: Engine,
+    config: CycleConfig,
+    deps: CycleDeps,
+    *,
+    hierarchy: Sequence[str],
+    reference: dt.date,
+    after_step: Callable[[str, dict[str, Any]], None] | None = None,
+) -> CycleReport:
+    """Run (or resume) one round under the cycle lock; raises :class:`CycleLocked` if another holds it.
+
+    Args:
+        after_step: called after each step is recorded, with its name and figures (progress
+            output; tests inject failures here to kill a cycle between steps).
+    """
+    with exclusive_lock(Path(config.models_dir) / LOCK_FILE):
+        state, resumed = _open_round(engine, config, deps, hierarchy, reference)
+        for name in STEPS:
+            if state.steps.get(name, {}).get("done"):
+                continue
+            started = time.perf_counter()
+            figures = _STEP_FUNCTIONS[name](state)
+            state.steps[name] = {**figures, "done": True, "seconds": round(time.perf_counter() - started, 3)}
+            state.save()
+            if after_step is not None:
+                after_step(name, state.steps[name])
+        summary = _summary(state)
+        with session_scope(engine) as session:
+            row = session.get(CycleRound, state.round_id)
+            row.status = "done"
+            row.finished_at = dt.datetime.now(dt.timezone.utc)
+            row.figures = {**(row.figures or {}), **summary}
+        return CycleReport(state.round_id, resumed, state.steps, summary)
+
+
+def _open_round(
+    engine: Engine, config: CycleConfig, deps: CycleDeps, hierarchy: Sequence[str], reference: dt.date
+) -> tuple[_Round, bool]:
+    with session_scope(engine) as session:
+        row = session.scalars(
+            select(CycleRound).where(CycleRound.status == "running").order_by(CycleRound.id.desc())
+        ).first()
+        resumed = row is not None
+        if row is None:
+            row = CycleRound(status="running", steps={}, figures={"config": config.to_dict()})
+            session.add(row)
+            session.flush()
+        return _Round(engine, config, deps, hierarchy, reference, row.id, dict(row.steps or {})), resumed
+
+
+def _last_trained_watermark(state: _Round) -> int:
+    with session_scope(state.engine) as session:
+        for row in session.scalars(
+            select(CycleRound).where(CycleRound.id < state.round_id).order_by(CycleRound.id.desc())
+        ):
+            retrain = (row.steps or {}).get("retrain", {})
+            if retrain.get("trained"):
+                return int(row.steps["pull"]["watermark"])
+    return 0
+
+
+def human_labels(engine: Engine, upto_id: int, after_id: int = 0) -> dict[str, TaggedQuery]:
+    """The latest gold record per text hash among labels with ``after_id < id <= upto_id``."""
+    latest: dict[str, TaggedQuery] = {}
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(GoldLabel.text_hash, GoldLabel.record)
+            .where(GoldLabel.id > after_id, GoldLabel.id <= upto_id)
+            .order_by(GoldLabel.id)
+        )
+        for hashed, record in rows:
+            latest[hashed] = TaggedQuery.from_dict(record)
+    return latest
+
+
+def _pull(state: _Round) -> dict[str, Any]:
+    state.deps.pull(state.engine)
+    with session_scope(state.engine) as session:
+        watermark = session.scalar(select(func.max(GoldLabel.id))) or 0
+    new = len(human_labels(state.engine, watermark, _last_trained_watermark(state)))
+    return {"watermark": watermark, "labels": len(human_labels(state.engine, watermark)), "new_labels": new}
+
+
+def _split_gold(state: _Round) -> tuple[list[TaggedQuery], list[TaggedQuery]]:
+    """(train, frozen gold) among the labels up to this round's watermark."""
+    labels = human_labels(state.engine, state.steps["pull"]["watermark"])
+    fraction = state.config.gold_fraction
+    train = [r for h, r in labels.items() if not is_frozen_gold(h, fraction)]
+    gold = [r for h, r in labels.items() if is_frozen_gold(h, fraction)]
+    return train, gold
+
+
+def _write_jsonl(path: Path, records: Sequence[TaggedQuery]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".partial")
+    tmp.write_text("".join(r.to_json() + "\n" for r in records), "utf-8")
+    tmp.replace(path)
+
+
+def _retrain(state: _Round) -> dict[str, Any]:
+    config = state.config
+    new = state.steps["pull"]["new_labels"]
+    if new < config.min_new_labels:
+        return {
+            "trained": False,
+            "reason": f"{new} new human label(s), fewer than min_new_labels={config.min_new_labels}",
+        }
+    current = champion(state.engine)
+    if current is None:
+        raise CycleError("no champion model to retrain from; train one and run nerloop model promote VERSION")
+    if not config.synthetic:
+        raise CycleError("the cycle config names no synthetic training data (synthetic: DIR_OR_JSONL)")
+    train, gold = _split_gold(state)
+    human = state.work_dir / "human.jsonl"
+    _write_jsonl(human, train)
+    _write_jsonl(state.work_dir / "gold.jsonl", gold)
+    out_dir = state.models_dir / f"cycle-{state.round_id}"
+    base = current.path if config.finetune == "lora" else config.base
+    if not is_model_dir(out_dir):
+        specs = (config.synthetic, f"{human}:{config.human_weight}") if train else (config.synthetic,)
+        state.deps.train(TrainRequest(specs, out_dir, base, config.finetune, config.train_steps))
+    manifest = read_manifest(out_dir)
+    register_model(
+        state.engine,
+        version=manifest.version,
+        backend=manifest.backend,
+        path=str(out_dir),
+        parent_version=current.version,
+        metrics=manifest.metrics,
+        data_fingerprint=manifest.data_fingerprint,
+        gazetteer_fingerprint=manifest.gazetteer_fingerprint,
+    )
+    return {
+        "trained": True,
+        "challenger": manifest.version,
+        "base": base,
+        "finetune": config.finetune,
+        "human_train": len(train),
+        "gold": len(gold),
+    }
+
+
+def entity_f1(
+    pipeline: ScoringPipeline, records: Sequence[TaggedQuery], hierarchy: Sequence[str], reference: dt.date
+) -> float | None:
+    """Entity F1 of a pipeline on gold records (``None`` for no records), tagged in chunks."""
+    if not records:
+        return None
+    predicted: list[TaggedQuery] = []
+    for i in range(0, len(records), 256):
+        chunk = [r.text for r in records[i : i + 256]]
+        predicted += [resolution.record for resolution, _ in pipeline.tag_with_predictions(chunk, reference)]
+    return evaluate(records, predicted, hierarchy)["entity_f1"]
+
+
+def synthetic_test(config: CycleConfig) -> list[TaggedQuery]:
+    path = (
+        Path(config.synthetic_test)
+        if config.synthetic_test
+        else Path(config.synthetic.rsplit(":", 1)[0]) / "test.jsonl"
+    )
+    return list(read_jsonl(path)) if path.is_file() else []
+
+
+def _evaluate(state: _Round) -> dict[str, Any]:
+    retrain = state.steps["retrain"]
+    if not retrain.get("trained"):
+        return {"skipped": True}
+    _, gold = _split_gold(state)
+    synthetic = synthetic_test(state.config)
+    current = champion(state.engine)
+    out: dict[str, Any] = {"gold_n": len(gold), "synthetic_n": len(synthetic), "champion_version": current.version}
+    for role, path in (("challenger", state.models_dir / f"cycle-{state.round_id}"), ("champion", Path(current.path))):
+        pipeline, _ = state.deps.open_pipeline(path)
+        out[role] = {
+            "gold_f1": entity_f1(pipeline, gold, state.hierarchy, state.reference),
+            "synthetic_f1": entity_f1(pipeline, synthetic, state.hierarchy, state.reference),
+        }
+    return out
+
+
+def not_worse(challenger: float | None, incumbent: float | None, tolerance: float) -> bool:
+    """A missing figure (no gold yet) does not block; otherwise the challenger may lose at most ``tolerance``."""
+    return challenger is None or incumbent is None or challenger >= incumbent - tolerance
+
+
+def _promote(state: _Round) -> dict[str, Any]:
+    evaluation = state.steps["evaluate"]
+    if evaluation.get("skipped"):
+        return {"skipped": True, "promoted": False}
+    version = state.steps["retrain"]["challenger"]
+    challenger, incumbent = evaluation["challenger"], evaluation["champion"]
+    tolerance = state.config.tolerance
+    ok = all(not_worse(challenger[k], incumbent[k], tolerance) for k in ("gold_f1", "synthetic_f1"))
+    if ok:
+        promote(state.engine, version)
+    else:
+        reject(state.engine, version)
+    return {"promoted": ok, "version": version}
+
+
+def _score(state: _Round) -> dict[str, Any]:
+    current = champion(state.engine)
+    if current is None:
+        raise CycleError("no champion model to score with; run nerloop model promote VERSION")
+    pipeline, sampler = state.deps.open_pipeline(Path(current.path))
+    report = score_pool(
+        state.engine,
+        pipeline,
+        model_version=current.version,
+        reference=state.reference,
+        hierarchy=state.hierarchy,
+        sampler=sampler,
+        mc_samples=8 if state.config.strategy == "bald" else 0,
+    )
+    return {"model_version": current.version, "scored": report.scored}
+
+
+def _push(state: _Round) -> dict[str, Any]:
+    planned = state.planned_batch()
+    if planned is None:
+        items = select_batch(
+            state.engine,
+            state.config.strategy,
+            state.config.batch_size,
+            hierarchy=state.hierarchy,
+            model_version=state.steps["score"]["model_version"],
+            config=state.config.select,
+            sources=state.config.sources or None,
+        )
+        planned = [item_to_dict(i) for i in items]
+        state.save(batch=planned)  # before pushing: a rerun pushes this batch again, never another
+    state.deps.push(state.engine, [item_from_dict(d) for d in planned])
+    return {"pushed": len(planned), "strategy": state.config.strategy}
+
+
+def _summary(state: _Round) -> dict[str, Any]:
+    steps = state.steps
+    evaluation = steps.get("evaluate", {})
+    return {
+        "labels": steps["pull"]["labels"],
+        "new_labels": steps["pull"]["new_labels"],
+        "challenger": steps["retrain"].get("challenger"),
+        "challenger_f1": evaluation.get("challenger"),
+        "champion_f1": evaluation.get("champion"),
+        "promoted": steps["promote"].get("promoted", False),
+        "scored": steps["score"]["scored"],
+        "pushed": steps["push"]["pushed"],
+        "seconds": {name: steps[name]["seconds"] for name in STEPS},
+    }
+
+
+_STEP_FUNCTIONS: dict[str, Callable[[_Round], dict[str, Any]]] = {
+    "pull": _pull,
+    "retrain": _retrain,
+    "evaluate": _evaluate,
+    "promote": _promote,
+    "score": _score,
+    "push": _push,
+}
+
+
+def parse_duration(text: str) -> float:
+    """``90s``, ``30m``, ``2h``, ``1d`` (or plain seconds) → seconds, for ``cycle --every``."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    value = text.strip().lower()
+    try:
+        seconds = float(value[:-1]) * units[value[-1]] if value and value[-1] in units else float(value)
+    except ValueError:
+        seconds = -1.0
+    if seconds <= 0:
+        message = f"--every {text!r} is not a duration; write e.g. 30m, 2h or 1d"
+        raise InputError(Problem("--every", 0, message), summary=message)
+    return seconds

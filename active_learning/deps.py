@@ -1,0 +1,121 @@
+"""The seam between the cycle and what it drives: trainer, tagging pipeline, annotation edge.
+
+The cycle's logic (when to retrain, what to compare, what to promote, what to push, how to
+resume) is tested with real stand-ins through :class:`CycleDeps`; :func:`default_deps`
+binds the real trainer (``trainer.train.train``), pipeline (``gazetteers.tagging.open_pipeline``)
+and Label Studio edge (``active_learning.label_studio``), imported lazily so that this
+package imports without torch.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from active_learning.batch import BatchItem
+from active_learning.config import CycleConfig
+from active_learning.errors import CycleError
+from active_learning.score import ScoringPipeline, StochasticTagger
+
+
+@dataclass(frozen=True)
+class TrainRequest:
+    """One retrain: data specs (``PATH[:WEIGHT]``), where to write, from what.
+
+    The trainer must write ``out_dir`` atomically (a temporary sibling renamed on success)
+    with its manifest last, so a killed retrain leaves no directory that looks finished.
+    """
+
+    data_specs: tuple[str, ...]
+    out_dir: Path
+    base: str
+    finetune: str
+    steps: int
+
+
+@dataclass(frozen=True)
+class CycleDeps:
+    """Callables the cycle needs.
+
+    Args:
+        pull: fetch new annotations into ``GoldLabel`` (idempotent).
+        push: send a batch to annotators, one task per text hash (idempotent).
+        train: train into ``request.out_dir`` (a nerloop model directory with its manifest).
+        open_pipeline: a scoring pipeline for a model directory, plus its tagger when it
+            supports MC-dropout (else ``None``).
+    """
+
+    pull: Callable[[Engine], Any]
+    push: Callable[[Engine, Sequence[BatchItem]], Any]
+    train: Callable[[TrainRequest], Any]
+    open_pipeline: Callable[[Path], tuple[ScoringPipeline, StochasticTagger | None]]
+
+
+def require_component(module: str, what: str) -> Any:
+    """Import a part another component provides, or say which part is missing (one line, no traceback)."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise CycleError(f"this nerloop has no {what} ({module}: {exc})") from exc
+
+
+def open_scoring_pipeline(
+    model_dir: Path | None, gazetteer: Any, *, matcher: bool = False, fuzzy_threshold: float = 75.0
+) -> tuple[ScoringPipeline, StochasticTagger | None]:
+    """``gazetteers.tagging.open_pipeline`` plus the tagger when it supports MC-dropout (for BALD)."""
+    tagging = require_component("gazetteers.tagging", "tagging pipeline to score with")
+    pipeline = tagging.open_pipeline(model_dir, matcher, gazetteer, fuzzy_threshold)
+    tagger = getattr(pipeline, "tagger", None)
+    return pipeline, tagger if isinstance(tagger, StochasticTagger) else None
+
+
+def default_deps(config: CycleConfig, gazetteer: Any, fuzzy_threshold: float = 75.0) -> CycleDeps:
+    """The real trainer, pipeline and Label Studio (or file) edge; see the module docstring."""
+
+    def train(request: TrainRequest) -> Any:
+        from trainer.config import TrainConfig
+
+        data = require_component("trainer.data", "trainer data loading")
+        trainer = require_component("trainer.train", "trainer")
+        options: dict[str, Any] = {"base": request.base, "finetune": request.finetune}
+        if request.steps:
+            options["max_steps"] = request.steps
+        specs = [data.DataSpec.parse(s) for s in request.data_specs]
+        return trainer.train(TrainConfig(**options), specs, request.out_dir, gazetteer)
+
+    def open_pipeline(model_dir: Path) -> tuple[ScoringPipeline, StochasticTagger | None]:
+        return open_scoring_pipeline(model_dir, gazetteer, fuzzy_threshold=fuzzy_threshold)
+
+    def target() -> Any:
+        if not config.label_studio_url:
+            if not config.export_dir:
+                raise CycleError("set label_studio_url (with NERLOOP_LS_TOKEN) or export_dir in the cycle config")
+            return Path(config.export_dir)
+        api = require_component("active_learning.label_studio.api", "Label Studio client")
+        return api.LabelStudioTarget(
+            url=config.label_studio_url, token=os.environ.get("NERLOOP_LS_TOKEN", ""), project=config.project
+        )
+
+    def pull(engine: Engine) -> Any:
+        return require_component("active_learning.label_studio.pull", "Label Studio pull").pull_annotations(
+            engine, target()
+        )
+
+    def push(engine: Engine, items: Sequence[BatchItem]) -> Any:
+        return require_component("active_learning.label_studio.push", "Label Studio push").push_batch(
+            engine, items, target()
+        )
+
+    return CycleDeps(pull=pull, push=push, train=train, open_pipeline=open_pipeline)
+
+
+def default_ingest(engine: Engine, path: Path) -> Any:
+    """``nerloop logs ingest PATH`` as a library call (``active_learning.ingest``)."""
+    return require_component("active_learning.ingest", "log ingest").ingest_files(engine, [path])

@@ -1,0 +1,144 @@
+"""``al score``: tag the unscored log pool with one model version and store every strategy's score.
+
+Rows are read by keyset pagination (``id > last``) in batches and committed batch by
+batch, so a million-query pool scores with flat memory, an interrupted run keeps what it
+stored, and a rerun tags only what is still unscored for that version (the store's
+unique constraint on query and version backs this up).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from sqlalchemy import Engine, exists, select
+
+from active_learning.strategies import resolver_signals, score_all
+from gazetteers.resolver import Resolution
+from nerloop.store.engine import session_scope
+from nerloop.store.models import QueryLog, StoredPrediction
+from nerloop.tagging import Prediction
+
+
+class ScoringPipeline(Protocol):
+    """What scoring needs from a tagging pipeline (``gazetteers.tagging.TaggingPipeline``)."""
+
+    def tag_with_predictions(self, texts: Sequence[str], reference: dt.date) -> list[tuple[Resolution, Prediction]]:
+        """Resolved records with the raw predictions they came from, in input order."""
+        ...
+
+
+@runtime_checkable
+class StochasticTagger(Protocol):
+    """A tagger that can run T passes with dropout on (MC-dropout), for BALD."""
+
+    def predict_samples(self, texts: Sequence[str], n: int) -> list[list[Prediction]]:
+        """``n`` stochastic predictions per text (dropout active), in input order."""
+        ...
+
+
+@dataclass(frozen=True)
+class ScoreReport:
+    model_version: str
+    scored: int
+    batches: int
+    seconds: float
+
+    def to_dict(self) -> dict:
+        return {
+            "model_version": self.model_version,
+            "scored": self.scored,
+            "batches": self.batches,
+            "seconds": self.seconds,
+        }
+
+
+def score_records(
+    pairs: Sequence[tuple[Resolution, Prediction]],
+    hierarchy: Sequence[str],
+    samples: Sequence[Sequence[Prediction]] | None = None,
+) -> list[tuple[dict[str, float], dict[str, bool]]]:
+    """Strategy scores and resolver signals per (resolution, prediction), with MC samples if given."""
+    out = []
+    for i, (resolution, prediction) in enumerate(pairs):
+        passes = None
+        if samples is not None:
+            passes = [p.token_probs for p in samples[i] if p.token_probs is not None] or None
+        out.append(
+            (score_all(prediction, passes), resolver_signals(resolution.record, hierarchy, prediction.unparseable))
+        )
+    return out
+
+
+def _uncertainty(resolution: Resolution, prediction: Prediction, scores: dict[str, float]) -> float:
+    value = resolution.record.extra.get("uncertainty", prediction.uncertainty)
+    if value is None:
+        value = scores.get("least_confidence", 1.0 if prediction.unparseable else 0.0)
+    return float(value)
+
+
+def score_pool(
+    engine: Engine,
+    pipeline: ScoringPipeline,
+    *,
+    model_version: str,
+    reference: dt.date,
+    hierarchy: Sequence[str],
+    sampler: StochasticTagger | None = None,
+    mc_samples: int = 0,
+    batch_size: int = 64,
+    limit: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ScoreReport:
+    """Score every logged query that has no prediction of ``model_version`` yet.
+
+    Args:
+        pipeline: tags and resolves; the version it reports is ``model_version``.
+        sampler: the pipeline's tagger when it supports MC-dropout; with ``mc_samples`` > 1
+            BALD is scored too.
+        limit: stop after this many queries (``None``: the whole pool).
+        progress: called with the number of queries stored after each batch.
+    """
+    started = time.perf_counter()
+    scored = batches = 0
+    last_id = 0
+    done = exists().where(StoredPrediction.query_log_id == QueryLog.id, StoredPrediction.model_version == model_version)
+    while limit is None or scored < limit:
+        size = batch_size if limit is None else min(batch_size, limit - scored)
+        with session_scope(engine) as session:
+            rows = session.execute(
+                select(QueryLog.id, QueryLog.text).where(QueryLog.id > last_id, ~done).order_by(QueryLog.id).limit(size)
+            ).all()
+        if not rows:
+            break
+        texts = [text for _, text in rows]
+        pairs = pipeline.tag_with_predictions(texts, reference)
+        samples = sampler.predict_samples(texts, mc_samples) if sampler is not None and mc_samples > 1 else None
+        with session_scope(engine) as session:
+            for (query_id, _), (resolution, prediction), (scores, signals) in zip(
+                rows, pairs, score_records(pairs, hierarchy, samples)
+            ):
+                session.add(
+                    StoredPrediction(
+                        query_log_id=query_id,
+                        model_version=model_version,
+                        record=resolution.record.to_dict(),
+                        uncertainty=_uncertainty(resolution, prediction, scores),
+                        scores={k: _finite(v) for k, v in scores.items()},
+                        signals=signals,
+                    )
+                )
+        last_id = rows[-1][0]
+        scored += len(rows)
+        batches += 1
+        if progress is not None:
+            progress(len(rows))
+    return ScoreReport(model_version, scored, batches, round(time.perf_counter() - started, 3))
+
+
+def _finite(value: float) -> float:
+    # JSON has no infinity; an unparseable output's infinite NLL is stored as a large finite value.
+    return value if value != float("inf") else 1e9

@@ -1,0 +1,223 @@
+"""Uncertainty strategies: plain functions over plain arrays, and a registry around them.
+
+Every score is "higher = more useful to label". The math takes nested tuples of floats
+(what :class:`~nerloop.tagging.Prediction` carries), so it runs without numpy or torch and
+tests read as hand-computed tables. A :class:`Strategy` says which input it needs
+(token distributions, emitted log-probabilities, MC-dropout samples, or the whole
+prediction); :func:`score_all` computes every strategy a prediction has the input for.
+
+Resolver signals (a mention that links to nothing, an ambiguous or conflicting chain, a
+generative output that did not parse) are not uncertainties of the model but of the
+answer; they are kept apart as flags and added as boosts at selection time
+(:func:`boosted`), so one batch can favour new names without retraining anything.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from active_learning.errors import StrategyError
+from nerloop.records import TaggedQuery
+from nerloop.tagging import Prediction
+
+Probs = Sequence[Sequence[float]]  # one distribution over labels per token
+_EPS = 1e-12
+
+
+def _best(row: Sequence[float]) -> float:
+    return max(row) if row else 1.0
+
+
+def least_confidence(probs: Probs) -> float:
+    """1 − probability of the best (greedy) label sequence: ``1 − Π_t max_l p[t, l]``."""
+    return 1.0 - math.prod(_best(row) for row in probs)
+
+
+def margin(probs: Probs) -> float:
+    """1 − the smallest gap between the two most likely labels of any token (0 for no tokens)."""
+    gaps = []
+    for row in probs:
+        top = sorted(row, reverse=True)
+        gaps.append(top[0] - (top[1] if len(top) > 1 else 0.0))
+    return 1.0 - min(gaps) if gaps else 0.0
+
+
+def entropy(distribution: Sequence[float]) -> float:
+    """Shannon entropy in nats of one distribution."""
+    return -sum(p * math.log(p) for p in distribution if p > _EPS)
+
+
+def token_entropy(probs: Probs) -> float:
+    """Mean per-token entropy (nats): spread over all labels, not only the top two."""
+    return sum(entropy(row) for row in probs) / len(probs) if probs else 0.0
+
+
+def mnlp(token_logprobs: Sequence[float]) -> float:
+    """Maximum normalized log-probability (Shen et al. 2018), as an uncertainty.
+
+    ``−(1/n) Σ_t log p(y_t)`` over the best sequence's tokens: length-normalized so long
+    queries are not chosen just for being long.
+    """
+    return -sum(token_logprobs) / len(token_logprobs) if token_logprobs else 0.0
+
+
+def g_nll(token_logprobs: Sequence[float]) -> float:
+    """Negative log-likelihood of the greedy output (G-NLL, Aichberger et al. 2025): ``−Σ_t log p``."""
+    return -sum(token_logprobs)
+
+
+def best_logprobs(probs: Probs) -> tuple[float, ...]:
+    """Log-probability of the best label per token, the tagger's analogue of emitted-token log-probs."""
+    return tuple(math.log(max(_best(row), _EPS)) for row in probs)
+
+
+def bald(samples: Sequence[Probs]) -> float:
+    """BALD from T stochastic passes (MC-dropout), mean over tokens.
+
+    Per token: ``H(mean_t p_t) − mean_t H(p_t)``, the mutual information between the label
+    and the weights: high where the passes disagree, not merely where each is unsure
+    (Houlsby et al. 2011; Shelmanov et al. 2021 for transformer taggers).
+
+    Args:
+        samples: T arrays of the same shape (tokens × labels), one per pass.
+    """
+    if not samples or not samples[0]:
+        return 0.0
+    passes = len(samples)
+    n_tokens = len(samples[0])
+    if any(len(s) != n_tokens for s in samples):
+        raise StrategyError("BALD samples differ in their number of tokens")
+    total = 0.0
+    for t in range(n_tokens):
+        rows = [s[t] for s in samples]
+        mean = [sum(col) / passes for col in zip(*rows)]
+        total += entropy(mean) - sum(entropy(row) for row in rows) / passes
+    return max(total / n_tokens, 0.0)
+
+
+# What a strategy reads from a prediction.
+NEEDS = ("probs", "logprobs", "samples", "prediction")
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """A named uncertainty function with what it needs.
+
+    Args:
+        name: the ``--strategy`` name.
+        needs: ``probs`` (token distributions), ``logprobs`` (generative emitted tokens; a
+            tagger's best-label log-probs stand in), ``samples`` (MC-dropout passes) or
+            ``prediction`` (the whole :class:`Prediction`).
+        fn: the function over that input.
+        help: one line for ``--help`` and the docs.
+    """
+
+    name: str
+    needs: str
+    fn: Callable
+    help: str
+
+    def __post_init__(self) -> None:
+        if self.needs not in NEEDS:
+            raise StrategyError(f"strategy {self.name!r}: needs must be one of {', '.join(NEEDS)}")
+
+    def score(self, prediction: Prediction, samples: Sequence[Probs] | None = None) -> float | None:
+        """The score, or ``None`` when the prediction lacks this strategy's input."""
+        if prediction.unparseable and self.needs != "prediction":
+            return None
+        if self.needs == "probs":
+            return None if prediction.token_probs is None else float(self.fn(prediction.token_probs))
+        if self.needs == "logprobs":
+            logprobs = _logprobs(prediction)
+            return None if logprobs is None else float(self.fn(logprobs))
+        if self.needs == "samples":
+            return None if not samples else float(self.fn(samples))
+        return float(self.fn(prediction))
+
+
+def _logprobs(prediction: Prediction) -> Sequence[float] | None:
+    if prediction.token_logprobs is not None:
+        return prediction.token_logprobs
+    if prediction.token_probs is not None:
+        return best_logprobs(prediction.token_probs)
+    return None
+
+
+STRATEGIES: dict[str, Strategy] = {}
+RANDOM = "random"  # a baseline handled by selection: no score, a seeded draw
+
+
+def register_strategy(strategy: Strategy) -> Strategy:
+    """Add a strategy; a second one under the same name is an error, never a silent override."""
+    if strategy.name in STRATEGIES or strategy.name == RANDOM:
+        raise StrategyError(f"a strategy named {strategy.name!r} is already registered")
+    STRATEGIES[strategy.name] = strategy
+    return strategy
+
+
+def get_strategy(name: str) -> Strategy:
+    try:
+        return STRATEGIES[name]
+    except KeyError:
+        raise StrategyError(f"unknown strategy {name!r}; choose one of: {', '.join(strategy_names())}") from None
+
+
+def strategy_names() -> list[str]:
+    """Every name ``--strategy`` accepts, ``random`` included."""
+    return [RANDOM, *STRATEGIES]
+
+
+for _strategy in (
+    Strategy("least_confidence", "probs", least_confidence, "1 − probability of the greedy label sequence"),
+    Strategy("margin", "probs", margin, "1 − smallest top-1/top-2 gap over tokens"),
+    Strategy("token_entropy", "probs", token_entropy, "mean token entropy over all labels"),
+    Strategy("mnlp", "logprobs", mnlp, "length-normalized negative log-prob of the best sequence"),
+    Strategy("bald", "samples", bald, "mutual information over MC-dropout passes (tagger)"),
+    Strategy("g_nll", "logprobs", g_nll, "negative log-likelihood of the greedy output (generative)"),
+    Strategy("unparseable", "prediction", lambda p: 1.0 if p.unparseable else 0.0, "generative output failed"),
+):
+    register_strategy(_strategy)
+
+
+def score_all(prediction: Prediction, samples: Sequence[Probs] | None = None) -> dict[str, float]:
+    """Every registered strategy the prediction has input for (an unparseable output scores 1 everywhere).
+
+    An unparseable generative output has no trustworthy probabilities; it is maximally
+    uncertain, so every probability-based strategy ranks it first rather than skipping it.
+    """
+    scores: dict[str, float] = {}
+    for strategy in STRATEGIES.values():
+        value = strategy.score(prediction, samples)
+        if value is None and prediction.unparseable:
+            value = math.inf if strategy.needs == "logprobs" else 1.0
+        if value is not None:
+            scores[strategy.name] = value
+    return scores
+
+
+SIGNALS = ("unlinked", "ambiguous", "conflict", "unparseable")
+
+
+def resolver_signals(record: TaggedQuery, hierarchy: Sequence[str], unparseable: bool = False) -> dict[str, bool]:
+    """Flags of the resolved answer: a hierarchy mention without a gazetteer link (a new name?),
+    candidate chains (ambiguous), a contradiction with the gazetteer (conflict), a failed parse."""
+    return {
+        "unlinked": any(e.type in hierarchy and e.id is None for e in record.entities),
+        "ambiguous": bool(record.ambiguous),
+        "conflict": record.conflict,
+        "unparseable": unparseable,
+    }
+
+
+DEFAULT_BOOSTS: Mapping[str, float] = {"unlinked": 0.5, "ambiguous": 0.2, "conflict": 0.3, "unparseable": 1.0}
+
+
+def boosted(score: float, signals: Mapping[str, bool], boosts: Mapping[str, float] = DEFAULT_BOOSTS) -> float:
+    """``score`` plus the boost of every signal that is set.
+
+    Selection adds boosts to the rank-normalized score (0..1 within the pool), so one boost
+    table fits every strategy whatever its units.
+    """
+    return score + sum(weight for name, weight in boosts.items() if signals.get(name))

@@ -1,0 +1,154 @@
+"""Uncertainty strategies on hand-computed arrays, one table per input kind."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from active_learning.errors import StrategyError
+from active_learning.strategies import (
+    STRATEGIES,
+    Strategy,
+    bald,
+    boosted,
+    g_nll,
+    least_confidence,
+    margin,
+    mnlp,
+    register_strategy,
+    resolver_signals,
+    score_all,
+    token_entropy,
+)
+from nerloop.records import Entity, TaggedQuery
+from nerloop.tagging import Prediction
+
+LN2 = math.log(2)
+
+PROB_CASES = [
+    # (function, token distributions, expected)
+    (least_confidence, [[1.0, 0.0], [1.0, 0.0]], 0.0),
+    (least_confidence, [[0.5, 0.5], [0.8, 0.2]], 1 - 0.5 * 0.8),
+    (least_confidence, [[0.9, 0.05, 0.05]], 0.1),
+    (least_confidence, [], 0.0),
+    (margin, [[0.6, 0.4], [0.9, 0.1]], 1 - 0.2),
+    (margin, [[0.5, 0.3, 0.2]], 1 - 0.2),
+    (margin, [[1.0, 0.0]], 0.0),
+    (margin, [], 0.0),
+    (token_entropy, [[0.5, 0.5], [1.0, 0.0]], LN2 / 2),
+    (token_entropy, [[0.25, 0.25, 0.25, 0.25]], math.log(4)),
+    (token_entropy, [], 0.0),
+]
+
+
+@pytest.mark.parametrize(("fn", "probs", "expected"), PROB_CASES)
+def test_probability_strategies_match_hand_computed_values(fn, probs, expected):
+    assert fn(probs) == pytest.approx(expected)
+
+
+LOGPROB_CASES = [
+    (mnlp, [math.log(0.5), math.log(0.5)], LN2),
+    (mnlp, [math.log(0.5), 0.0, 0.0, 0.0], LN2 / 4),
+    (mnlp, [], 0.0),
+    (g_nll, [math.log(0.5), math.log(0.5)], 2 * LN2),
+    (g_nll, [0.0], 0.0),
+]
+
+
+@pytest.mark.parametrize(("fn", "logprobs", "expected"), LOGPROB_CASES)
+def test_logprob_strategies_match_hand_computed_values(fn, logprobs, expected):
+    assert fn(logprobs) == pytest.approx(expected)
+
+
+def test_mnlp_does_not_prefer_a_query_for_being_long():
+    short = [math.log(0.6)] * 3
+    long = [math.log(0.6)] * 30
+    assert mnlp(short) == pytest.approx(mnlp(long))
+    assert g_nll(long) > g_nll(short)
+
+
+BALD_CASES = [
+    # two passes that agree: no mutual information however unsure each pass is
+    ([[[0.5, 0.5]], [[0.5, 0.5]]], 0.0),
+    # two confident passes that disagree: H(mean) = ln 2, mean H = 0
+    ([[[1.0, 0.0]], [[0.0, 1.0]]], LN2),
+    # second token agrees, so the mean over tokens halves it
+    ([[[1.0, 0.0], [1.0, 0.0]], [[0.0, 1.0], [1.0, 0.0]]], LN2 / 2),
+    ([], 0.0),
+]
+
+
+@pytest.mark.parametrize(("samples", "expected"), BALD_CASES)
+def test_bald_is_the_mutual_information_of_the_passes(samples, expected):
+    assert bald(samples) == pytest.approx(expected)
+
+
+def test_bald_rejects_passes_of_different_lengths():
+    with pytest.raises(StrategyError, match="number of tokens"):
+        bald([[[1.0, 0.0]], [[1.0, 0.0], [0.5, 0.5]]])
+
+
+def test_score_all_uses_each_input_a_prediction_has():
+    tagger = Prediction(entities=(), token_probs=((0.5, 0.5), (1.0, 0.0)))
+    scores = score_all(tagger, samples=[[[1.0, 0.0], [1.0, 0.0]], [[0.0, 1.0], [1.0, 0.0]]])
+    assert scores["least_confidence"] == pytest.approx(0.5)
+    assert scores["mnlp"] == pytest.approx(LN2 / 2)  # the tagger's best-label log-probs stand in
+    assert scores["bald"] == pytest.approx(LN2 / 2)
+    assert scores["unparseable"] == 0.0
+
+    generative = Prediction(entities=(), token_logprobs=(math.log(0.5), 0.0))
+    scores = score_all(generative)
+    assert scores["g_nll"] == pytest.approx(LN2)
+    assert "least_confidence" not in scores and "bald" not in scores
+
+    matcher = Prediction(entities=())
+    assert set(score_all(matcher)) == {"unparseable"}
+
+
+def test_an_unparseable_output_ranks_first_for_every_strategy_it_has():
+    broken = Prediction(entities=(), token_logprobs=(0.0,), unparseable=True)
+    scores = score_all(broken)
+    assert scores["unparseable"] == 1.0
+    assert scores["g_nll"] == math.inf and scores["mnlp"] == math.inf
+
+
+def test_registering_a_duplicate_name_is_refused():
+    with pytest.raises(StrategyError, match="already registered"):
+        register_strategy(Strategy("margin", "probs", margin, "again"))
+    with pytest.raises(StrategyError, match="already registered"):
+        register_strategy(Strategy("random", "probs", margin, "shadowing the baseline"))
+    assert STRATEGIES["margin"].fn is margin
+
+
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        (
+            TaggedQuery(
+                "菏泽新开所投诉", (Entity("City", 0, 2, "菏泽", "山东省/菏泽市"), Entity("Substation", 2, 5, "新开所"))
+            ),
+            {"unlinked": True, "ambiguous": False, "conflict": False, "unparseable": False},
+        ),
+        (
+            TaggedQuery("龙山投诉", (Entity("Substation", 0, 2, "龙山"),), ambiguous=(("a",), ("b",))),
+            {"unlinked": True, "ambiguous": True, "conflict": False, "unparseable": False},
+        ),
+        (
+            TaggedQuery("𠀀本月投诉", (Entity("Date", 1, 3, "本月"), Entity("Indicator", 3, 5, "投诉"))),
+            {"unlinked": False, "ambiguous": False, "conflict": False, "unparseable": False},
+        ),
+        (
+            TaggedQuery("x", conflict=True),
+            {"unlinked": False, "ambiguous": False, "conflict": True, "unparseable": False},
+        ),
+    ],
+)
+def test_resolver_signals_flag_new_names_ambiguity_and_conflict(record, expected):
+    record.check_spans()
+    assert resolver_signals(record, ("Province", "City", "Company", "Substation")) == expected
+
+
+def test_boosts_add_only_for_signals_that_are_set():
+    assert boosted(0.25, {"unlinked": True, "conflict": False}, {"unlinked": 0.5, "conflict": 0.3}) == 0.75
+    assert boosted(0.25, {}, {"unlinked": 0.5}) == 0.25
