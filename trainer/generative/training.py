@@ -31,8 +31,16 @@ from trainer.generative.batching import Example, collate, length_grouped, weight
 from trainer.generative.codec import Codec, instruction
 from trainer.generative.curves import save_curves
 from trainer.generative.decode import generate
-from trainer.generative.model import BASE_DIR, Base, add_lora, pretrained_base, save_model, tiny_base
-from trainer.model_dir import ModelManifest
+from trainer.generative.model import (
+    BASE_DIR,
+    Base,
+    add_lora,
+    pretrained_base,
+    read_training_config,
+    save_model,
+    tiny_base,
+)
+from trainer.model_dir import ModelManifest, is_model_dir
 
 DEFAULT_LR = {
     ("tiny", "full"): 1e-3,
@@ -63,7 +71,9 @@ def _vocabulary_texts(train, validation, gazetteer, style: str, domain: Domain) 
 
 def _build(config: TrainConfig, train, validation, domain, gazetteer) -> tuple[Base, str]:
     tiny = config.base == "tiny"
-    style = config.extra.get("generative_prompt") or ("plain" if tiny else "instruct")
+    inherited = read_training_config(Path(config.base)).get("extra", {}) if is_model_dir(Path(config.base)) else {}
+    style = config.extra.get("generative_prompt") or inherited.get("generative_prompt")
+    style = style or ("plain" if tiny else "instruct")
     if tiny:
         texts = _vocabulary_texts(train, validation, gazetteer, style, domain)
         full = bool(config.extra.get("generative_full_vocabulary", False))
