@@ -133,9 +133,16 @@ def train_model(
         TrainingError: nothing to train on.
     """
     from accelerate import Accelerator
+    from accelerate.utils import broadcast_object_list
     from transformers import set_seed
 
     set_seed(config.seed)
+    bf16 = config.bf16 == "yes" or (
+        config.bf16 == "auto" and torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    )
+    accelerator = Accelerator(
+        mixed_precision="bf16" if bf16 else "no", gradient_accumulation_steps=config.gradient_accumulation
+    )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     base, style = _build(config, train, validation, domain, gazetteer)
@@ -145,18 +152,13 @@ def train_model(
     base_path = base.on_disk
     if finetune == "lora":
         if base_path is None:  # exists only in memory: save it before LoRA injects its layers
-            base.model.save_pretrained(str(out_dir / BASE_DIR))
+            if accelerator.is_main_process:
+                base.model.save_pretrained(str(out_dir / BASE_DIR))
             base_path = BASE_DIR
         model = add_lora(base, config)
     else:
         model = base.model
     examples, skipped = _examples(codec, train, config.max_length)
-    bf16 = config.bf16 == "yes" or (
-        config.bf16 == "auto" and torch.cuda.is_available() and torch.cuda.is_bf16_supported()
-    )
-    accelerator = Accelerator(
-        mixed_precision="bf16" if bf16 else "no", gradient_accumulation_steps=config.gradient_accumulation
-    )
     world, rank = accelerator.num_processes, accelerator.process_index
     per_epoch = max(1, math.ceil(len(examples) / config.batch_size) // world)
     steps_per_epoch = max(1, per_epoch // config.gradient_accumulation)
@@ -179,30 +181,31 @@ def train_model(
             best = torch.load(checkpoints / "best.pt")
 
     def evaluate_and_checkpoint() -> bool:
-        """Validate, keep the best weights, checkpoint; True when patience ran out."""
+        """Validate on the main process, keep the best weights, checkpoint; True when patience ran out."""
         nonlocal best
-        unwrapped = accelerator.unwrap_model(model)
         entry: dict = {"step": state["step"]}
         if eval_set and accelerator.is_main_process:
+            unwrapped = accelerator.unwrap_model(model)
             with accelerator.autocast():
                 preds = generate(unwrapped, codec, [r.text for r in eval_set], batch_size=64)
-            f1 = entity_f1(eval_set, [p.entities for p in preds])
-            entry["entity_f1"] = f1
+            unwrapped.train()
+            entry["entity_f1"] = f1 = entity_f1(eval_set, [p.entities for p in preds])
             if f1 > state["best_f1"]:
                 state["best_f1"], state["bad_evals"], best = f1, 0, _trainable_state(unwrapped)
             else:
                 state["bad_evals"] += 1
-            unwrapped.train()
+            if progress:
+                progress(entry)
         state["history"].append(entry)
-        if progress and "entity_f1" in entry:
-            progress(entry)
+        patience = config.early_stopping_patience
+        verdict = [bool(patience and state["bad_evals"] >= patience)]
+        broadcast_object_list(verdict)  # every process stops at the same step
+        accelerator.save_state(str(checkpoints / "state"))
         if accelerator.is_main_process:
-            accelerator.save_state(str(checkpoints / "state"))
             if best is not None:
                 torch.save(best, checkpoints / "best.pt")
             (checkpoints / "progress.json").write_text(json.dumps(state), "utf-8")
-        patience = config.early_stopping_patience
-        return bool(patience and state["bad_evals"] >= patience)
+        return verdict[0]
 
     started, seen = time.perf_counter(), 0
     lengths = [len(e.input_ids) for e in examples]
