@@ -146,12 +146,13 @@ def test_resume_continues_from_the_last_checkpoint(data, tmp_path):
     assert [h["step"] for h in history if "entity_f1" in h] == [3, 6, 9]
 
 
-def test_a_base_that_cannot_be_loaded_is_one_line(tmp_path, monkeypatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    config = TrainConfig(backend="generative", base=str(tmp_path / "no-such-model"), max_steps=1)
+@pytest.mark.parametrize("base", ["no-such-org/no-such-model", "{tmp}/no-such-dir"])
+def test_a_base_that_cannot_be_loaded_fails_at_once_in_one_line(base, tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # as on a machine without internet
+    config = TrainConfig(backend="generative", base=base.format(tmp=tmp_path), max_steps=1)
     with pytest.raises(BaseModelError) as error:
         train_model(config, [], [], load_domain(), tmp_path / "out")
-    assert "\n" not in str(error.value) and "--base" in str(error.value)
+    assert "\n" not in str(error.value) and "pass a local model directory" in str(error.value)
 
 
 @pytest.mark.gpu

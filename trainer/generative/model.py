@@ -75,7 +75,7 @@ def tiny_base(domain: Domain, texts: list[str], *, full_vocabulary: bool = False
     return Base(model, tokenizer, on_disk=None, parent=None, new_token_ids=[])
 
 
-def load_tokenizer(source: str):
+def load_tokenizer(source: str, *, local_files_only: bool = False):
     """``AutoTokenizer``, except for a plain ``tokenizer.json`` tokenizer (our character one).
 
     transformers 5 picks the tokenizer class from ``config.json``'s model type when the saved
@@ -89,11 +89,27 @@ def load_tokenizer(source: str):
         kind = json.loads(saved.read_text("utf-8")).get("tokenizer_class")
         if kind in ("TokenizersBackend", "PreTrainedTokenizerFast"):
             return PreTrainedTokenizerFast.from_pretrained(source)
-    return AutoTokenizer.from_pretrained(source)
+    return AutoTokenizer.from_pretrained(source, local_files_only=local_files_only)
 
 
 def _one_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """Whether the model hub answers at all: offline, ``from_pretrained`` retries for a minute."""
+    import os
+    import socket
+    from urllib.parse import urlparse
+
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
+        return False
+    endpoint = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    try:
+        socket.create_connection((endpoint.hostname, endpoint.port or 443), timeout=timeout).close()
+    except OSError:
+        return False
+    return True
 
 
 def pretrained_base(base: str, domain: Domain) -> Base:
@@ -115,18 +131,19 @@ def pretrained_base(base: str, domain: Domain) -> Base:
             model.resize_token_embeddings(len(tokenizer))
             on_disk = None
         return Base(model, tokenizer, on_disk=on_disk, parent=manifest.version, new_token_ids=new)
-    try:
-        tokenizer = load_tokenizer(base)
-        model = AutoModelForCausalLM.from_pretrained(base)
+    local = Path(base)
+    offline = not local.is_dir() and not hub_reachable()
+    try:  # offline, a hub id still loads from the local cache
+        tokenizer = load_tokenizer(base, local_files_only=offline)
+        model = AutoModelForCausalLM.from_pretrained(base, local_files_only=offline)
     except (OSError, ValueError, KeyError) as exc:
+        why = "the model hub is unreachable and it is not cached" if offline else _one_line(exc)
         raise BaseModelError(
-            f"cannot load --base {base!r} ({_one_line(exc)}); pass a local model directory, "
-            "a hub id while online, or tiny"
+            f"cannot load --base {base!r} ({why}); pass a local model directory, a hub id while online, or tiny"
         ) from exc
     new = add_tag_tokens(tokenizer, domain)
     if new:
         model.resize_token_embeddings(len(tokenizer))
-    local = Path(base)
     return Base(model, tokenizer, str(local.resolve()) if local.is_dir() else base, None, new)
 
 
