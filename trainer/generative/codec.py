@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from nerloop.convert.alpaca import type_lines
 from nerloop.domain import Domain
 from nerloop.records import TaggedQuery
 from trainer.generative.markup import CopyPlan, answer_ids, copy_plan, tag_strings
@@ -24,19 +25,14 @@ IGNORE = -100
 
 def instruction(domain: Domain) -> str:
     """The task as the model reads it: copy the query, tag the mentions, add nothing."""
-    lines = [
-        "标出查询中的实体：原样抄写查询，用以类型命名的 XML 标签包住查询里出现的每个实体，"
-        "例如 <Type>原文</Type>；不要改动、增加或删除原文的任何字符，不要补写查询中没有的上级名称。",
-        "实体类型：",
-    ]
-    for name, t in domain.types.items():
-        line = f"- {name}（{t.label}）"
-        if t.description:
-            line += f"：{t.description}"
-        if t.examples:
-            line += f"例如：{'、'.join(t.examples)}"
-        lines.append(line)
-    return "\n".join(lines)
+    return "\n".join(
+        [
+            "标出查询中的实体：原样抄写查询，用以类型命名的 XML 标签包住查询里出现的每个实体，"
+            "例如 <Type>原文</Type>；不要改动、增加或删除原文的任何字符，不要补写查询中没有的上级名称。",
+            "实体类型：",
+            *type_lines(domain),
+        ]
+    )
 
 
 def _has_chat_template(tokenizer) -> bool:
