@@ -14,6 +14,7 @@ torch = pytest.importorskip("torch")
 
 from nerloop.domain import load_domain  # noqa: E402
 from nerloop.export import read_jsonl  # noqa: E402
+from nerloop.tagging import Tagger  # noqa: E402
 from trainer.config import TrainConfig  # noqa: E402
 from trainer.errors import BaseModelError  # noqa: E402
 from trainer.generative import load_model, train_model  # noqa: E402
@@ -72,6 +73,7 @@ def test_tiny_model_trains_saves_reloads_and_tags_validly(tiny_model, data):
     assert not (out / "checkpoints").exists()
     assert manifest.metrics["steps"] == 300 and 0.0 <= manifest.metrics["entity_f1"] <= 1.0
     tagger = load_model(out, read_manifest(out), device="cpu")
+    assert isinstance(tagger, Tagger) and tagger.version == manifest.version
     texts = [r.text for r in data[2][:24]] + PROBE
     preds = tagger.predict(texts)
     assert len(preds) == len(texts)

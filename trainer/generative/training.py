@@ -234,7 +234,7 @@ def train_model(
             state["step"] += 1
             if state["step"] % 10 == 0 or state["step"] == total:
                 state["history"].append({"step": state["step"], "loss": loss.item()})
-                if progress:
+                if progress and accelerator.is_main_process:
                     progress({"step": state["step"], "total": total, "loss": loss.item()})
             done = state["step"] >= total
             if state["step"] % eval_every == 0 or done:
@@ -248,7 +248,9 @@ def train_model(
     accelerator.wait_for_everyone()
     final = accelerator.unwrap_model(model)
     if best is not None:
-        final.load_state_dict(best, strict=False)
+        unexpected = final.load_state_dict(best, strict=False).unexpected_keys
+        if unexpected:
+            raise TrainingError(f"the best weights do not fit the model: {unexpected[:3]}")
     metrics = {
         "entity_f1": state["best_f1"] if eval_set else None,
         "validation_size": len(eval_set),
