@@ -47,3 +47,12 @@ def test_instruct_prompt_puts_the_domain_instruction_in_the_chat_template():
     prompt = Codec(tokenizer, domain, "instruct").prompt(TEXT)
     assert prompt.startswith("<|system|>标出查询中的实体") and prompt.endswith(f"<|user|>{TEXT}\n<|assistant|>")
     assert "Substation（供电所）" in prompt and "不要补写查询中没有的上级名称" in prompt
+
+
+def test_a_data_restricted_vocabulary_keeps_only_the_given_characters():
+    from trainer.tokenizer import SPECIAL_TOKENS, vocabulary
+
+    vocab = vocabulary(["菏泽 ＡＢ"], ["<City>"], full=False)
+    assert vocab[: len(SPECIAL_TOKENS) + 1] == [*SPECIAL_TOKENS, "<City>"]
+    assert {"菏", "泽", "A", "B"} <= set(vocab) and "麒" not in vocab and " " not in vocab
+    assert len(vocab) < 200 < len(vocabulary(["菏泽"]))
