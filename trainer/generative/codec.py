@@ -91,11 +91,15 @@ class Codec:
         return self.tokenizer([self.prompt(t) for t in texts], add_special_tokens=False)["input_ids"]
 
     def example(self, record: TaggedQuery, max_length: int) -> tuple[list[int], list[int]] | None:
-        """Input ids and labels (prompt masked), or ``None`` when the answer would be cut off."""
-        prompt = self.prompt_ids([record.text])[0]
+        """Input ids and labels (prompt masked), or ``None`` when the answer is over ``max_length``.
+
+        ``max_length`` bounds the answer (the tagged copy of the query), not the prompt: the
+        instruction is a fixed cost on top, and cutting an answer would teach a broken copy.
+        """
         answer = [*answer_ids(record, self.plan(record.text), self.tag_ids), self.eos_id]
-        if len(prompt) + len(answer) > max_length:
+        if len(answer) > max_length:
             return None
+        prompt = self.prompt_ids([record.text])[0]
         return prompt + answer, [IGNORE] * len(prompt) + answer
 
 

@@ -52,7 +52,7 @@ class Base:
     new_token_ids: list[int]
 
 
-def tiny_base(domain: Domain, texts: list[str], *, full_vocabulary: bool = False, max_length: int = 512) -> Base:
+def tiny_base(domain: Domain, texts: list[str], *, full_vocabulary: bool = False, max_length: int = 2048) -> Base:
     """A random Qwen2-like model over a character vocabulary with the tags as single tokens."""
     from transformers import AutoModelForCausalLM, Qwen2Config
 
@@ -64,7 +64,7 @@ def tiny_base(domain: Domain, texts: list[str], *, full_vocabulary: bool = False
     end = tokenizer.convert_tokens_to_ids(END_TOKEN)
     config = Qwen2Config(
         vocab_size=len(tokenizer),
-        max_position_embeddings=max(512, max_length),
+        max_position_embeddings=max_length,
         tie_word_embeddings=True,
         bos_token_id=tokenizer.cls_token_id,
         eos_token_id=end,

@@ -77,7 +77,7 @@ def _build(config: TrainConfig, train, validation, domain, gazetteer) -> tuple[B
     if tiny:
         texts = _vocabulary_texts(train, validation, gazetteer, style, domain)
         full = bool(config.extra.get("generative_full_vocabulary", False))
-        return tiny_base(domain, texts, full_vocabulary=full, max_length=config.max_length), style
+        return tiny_base(domain, texts, full_vocabulary=full), style
     return pretrained_base(config.base, domain), style
 
 
@@ -90,7 +90,7 @@ def _examples(codec: Codec, train, max_length: int) -> tuple[list[Example], int]
         else:
             examples.append(Example(encoded[0], encoded[1], float(weight)))
     if not examples:
-        raise TrainingError(f"no training example fits --max-length {max_length}; raise it")
+        raise TrainingError(f"no training answer fits in --max-length {max_length} tokens; raise it")
     return examples, skipped
 
 

@@ -32,8 +32,9 @@ def test_loss_is_masked_on_the_prompt_and_the_answer_ends_with_the_end_token(cod
     assert answer == ["菏", "泽", "<Substation>", "麒", "麟", "所", "</Substation>", "投", "诉", "<|end|>"]
 
 
-def test_an_example_longer_than_max_length_is_skipped(codec):
-    assert codec.example(RECORD, 12) is None
+def test_max_length_bounds_the_answer_not_the_prompt(codec):
+    assert codec.example(RECORD, 10) is not None  # 7 characters + 2 tags + end; prompt on top
+    assert codec.example(RECORD, 9) is None
 
 
 def test_instruct_prompt_puts_the_domain_instruction_in_the_chat_template():
