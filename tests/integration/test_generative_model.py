@@ -81,6 +81,8 @@ def test_tiny_model_trains_saves_reloads_and_tags_validly(tiny_model, data):
         assert not pred.unparseable
         assert all(text[e.start : e.end] == e.text and 0 <= e.score <= 1 for e in pred.entities)
     assert sum(len(p.entities) for p in preds) > 0
+    alone = [tagger.predict([text])[0] for text in texts[-8:]]  # left padding changes nothing
+    assert _same(preds[-8:], alone)
     again = load_model(out, read_manifest(out), device="cpu").predict(texts)
     assert _same(preds, again) and [p.token_logprobs for p in preds] == [p.token_logprobs for p in again]
     tagger.constrained = False
