@@ -170,3 +170,28 @@ def domain_for_directory(directory: Path) -> Domain:
     """The directory's own ``domain.yaml`` when present, else the default domain."""
     own = Path(directory) / DOMAIN_FILE
     return load_domain(own if own.is_file() else None)
+
+
+def domain_to_dict(domain: Domain) -> dict[str, object]:
+    """The mapping :func:`load_domain` reads back into an equal :class:`Domain`."""
+    types: dict[str, object] = {}
+    for name, t in domain.types.items():
+        rules = t.short_forms
+        types[name] = {
+            "label": t.label,
+            "file": t.file,
+            "description": t.description,
+            "examples": list(t.examples),
+            "file_required": t.file_required,
+            "short_forms": {
+                "strip_suffixes": list(rules.strip_suffixes),
+                "add_suffixes": list(rules.add_suffixes),
+                "min_length": rules.min_length,
+            },
+        }
+    return {"name": domain.name, "language": domain.language, "hierarchy": list(domain.hierarchy), "types": types}
+
+
+def save_domain(domain: Domain, path: Path) -> None:
+    """Write ``domain`` as YAML (a model directory keeps the schema it was trained on)."""
+    Path(path).write_text(yaml.safe_dump(domain_to_dict(domain), allow_unicode=True, sort_keys=False), "utf-8")

@@ -43,12 +43,14 @@ def base_characters() -> set[str]:
     return chars
 
 
-def vocabulary(texts: Iterable[str], extra_tokens: Iterable[str] = ()) -> list[str]:
+def vocabulary(texts: Iterable[str], extra_tokens: Iterable[str] = (), *, full: bool = True) -> list[str]:
     """Sorted, deterministic vocabulary: specials, ``extra_tokens`` (e.g. XML tags), characters.
 
-    Characters are taken after NFKC, as the tokenizer sees them.
+    Characters are taken after NFKC, as the tokenizer sees them. ``full=False`` keeps only the
+    characters of ``texts`` (plus printable ASCII): a much smaller output layer for models
+    whose training cost it dominates (the tiny generative model on CPU).
     """
-    chars = base_characters() | national_characters()
+    chars = base_characters() | national_characters() if full else {chr(c) for c in range(0x21, 0x7F)}
     for text in texts:
         chars.update(unicodedata.normalize("NFKC", text))
     chars.discard(" ")
@@ -57,7 +59,9 @@ def vocabulary(texts: Iterable[str], extra_tokens: Iterable[str] = ()) -> list[s
     return [*SPECIAL_TOKENS, *extras, *sorted(chars - set(extras))]
 
 
-def build_char_tokenizer(texts: Iterable[str], extra_tokens: Iterable[str] = (), *, model_max_length: int = 512):
+def build_char_tokenizer(
+    texts: Iterable[str], extra_tokens: Iterable[str] = (), *, model_max_length: int = 512, full: bool = True
+):
     """A ``PreTrainedTokenizerFast`` over characters; ``extra_tokens`` stay whole (tag tokens).
 
     Args:
@@ -65,13 +69,14 @@ def build_char_tokenizer(texts: Iterable[str], extra_tokens: Iterable[str] = (),
         extra_tokens: multi-character tokens to keep as one id, e.g. ``<City>`` for the
             generative model; they are registered as special tokens so they are never split.
         model_max_length: recorded in the tokenizer config.
+        full: cover the common CJK block and national names too (see :func:`vocabulary`).
     """
     from tokenizers import Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
     from tokenizers.models import WordLevel
     from transformers import PreTrainedTokenizerFast
 
     extras = list(dict.fromkeys(extra_tokens))
-    vocab = {token: i for i, token in enumerate(vocabulary(texts, extras))}
+    vocab = {token: i for i, token in enumerate(vocabulary(texts, extras, full=full))}
     tok = Tokenizer(WordLevel(vocab, unk_token="[UNK]"))
     tok.normalizer = normalizers.NFKC()
     tok.pre_tokenizer = pre_tokenizers.Sequence(

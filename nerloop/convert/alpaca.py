@@ -11,13 +11,9 @@ from nerloop.domain import Domain
 from nerloop.records import TaggedQuery
 
 
-def instruction(domain: Domain) -> str:
-    """The task description the model sees before every query."""
-    lines = [
-        "标出查询中的实体：原样抄写查询，用以类型命名的 XML 标签包住每个实体，例如 <Type>原文</Type>；"
-        "不要改动、增加或删除原文的任何字符。",
-        "实体类型：",
-    ]
+def type_lines(domain: Domain) -> list[str]:
+    """One prompt line per entity type: name, Chinese label, description, examples."""
+    lines = []
     for name, t in domain.types.items():
         line = f"- {name}（{t.label}）"
         if t.description:
@@ -26,6 +22,17 @@ def instruction(domain: Domain) -> str:
             sep = "；" if t.description and not t.description.endswith("。") else ""
             line += f"{sep}例如：{'、'.join(t.examples)}"
         lines.append(line)
+    return lines
+
+
+def instruction(domain: Domain) -> str:
+    """The task description the model sees before every query."""
+    lines = [
+        "标出查询中的实体：原样抄写查询，用以类型命名的 XML 标签包住每个实体，例如 <Type>原文</Type>；"
+        "不要改动、增加或删除原文的任何字符。",
+        "实体类型：",
+        *type_lines(domain),
+    ]
     if domain.hierarchy:
         first = domain.hierarchy[0]
         lines += [
