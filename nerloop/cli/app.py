@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from nerloop import __version__
-from nerloop.cli import gazetteer, generate, tag
+from nerloop.cli import gazetteer, generate, logs, tag
 
 app = typer.Typer(
     name="nerloop",
@@ -16,6 +16,7 @@ app = typer.Typer(
     rich_markup_mode="markdown",
 )
 app.add_typer(gazetteer.app, name="gazetteer")
+app.add_typer(logs.app, name="logs")
 app.command("generate")(generate.generate)
 app.command("tag")(tag.tag)
 app.command("resolve")(tag.resolve)
