@@ -11,20 +11,21 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from active_learning.batch import BatchItem
+from active_learning.batch import BatchItem, text_hash
 from active_learning.label_studio.api import LabelStudioApi, Project
 from active_learning.label_studio.config import FILE_PROJECT, LabelStudioTarget
 from active_learning.label_studio.convert import KEY_FIELD, item_to_task
 from nerloop.convert.label_studio import labeling_config
 from nerloop.domain import load_domain
+from nerloop.records import TaggedQuery
 from nerloop.store.engine import session_scope
-from nerloop.store.models import LabelTask
+from nerloop.store.models import LabelTask, QueryLog
 
 
 @dataclass
@@ -48,6 +49,33 @@ class PushReport:
             "already_pushed": self.already_pushed,
             "file": self.file,
         }
+
+
+def items_from_records(
+    engine: Engine, records: Iterable[TaggedQuery], model_version: str | None = None
+) -> list[BatchItem]:
+    """Batch items for records from ``tag`` (or any tagger): uncertainty, model and strategy from their fields.
+
+    A record whose text was ingested links to its ``query_logs`` row by text hash.
+    """
+    records = list(records)
+    hashes = [text_hash(r.text) for r in records]
+    ids: dict[str, int] = {}
+    with session_scope(engine) as session:
+        for start in range(0, len(hashes), 500):
+            query = select(QueryLog.text_hash, QueryLog.id).where(QueryLog.text_hash.in_(hashes[start : start + 500]))
+            ids.update({digest: row_id for digest, row_id in session.execute(query)})
+    return [
+        BatchItem(
+            query_log_id=ids.get(digest),
+            text_hash=digest,
+            record=record,
+            uncertainty=float(record.extra.get("uncertainty") or 0.0),
+            model_version=model_version or str(record.extra.get("model") or ""),
+            strategy=str(record.extra.get("strategy") or ""),
+        )
+        for record, digest in zip(records, hashes)
+    ]
 
 
 def _unique(items: Sequence[BatchItem]) -> list[BatchItem]:

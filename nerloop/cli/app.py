@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from nerloop import __version__
-from nerloop.cli import gazetteer, generate, logs, tag
+from nerloop.cli import gazetteer, generate, label_studio, logs, tag
 
 app = typer.Typer(
     name="nerloop",
@@ -17,6 +17,14 @@ app = typer.Typer(
 )
 app.add_typer(gazetteer.app, name="gazetteer")
 app.add_typer(logs.app, name="logs")
+al_app = typer.Typer(
+    help="Active learning: push queries to Label Studio, pull annotations back.",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+)
+al_app.command("push")(label_studio.push)
+al_app.command("pull")(label_studio.pull)
+app.add_typer(al_app, name="al")
 app.command("generate")(generate.generate)
 app.command("tag")(tag.tag)
 app.command("resolve")(tag.resolve)
