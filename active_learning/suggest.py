@@ -1,9 +1,10 @@
 """``gazetteer suggest``: organisation names annotators marked that the gazetteer does not know.
 
 Human-labelled mentions of a hierarchy level that link to nothing are new entries waiting
-to be added (a substation opened last month). Each is resolved together with the other
-mentions of its query; the deepest level above it that they resolve to is its implied
-parent. Rows are grouped by (level, name, parent) with counts and example queries, so a
+to be added (a substation opened last month). The other mentions of the query, resolved
+without it, imply its parent: the deepest level above it that they resolve to. A name the
+gazetteer knows only elsewhere (新华供电所 exists in 43 places, none under this company) is
+new here too; a known name that is merely ambiguous under that parent is not suggested. Rows are grouped by (level, name, parent) with counts and example queries, so a
 reviewer can append them to the level's CSV file.
 """
 
@@ -53,6 +54,17 @@ def implied_parent(gazetteer: Gazetteer, resolved: dict[str, str | None], type_n
     return current or ""
 
 
+def _context_parent(resolver: Resolver, text: str, entities: tuple[Entity, ...], index: int, reference: dt.date) -> str:
+    """The parent the query's other mentions imply for mention ``index``.
+
+    Resolved without the mention itself: a new name that exists elsewhere in the country
+    would otherwise make the whole query a conflict and leave nothing resolved.
+    """
+    others = [Entity(e.type, e.start, e.end, e.text) for j, e in enumerate(entities) if j != index]
+    context = resolver.resolve(text, others, reference)
+    return implied_parent(resolver.gazetteer, context.record.resolved, entities[index].type)
+
+
 def suggest_entries(
     records: Iterable[TaggedQuery], resolver: Resolver, reference: dt.date | None = None, min_count: int = 1
 ) -> list[Suggestion]:
@@ -70,10 +82,13 @@ def suggest_entries(
     for record in records:
         mentions = [Entity(e.type, e.start, e.end, e.text) for e in record.entities]
         resolution = resolver.resolve(record.text, mentions, reference)
-        for entity, link in zip(resolution.record.entities, resolution.links):
-            if entity.type not in domain.hierarchy or link.candidates:
+        entities = resolution.record.entities
+        for i, (entity, link) in enumerate(zip(entities, resolution.links)):
+            if entity.type not in domain.hierarchy or entity.id is not None:
                 continue
-            parent = implied_parent(gazetteer, resolution.record.resolved, entity.type)
+            parent = _context_parent(resolver, record.text, entities, i, reference)
+            if link.candidates and (not parent or any(parent in gazetteer.path_set(c) for c in link.candidates)):
+                continue  # a known name, merely ambiguous here
             key = (entity.type, entity.text, parent)
             suggestion = found.get(key)
             if suggestion is None:

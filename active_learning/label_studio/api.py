@@ -135,6 +135,10 @@ class LabelStudioApi:
             for task in self._pages("list tasks", project_id, fields="task_only", include="id,data")
         }
 
+    def task_ids(self, project_id: int) -> set[int]:
+        """Ids of every task in the project (paginated): what has not been deleted."""
+        return {task["id"] for task in self._pages("list tasks", project_id, fields="task_only", include="id")}
+
     def import_tasks(self, project_id: int, tasks: Sequence[dict[str, Any]]) -> list[int]:
         """Import tasks (with predictions) in one request; their new ids, in order.
 

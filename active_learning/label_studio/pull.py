@@ -139,7 +139,7 @@ def pull_from_label_studio(engine: Engine, target: LabelStudioTarget) -> PullRep
             raise ProjectNotFound(f"no project titled {target.project!r} on Label Studio at {target.url}; push first")
     labels = list((target.domain or load_domain()).types)
     report = PullReport(source=f"label-studio:{project.title}")
-    live = set(api.task_keys(project.id))
+    live = api.task_ids(project.id)
     annotated = _annotated(api.annotated_tasks(project.id), labels, report)
     users = api.users() if any(isinstance(a.annotator, int) for a in annotated) else {}
     _store(engine, project.title, report.source, annotated, users, report)

@@ -145,6 +145,8 @@ def push_to_label_studio(engine: Engine, items: Sequence[BatchItem], target: Lab
         SpanError: a pre-annotation span does not select its text.
     """
     items = _unique(items)
+    if not items:  # nothing selected: no reason to need the server
+        return PushReport(project=target.project)
     tasks = {item.text_hash: item_to_task(item) for item in items}  # every span checked before any call
     api = LabelStudioApi(target)
     versions = Counter(item.model_version for item in items if item.model_version)

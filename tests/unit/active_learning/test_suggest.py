@@ -65,3 +65,15 @@ def test_csv_has_one_row_per_suggestion_with_examples_joined(mini):
     records = [_record("𠀀供电所投诉", ("Substation", "𠀀供电所"))]
     text = suggestions_csv(suggest_entries(records, Resolver(mini)))
     assert text.splitlines() == ["file,name,parent,count,examples", "substations.csv,𠀀供电所,,1,𠀀供电所投诉"]
+
+
+def test_a_name_known_only_under_other_parents_is_new_here_but_a_consistent_one_is_not(mini):
+    records = [
+        _record("巨野龙山供电所投诉", ("Company", "巨野"), ("Substation", "龙山供电所")),  # 龙山: 长清区 and 曹县 only
+        _record("菏泽龙山供电所投诉", ("City", "菏泽"), ("Substation", "龙山供电所")),  # 曹县's, in 菏泽
+        _record("菏泽城关供电所投诉", ("City", "菏泽"), ("Substation", "城关供电所")),  # two in 菏泽: ambiguous, known
+    ]
+    rows = suggest_entries(records, Resolver(mini))
+    assert [(r.name, r.parent, r.examples) for r in rows] == [
+        ("龙山供电所", "山东省/菏泽市/巨野县供电公司", [records[0].text])
+    ]
