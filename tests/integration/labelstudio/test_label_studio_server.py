@@ -247,6 +247,11 @@ def test_push_failures_are_one_line_errors_and_nothing_is_marked_pushed(
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
     assert token not in result.output and label_studio.token not in result.output
     assert _label_tasks(open_store(db)) == {}
+    pulled = runner.invoke(
+        app, ["al", "pull", "--db", db, "--url", url, "--project", project], env={"NERLOOP_LS_TOKEN": token}
+    )
+    assert pulled.exit_code == 1 and len(pulled.stderr.strip().splitlines()) == 1, pulled.stderr
+    assert token not in pulled.output
 
 
 def test_push_and_pull_through_the_cli_with_the_environment(label_studio, records, tmp_path):
