@@ -8,7 +8,7 @@ file (or finishing one whose ingest was killed) adds only what is missing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, insert, select
@@ -42,14 +42,7 @@ class IngestReport:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def to_dict(self) -> dict:
-        return {
-            "files": self.files,
-            "lines": self.lines,
-            "empty": self.empty,
-            "added": self.added,
-            "duplicates": self.duplicates,
-            "near_duplicates": self.near_duplicates,
-        }
+        return asdict(self)
 
 
 def _store_batch(

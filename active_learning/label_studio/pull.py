@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,16 +45,7 @@ class PullReport:
     problems: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {
-            "source": self.source,
-            "annotated_tasks": self.annotated_tasks,
-            "added": self.added,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "skipped": self.skipped,
-            "deleted": self.deleted,
-            "problems": self.problems,
-        }
+        return asdict(self)
 
 
 def _annotated(tasks: Iterable[dict[str, Any]], labels: Sequence[str], report: PullReport) -> list[AnnotatedTask]:

@@ -12,7 +12,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -41,14 +41,8 @@ class PushReport:
     file: str | None = None
 
     def to_dict(self) -> dict:
-        return {
-            "project": self.project,
-            "project_id": self.project_id,
-            "imported": self.imported,
-            "already_on_server": self.already_on_server,
-            "already_pushed": self.already_pushed,
-            "file": self.file,
-        }
+        """The report as JSON-ready data (without the task ids)."""
+        return {k: v for k, v in asdict(self).items() if k != "task_ids"}
 
 
 def items_from_records(
