@@ -73,10 +73,11 @@ def items_from_records(
 
 
 def _unique(items: Sequence[BatchItem]) -> list[BatchItem]:
+    """Each query once, the most uncertain first: Label Studio shows tasks in import order by default."""
     seen: dict[str, BatchItem] = {}
     for item in items:
         seen.setdefault(item.text_hash, item)
-    return list(seen.values())
+    return sorted(seen.values(), key=lambda item: -item.uncertainty)
 
 
 def _pushed_hashes(engine: Engine, project: str, hashes: Sequence[str]) -> set[str]:

@@ -42,14 +42,15 @@ def test_pushed_file_annotated_elsewhere_comes_back_as_gold(tmp_path):
     record = TaggedQuery(
         TEXT, (Entity("City", 2, 4, "菏泽", score=0.8), Entity("Substation", 4, 8, "𠀀供电所", score=0.4))
     )
-    _records(records, record, TaggedQuery("上月济南投诉", (Entity("City", 2, 4, "济南"),)))
+    _records(records, record, TaggedQuery("上月济南投诉", (Entity("City", 2, 4, "济南"),), extra={"uncertainty": 0.9}))
     out = tmp_path / "batch.json"
     pushed = runner.invoke(
         app, ["al", "push", "--from-records", str(records), "--to-file", str(out), "--db", db, "--model-version", "m7"]
     )
     assert pushed.exit_code == 0, pushed.output
     tasks = json.loads(out.read_text("utf-8"))
-    assert [t["data"]["text"] for t in tasks] == [TEXT, "上月济南投诉"]
+    assert [t["data"]["text"] for t in tasks] == ["上月济南投诉", TEXT]  # the most uncertain first
+    tasks.reverse()
     assert tasks[0]["predictions"][0]["model_version"] == "m7" and tasks[0]["predictions"][0]["score"] == 0.4
     again = runner.invoke(
         app,
