@@ -9,7 +9,7 @@ of blocks kept is bounded too: memory stays flat however long the log is.
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
+from collections import OrderedDict
 
 from rapidfuzz import fuzz, process
 
@@ -30,7 +30,7 @@ class NearDuplicateFinder:
         self.threshold = threshold
         self.window = window
         self.max_blocks = max_blocks
-        self._blocks: OrderedDict[str, deque[tuple[str, str]]] = OrderedDict()
+        self._blocks: OrderedDict[str, tuple[list[str], list[str]]] = OrderedDict()  # texts, keys
 
     def _keys(self, text: str) -> tuple[str, str]:
         return "^" + text[:_AFFIX], text[-_AFFIX:] + "$"
@@ -40,14 +40,14 @@ class NearDuplicateFinder:
         if self.threshold >= 100:
             return None
         best: tuple[float, str] | None = None
-        for key in self._keys(text):
-            block = self._blocks.get(key)
-            if not block:
+        for block_key in self._keys(text):
+            block = self._blocks.get(block_key)
+            if block is None:
                 continue
-            self._blocks.move_to_end(key)
-            found = process.extractOne(text, [t for t, _ in block], scorer=fuzz.ratio, score_cutoff=self.threshold)
+            texts, keys = block
+            found = process.extractOne(text, texts, scorer=fuzz.ratio, score_cutoff=self.threshold)
             if found is not None and (best is None or found[1] > best[0]):
-                best = (found[1], block[found[2]][1])
+                best = (found[1], keys[found[2]])
         return best[1] if best else None
 
     def remember(self, text: str, key: str) -> None:
@@ -57,9 +57,13 @@ class NearDuplicateFinder:
         for block_key in self._keys(text):
             block = self._blocks.get(block_key)
             if block is None:
-                block = self._blocks[block_key] = deque(maxlen=self.window)
+                block = self._blocks[block_key] = ([], [])
                 if len(self._blocks) > self.max_blocks:
                     self._blocks.popitem(last=False)
             else:
                 self._blocks.move_to_end(block_key)
-            block.append((text, key))
+            texts, keys = block
+            texts.append(text)
+            keys.append(key)
+            if len(texts) > self.window:
+                del texts[0], keys[0]

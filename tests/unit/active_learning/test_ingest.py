@@ -136,7 +136,7 @@ def test_finder_memory_is_bounded_by_window_and_blocks():
     for i in range(1000):
         finder.remember(f"{i:04d}查询文本{i:04d}", str(i))
     assert len(finder._blocks) <= 10
-    assert all(len(block) <= 4 for block in finder._blocks.values())
+    assert all(len(texts) <= 4 for texts, _ in finder._blocks.values())
 
 
 def test_duplicates_across_insert_batches_are_caught_and_progress_reaches_the_end(engine, tmp_path):
