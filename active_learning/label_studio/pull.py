@@ -10,7 +10,7 @@ edited since the last pull replaces its gold record.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,11 +20,10 @@ from sqlalchemy import Engine, func, select
 from active_learning.label_studio.api import LabelStudioApi
 from active_learning.label_studio.config import FILE_PROJECT, LabelStudioTarget
 from active_learning.label_studio.convert import AnnotatedTask, export_tasks, task_to_annotated
-from active_learning.label_studio.errors import ExportFormatError, ProjectNotFound
+from active_learning.label_studio.errors import AuthenticationFailed, ExportFormatError, ProjectNotFound
 from nerloop.convert.errors import ConvertError
 from nerloop.domain import load_domain
-from nerloop.errors import NerloopError
-from nerloop.records import TaggedQuery
+from nerloop.records import SpanError, TaggedQuery
 from nerloop.store.engine import session_scope
 from nerloop.store.models import GoldLabel, LabelTask
 
@@ -53,7 +52,7 @@ def _annotated(tasks: Iterable[dict[str, Any]], labels: Sequence[str], report: P
     for task in tasks:
         try:
             annotated = task_to_annotated(task, labels)
-        except (ConvertError, NerloopError) as exc:
+        except (ConvertError, SpanError) as exc:
             report.problems.append(f"task {task.get('id')}: {exc}")
             continue
         if annotated is not None:
@@ -69,7 +68,7 @@ def _store(
     annotated: Sequence[AnnotatedTask],
     users: dict[int, str],
     report: PullReport,
-    annotation_key=lambda a: a.annotation_id,
+    annotation_key: Callable[[AnnotatedTask], str] = lambda a: a.annotation_id,
 ) -> None:
     with session_scope(engine) as session:
         tasks = {row.text_hash: row for row in session.scalars(select(LabelTask).where(LabelTask.project == project))}
@@ -132,7 +131,12 @@ def pull_from_label_studio(engine: Engine, target: LabelStudioTarget) -> PullRep
     report = PullReport(source=f"label-studio:{project.title}")
     live = api.task_ids(project.id)
     annotated = _annotated(api.annotated_tasks(project.id), labels, report)
-    users = api.users() if any(isinstance(a.annotator, int) for a in annotated) else {}
+    users: dict[int, str] = {}
+    if any(isinstance(a.annotator, int) for a in annotated):
+        try:
+            users = api.users()
+        except AuthenticationFailed:  # a token that may not list users: keep the annotators' ids
+            users = {}
     _store(engine, project.title, report.source, annotated, users, report)
     _mark_deleted(engine, project.title, live, report)
     return report
