@@ -148,3 +148,13 @@ def test_duplicates_across_insert_batches_are_caught_and_progress_reaches_the_en
     )
     assert (report.added, report.duplicates) == (7, 43)
     assert seen[-1] == (log.stat().st_size, log.stat().st_size)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030", "utf-16"])
+def test_encoding_is_detected_from_a_first_block_that_ends_inside_a_character(engine, tmp_path, encoding):
+    lines = [f"本月菏泽巨野{i}号供电所投诉个数" for i in range(6000)]  # > 64 KiB in every encoding
+    log = tmp_path / "big.log"
+    log.write_bytes("\n".join(lines).encode(encoding))
+    report = ingest_file(engine, log, IngestConfig(near_duplicate_threshold=100))
+    assert report.added == 6000
+    assert _rows(engine)[-1].text == lines[-1]
