@@ -1,4 +1,4 @@
-"""``nerloop al score|select|simulate`` (``al push|pull`` live beside them in the Label Studio edge)."""
+"""``nerloop al score|select|simulate``; ``al push|pull`` (nerloop/cli/label_studio.py) join the same group."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from nerloop.cli.common import DbOpt, GazetteerOpt, ReferenceDateOpt, reference_
 from nerloop.cli.output import stderr, stdout, user_errors
 
 app = typer.Typer(
-    help="Active learning: score the logged pool, select what to annotate, simulate strategies.",
+    help="Active learning: score the logged pool, select what to annotate, push it to Label Studio, pull annotations back, simulate strategies.",
     no_args_is_help=True,
     rich_markup_mode="markdown",
 )

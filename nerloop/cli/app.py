@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from nerloop import __version__
-from nerloop.cli import al, cycle, db, demo, gazetteer, generate, model, tag
+from nerloop.cli import al, cycle, db, demo, gazetteer, generate, label_studio, logs, model, tag
 
 app = typer.Typer(
     name="nerloop",
@@ -16,11 +16,14 @@ app = typer.Typer(
     rich_markup_mode="markdown",
 )
 app.add_typer(gazetteer.app, name="gazetteer")
+app.add_typer(logs.app, name="logs")
 app.command("generate")(generate.generate)
 app.command("tag")(tag.tag)
 app.command("resolve")(tag.resolve)
 app.command("eval")(tag.evaluate)
 app.add_typer(db.app, name="db")
+al.app.command("push")(label_studio.push)
+al.app.command("pull")(label_studio.pull)
 app.add_typer(al.app, name="al")
 app.add_typer(model.app, name="model")
 app.command("cycle")(cycle.cycle)

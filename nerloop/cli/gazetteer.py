@@ -12,6 +12,7 @@ from rich.table import Table
 
 from gazetteers.loader import load_gazetteer
 from gazetteers.summary import GazetteerSummary, summarize
+from nerloop.cli.common import DbOpt
 from nerloop.cli.output import stdout, user_errors
 
 app = typer.Typer(help="Validate, inspect and build CSV gazetteers.", no_args_is_help=True, rich_markup_mode="markdown")
@@ -102,3 +103,47 @@ def build_cn_command(
         if with_indicators and not (target.exists() and target.samefile(source)):  # regenerating the default
             shutil.copyfile(source, target)
         stdout.print(", ".join(f"{t}: {n}" for t, n in counts.items()) + f" → {out_dir}")
+
+
+@app.command()
+def suggest(
+    directory: DirArg = None,
+    db: DbOpt = None,
+    min_count: Annotated[int, typer.Option("--min-count", help="Only names seen in at least this many queries.")] = 1,
+    out: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--out", help="Write one CSV per level file (substations.csv …) into this directory instead of stdout."
+        ),
+    ] = None,
+) -> None:
+    """Suggest new gazetteer entries: organisation names annotators marked that link to nothing.
+
+    Reads the gold labels pulled from Label Studio (`nerloop al pull`), re-links every mention
+    against the gazetteer and lists the unknown ones with their count, example queries and the
+    parent the query's other mentions imply (an id, valid in the CSV `parent` column). Review
+    the rows, then append `name,parent` to the level file and run `nerloop gazetteer check`.
+    """
+    import csv
+
+    from active_learning.label_studio import gold_records
+    from active_learning.suggest import suggest_entries, suggestions_csv
+    from gazetteers.resolver import Resolver
+    from nerloop.store import open_store
+
+    with user_errors():
+        gazetteer = load_gazetteer(directory)
+        suggestions = suggest_entries(gold_records(open_store(db)), Resolver(gazetteer), min_count=min_count)
+        if out is None:
+            print(suggestions_csv(suggestions), end="")
+            return
+        out.mkdir(parents=True, exist_ok=True)
+        by_file: dict[str, list] = {}
+        for s in suggestions:
+            by_file.setdefault(s.file, []).append(s)
+        for file, rows in by_file.items():
+            with (out / file).open("w", encoding="utf-8", newline="") as stream:
+                writer = csv.writer(stream)
+                writer.writerow(["name", "parent", "count", "examples"])
+                writer.writerows([s.name, s.parent, s.count, "|".join(s.examples)] for s in rows)
+        stdout.print(f"{len(suggestions)} suggestion(s) in {', '.join(sorted(by_file)) or 'no file'} → {out}")

@@ -28,7 +28,11 @@ class GeneratedDataset(Base):
 
 
 class QueryLog(Base):
-    """A real user query from the assistant's logs; the text hash de-duplicates re-ingested logs."""
+    """A real user query from the assistant's logs; the text hash de-duplicates re-ingested logs.
+
+    ``text`` is normalized (``normalize_query``); ``line`` is where it first occurred in ``source``;
+    ``near_duplicate_of`` is the text hash of an earlier query it nearly repeats (selection skips those).
+    """
 
     __tablename__ = "query_logs"
 
@@ -36,6 +40,8 @@ class QueryLog(Base):
     text: Mapped[str] = mapped_column(Text)
     text_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
     source: Mapped[str] = mapped_column(Text, default="")
+    line: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    near_duplicate_of: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     received_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

@@ -48,7 +48,10 @@ TABLES = (
         sa.Column("source", sa.Text(), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("ingested_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("line", sa.Integer(), nullable=True),
+        sa.Column("near_duplicate_of", sa.String(64), nullable=True),
         sa.Index("ix_query_logs_text_hash", "text_hash", unique=True),
+        sa.Index("ix_query_logs_near_duplicate_of", "near_duplicate_of"),
     ),
     sa.Table(
         "model_versions",
