@@ -9,7 +9,6 @@ package imports without torch.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,28 +93,29 @@ def default_deps(config: CycleConfig, gazetteer: Any, fuzzy_threshold: float = 7
         return open_scoring_pipeline(model_dir, gazetteer, fuzzy_threshold=fuzzy_threshold)
 
     def target() -> Any:
+        from active_learning.label_studio import LabelStudioTarget
+
         if not config.label_studio_url:
             if not config.export_dir:
                 raise CycleError("set label_studio_url (with NERLOOP_LS_TOKEN) or export_dir in the cycle config")
             return Path(config.export_dir)
-        api = require_component("active_learning.label_studio.api", "Label Studio client")
-        return api.LabelStudioTarget(
-            url=config.label_studio_url, token=os.environ.get("NERLOOP_LS_TOKEN", ""), project=config.project
-        )
+        return LabelStudioTarget.from_options(config.label_studio_url, None, config.project, gazetteer.domain)
 
     def pull(engine: Engine) -> Any:
-        return require_component("active_learning.label_studio.pull", "Label Studio pull").pull_annotations(
-            engine, target()
-        )
+        from active_learning.label_studio import pull_annotations
+
+        return pull_annotations(engine, target())
 
     def push(engine: Engine, items: Sequence[BatchItem]) -> Any:
-        return require_component("active_learning.label_studio.push", "Label Studio push").push_batch(
-            engine, items, target()
-        )
+        from active_learning.label_studio import push_batch
+
+        return push_batch(engine, items, target())
 
     return CycleDeps(pull=pull, push=push, train=train, open_pipeline=open_pipeline)
 
 
 def default_ingest(engine: Engine, path: Path) -> Any:
-    """``nerloop logs ingest PATH`` as a library call (``active_learning.ingest``)."""
-    return require_component("active_learning.ingest", "log ingest").ingest_files(engine, [path])
+    """``nerloop logs ingest PATH`` as a library call."""
+    from active_learning.ingest import ingest_logs
+
+    return ingest_logs(engine, [path])
