@@ -13,6 +13,7 @@ import io
 import os
 import pickle
 import sys
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,14 +53,18 @@ def read_table(path: Path, entity_type: EntityType, needs_parent: bool, problems
     try:
         text, encoding = decode_bytes(path.read_bytes())
     except EncodingProblem as exc:
-        problems.append(Problem(str(path), 0, str(exc)))
+        problems.append(Problem(str(path), exc.line, str(exc)))
         return None
     if not text.strip():
         problems.append(Problem(str(path), 1, "empty file; expected a header row"))
         return None
     delimiter = sniff_delimiter(text.splitlines()[0])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [h.strip() for h in next(reader)]
+    try:
+        header = [h.strip() for h in next(reader)]
+    except csv.Error as exc:
+        problems.append(Problem(str(path), 1, f"bad CSV header: {exc}"))
+        return None
     required = ["name"] + (["parent"] if needs_parent else [])
     missing = [c for c in required if c not in header]
     if missing:
@@ -73,8 +78,15 @@ def read_table(path: Path, entity_type: EntityType, needs_parent: bool, problems
         )
         return None
     table = _Table(path, encoding)
-    for values in reader:
-        line = reader.line_num
+    while True:
+        line = reader.line_num + 1  # where the record starts (a quoted field may span lines)
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(Problem(str(path), line, f"bad CSV: {exc}; the rest of the file is not read"))
+            return None
         if not any(v.strip() for v in values):
             continue
         if len(values) > len(header):
@@ -85,10 +97,40 @@ def read_table(path: Path, entity_type: EntityType, needs_parent: bool, problems
         if not name:
             problems.append(Problem(str(path), line, "empty name"))
             continue
+        unprintable = _unprintable(cells)
+        if unprintable:
+            problems.append(Problem(str(path), line, unprintable))
+            continue
         aliases = tuple(a.strip() for a in cells.get("aliases", "").split(ALIAS_SEPARATOR) if a.strip())
         meta = {k: v for k, v in cells.items() if k not in ("name", "parent", "aliases", "id") and k}
         table.rows.append(Row(line, name, cells.get("parent", ""), aliases, cells.get("id", ""), meta))
+    if not table.rows and entity_type.file_required:
+        problems.append(
+            Problem(
+                str(path),
+                1,
+                f"a header and no rows; {entity_type.name} entries are required "
+                "(mark the type file_required: false in domain.yaml if it may be empty)",
+            )
+        )
+        return None
     return table
+
+
+def _unprintable(cells: dict[str, str]) -> str | None:
+    """Why a row's name, aliases, parent or id hold a character no query can contain, or ``None``.
+
+    Line breaks and tabs would split a generated query in two; zero-width and other
+    format characters make a name that never matches what people type.
+    """
+    for column in ("name", "aliases", "parent", "id"):
+        for ch in cells.get(column, ""):
+            if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
+                return (
+                    f"{column} {cells[column]!r} contains U+{ord(ch):04X} "
+                    f"({unicodedata.name(ch, 'a control character')}); remove it"
+                )
+    return None
 
 
 def _suggest(ref: str, names: list[str]) -> str:
