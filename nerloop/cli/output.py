@@ -48,6 +48,13 @@ def _yaml_message(exc: yaml.YAMLError) -> str:
     return f"error: {where}not valid YAML: {getattr(exc, 'problem', None) or exc}"
 
 
+def utf8_stdout() -> None:
+    """Write stdout as strict UTF-8 whatever the locale says: records are UTF-8 (CONTRACTS.md §2)."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(encoding="utf-8", errors="strict")
+
+
 def _silence_stdout() -> None:
     """Point stdout at /dev/null so the interpreter's final flush does not complain about the pipe."""
     try:
