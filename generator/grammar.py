@@ -250,7 +250,7 @@ def parse_grammar(text: str, domain: Domain, source: str = "<grammar>") -> Gramm
             cum.append(total)
         fragments[name] = Fragment(name, alternatives, tuple(cum), probability, line)
     cyclic = _check_cycles(fragments, compiler)
-    bounds = _fragment_bounds(fragments, compiler) if not cyclic else {}
+    bounds = _fragment_bounds(fragments, compiler) if not cyclic else None
     templates = []
     slot_memo: dict[str, frozenset[str]] = {}
     template_lines = _lines(data, "templates")
@@ -280,7 +280,7 @@ def parse_grammar(text: str, domain: Domain, source: str = "<grammar>") -> Gramm
         ops = compiler.compile_text(
             str(spec["text"]), text_lines.value if text_lines else line, f"template {template_id!r}"
         )
-        if bounds and (length := _length_bound(ops, bounds)) > MAX_QUERY_LENGTH:
+        if bounds is not None and (length := _length_bound(ops, bounds)) > MAX_QUERY_LENGTH:
             compiler.fail(
                 line,
                 f"template {template_id!r} can write queries of {_shown(length)} characters; "
@@ -356,8 +356,8 @@ def _length_bound(ops: tuple[Op, ...], bounds: dict[str, tuple[int, int]]) -> in
     return min(total, _CAP)
 
 
-def _fragment_bounds(fragments: dict[str, Fragment], compiler: _Compiler) -> dict[str, tuple[int, int]]:
-    """(length bound, nesting depth) per fragment; a fragment over a limit is a problem at its line."""
+def _fragment_bounds(fragments: dict[str, Fragment], compiler: _Compiler) -> dict[str, tuple[int, int]] | None:
+    """(length bound, nesting depth) per fragment; ``None`` after reporting the one over a limit."""
     bounds: dict[str, tuple[int, int]] = {}
 
     def bound(name: str) -> tuple[int, int]:
@@ -383,7 +383,7 @@ def _fragment_bounds(fragments: dict[str, Fragment], compiler: _Compiler) -> dic
             else f"can expand to {_shown(length)} characters (limit {MAX_QUERY_LENGTH}); shorten it or what it uses"
         )
         compiler.fail(fragments[name].line, f"fragment {name!r} {what}")
-        return {}  # templates over it are not reported again
+        return None  # templates over it are not reported again
     return bounds
 
 

@@ -86,7 +86,8 @@ def generate(
     from generator.config import GeneratorConfig
     from generator.grammar import load_grammar
     from generator.pipeline import generate_dataset
-    from nerloop.errors import UsageError
+    from nerloop.errors import OutputBusy, UsageError
+    from nerloop.outdir.lock import holder_if_locked
     from nerloop.store import GeneratedDataset, open_store, session_scope
 
     with user_errors():
@@ -95,6 +96,9 @@ def generate(
             return
         if out is None:
             raise UsageError("give --out OUT_DIR (or --verify OUT_DIR to check one)")
+        busy = holder_if_locked(out)
+        if busy is not None:  # fail at once, before loading anything; generate_dataset takes the lock itself
+            raise OutputBusy(f"{out} is being written by {busy}; wait for that run to finish or stop it")
         try:
             ratios = tuple(float(x) for x in split_ratios.split(","))
         except ValueError:
