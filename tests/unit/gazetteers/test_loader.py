@@ -181,3 +181,17 @@ def test_a_gbk_domain_file_is_one_located_problem(mini_copy):
         load_gazetteer(mini_copy, use_cache=False)
     (problem,) = caught.value.problems
     assert str(problem).startswith(f"{mini_copy / 'domain.yaml'}:1: not valid UTF-8: byte 0xb5 at byte offset 6")
+
+
+def test_a_cache_write_that_fails_leaves_no_temporary_file(mini_copy, tmp_path, monkeypatch):
+    import errno
+    import pickle
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("NERLOOP_CACHE", str(cache))
+    monkeypatch.setattr(pickle, "dump", full_disk)
+    assert load_gazetteer(mini_copy).entries("Substation")  # the cache only costs speed
+    assert list(cache.iterdir()) == []
