@@ -245,3 +245,17 @@ def test_a_bare_carriage_return_does_not_split_a_query():
     )
     assert result.exit_code == 0
     assert [json.loads(line)["text"] for line in result.stdout.splitlines()] == ["菏泽\r投诉", "意见"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["generate", "--out", "o", "-n", "abc"], "error: Invalid value for '-n'"),
+        (["generate", "--bogus"], "error: No such option: --bogus"),
+        (["gerate"], "error: No such command 'gerate'"),
+    ],
+)
+def test_usage_errors_are_one_line_not_a_box(args, message, tmp_path):
+    result = subprocess.run([sys.executable, "-m", "nerloop", *args], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith(message) and result.stderr.count("\n") == 1, result.stderr
