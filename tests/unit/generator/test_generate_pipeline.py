@@ -134,3 +134,14 @@ def test_manifest_records_counts_seed_and_fingerprints(exported):
     assert all((out / f).is_file() for f in listed) and MANIFEST not in listed
     assert {f["path"]: f["lines"] for f in manifest["files"]}["test.jsonl"] == len(records["test"])
     assert not list(out.glob("*.partial")) and not (out / STAGING).exists()
+
+
+def test_a_rerun_without_exports_removes_the_previous_exports(mini, tmp_path: Path):
+    grammar = load_grammar(None, DOMAIN)
+    first = generate_dataset(mini, grammar, tmp_path, GeneratorConfig(n=60, seed=1), exports=("alpaca", "bio"))
+    assert (tmp_path / "train_alpaca.json").is_file() and (tmp_path / "dataset_info.json").is_file()
+    assert first.sampling_seconds <= first.seconds  # the samples/s figure leaves export time out
+    generate_dataset(mini, grammar, tmp_path, GeneratorConfig(n=60, seed=2))
+    names = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
+    assert names == [MANIFEST, "test.jsonl", "train.jsonl", "validation.jsonl"]
+    assert json.loads((tmp_path / MANIFEST).read_text("utf-8"))["config"]["seed"] == 2
