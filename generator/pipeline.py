@@ -158,10 +158,7 @@ def generate_dataset(
         staging = transaction.begin()
         try:
             if not force:
-                rng = random.Random(f"{config.seed}:estimate")
-                chooser = _TemplateChooser(plan.templates["train"], rng)
-                sampler = sampler_for("train", rng)
-                sample = [sampler.sample(chooser.next()) for _ in range(SAMPLE_SIZE)]
+                sample = _estimation_sample(plan, sampler_for, config.seed)
                 check_free_space(out_dir, estimate_bytes(sample, config.n, exports, gazetteer.domain))
             counts, stats = _write_splits(staging, config, plan, sampler_for, progress)
             sampling_seconds = time.perf_counter() - started
@@ -188,6 +185,16 @@ def generate_dataset(
             raise
     summary.files = [str(out_dir / e.path) for e in entries]
     return summary
+
+
+def _estimation_sample(
+    plan: SplitPlan, sampler_for: Callable[[str, random.Random], Sampler], seed: int
+) -> list[TaggedQuery]:
+    """Train-like samples for the size estimate, from their own random stream (the run's files do not change)."""
+    rng = random.Random(f"{seed}:estimate")
+    chooser = _TemplateChooser(plan.templates["train"], rng)
+    sampler = sampler_for("train", rng)
+    return [sampler.sample(chooser.next()) for _ in range(SAMPLE_SIZE)]
 
 
 def _stale_names() -> set[str]:

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from nerloop.cli.common import DbOpt, GazetteerOpt, ReferenceDateOpt, reference_for
 from nerloop.cli.output import stderr, stdout, user_errors
-from nerloop.export import EXPORTERS
+from nerloop.export import EXPORTERS, check_exports
 
 
 def generate(
@@ -103,6 +103,7 @@ def generate(
             ratios = tuple(float(x) for x in split_ratios.split(","))
         except ValueError:
             raise UsageError(f"--split-ratios {split_ratios!r}: write three numbers such as 0.8,0.1,0.1") from None
+        check_exports(export)  # a missing package (datasets for hf) before minutes of loading and sampling
         config = GeneratorConfig(
             n=n,
             seed=seed,
