@@ -7,12 +7,14 @@ because default ids are paths of names.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
 import os
 import pickle
 import sys
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +47,8 @@ class _Table:
     file: Path
     encoding: str
     rows: list[Row] = field(default_factory=list)
+    # names and ids of rows refused for a problem already reported: children naming them are not reported again
+    refused: set[str] = field(default_factory=set)
 
 
 def read_table(path: Path, entity_type: EntityType, needs_parent: bool, problems: list[Problem]) -> _Table | None:
@@ -52,14 +56,18 @@ def read_table(path: Path, entity_type: EntityType, needs_parent: bool, problems
     try:
         text, encoding = decode_bytes(path.read_bytes())
     except EncodingProblem as exc:
-        problems.append(Problem(str(path), 0, str(exc)))
+        problems.append(Problem(str(path), exc.line, str(exc)))
         return None
     if not text.strip():
         problems.append(Problem(str(path), 1, "empty file; expected a header row"))
         return None
     delimiter = sniff_delimiter(text.splitlines()[0])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [h.strip() for h in next(reader)]
+    try:
+        header = [h.strip() for h in next(reader)]
+    except csv.Error as exc:
+        problems.append(Problem(str(path), 1, f"bad CSV header: {exc}"))
+        return None
     required = ["name"] + (["parent"] if needs_parent else [])
     missing = [c for c in required if c not in header]
     if missing:
@@ -73,8 +81,15 @@ def read_table(path: Path, entity_type: EntityType, needs_parent: bool, problems
         )
         return None
     table = _Table(path, encoding)
-    for values in reader:
-        line = reader.line_num
+    while True:
+        line = reader.line_num + 1  # where the record starts (a quoted field may span lines)
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(Problem(str(path), line, f"bad CSV: {exc}; the rest of the file is not read"))
+            return None
         if not any(v.strip() for v in values):
             continue
         if len(values) > len(header):
@@ -85,10 +100,49 @@ def read_table(path: Path, entity_type: EntityType, needs_parent: bool, problems
         if not name:
             problems.append(Problem(str(path), line, "empty name"))
             continue
+        unprintable = _unprintable(cells)
+        if unprintable:
+            problems.append(Problem(str(path), line, unprintable))
+            # children may name it as written or as it reads without the stray character
+            table.refused.update({name, _printable(name), cells.get("id", ""), _printable(cells.get("id", ""))} - {""})
+            continue
         aliases = tuple(a.strip() for a in cells.get("aliases", "").split(ALIAS_SEPARATOR) if a.strip())
         meta = {k: v for k, v in cells.items() if k not in ("name", "parent", "aliases", "id") and k}
         table.rows.append(Row(line, name, cells.get("parent", ""), aliases, cells.get("id", ""), meta))
+    if not table.rows and not table.refused and entity_type.file_required:
+        problems.append(
+            Problem(
+                str(path),
+                1,
+                f"a header and no rows; {entity_type.name} entries are required "
+                "(mark the type file_required: false in domain.yaml if it may be empty)",
+            )
+        )
+        return None
     return table
+
+
+_UNPRINTABLE = ("Cc", "Cf", "Zl", "Zp")
+
+
+def _printable(text: str) -> str:
+    return "".join(ch for ch in text if unicodedata.category(ch) not in _UNPRINTABLE)
+
+
+def _unprintable(cells: dict[str, str]) -> str | None:
+    """Why a row's name, aliases, parent or id hold a character no query can contain, or ``None``.
+
+    Line breaks and tabs would split a generated query in two; zero-width and other
+    format characters make a name that never matches what people type.
+    """
+    for column in ("name", "aliases", "parent", "id"):
+        for ch in cells.get(column, ""):
+            if unicodedata.category(ch) in _UNPRINTABLE:
+                return (
+                    f"{column} {cells[column]!r} contains U+{ord(ch):04X} "
+                    f"({unicodedata.name(ch, 'a control character')}); remove it"
+                )
+    return None
 
 
 def _suggest(ref: str, names: list[str]) -> str:
@@ -115,6 +169,7 @@ def _build_entries(directory: Path, domain: Domain) -> tuple[list[Entry], list[P
                 names_at_level.append({})
             continue
         table = read_table(path, entity_type, needs_parent=in_hierarchy and level > 0, problems=problems)
+        failed_refs |= table.refused if table else set()
         level_names: dict[str, list[str]] = defaultdict(list)
         seen_under: dict[tuple[str | None, str], int] = {}
         for row in table.rows if table else ():
@@ -194,7 +249,7 @@ def _resolve_parent(
                 )
             )
             return None
-    if ref not in failed_refs:
+    if ref not in failed_refs and not failed_refs.intersection(ref.split("/")):
         parent_type = domain.hierarchy[level - 1]
         known = list(names_at_level[level - 1])
         problems.append(
@@ -263,12 +318,13 @@ def load_gazetteer(directory: Path | str | None = None, *, use_cache: bool = Tru
         raise InputError(problems, summary=f"gazetteer {directory} has {len(problems)} problem(s)")
     gazetteer = Gazetteer(domain, entries, fingerprint)
     if use_cache:
+        tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
         try:
             cache_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
             with tmp.open("wb") as stream:
                 pickle.dump(gazetteer, stream, protocol=pickle.HIGHEST_PROTOCOL)
             tmp.replace(cache_file)
-        except OSError:
-            pass
+        except OSError:  # a full or read-only cache directory only costs speed; leave nothing behind
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
     return gazetteer

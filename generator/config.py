@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import asdict, dataclass, field
 
-from nerloop.errors import NerloopError
+from nerloop.errors import UsageError as NerloopError
 
 SPLITS = ("train", "validation", "test")
 
@@ -46,11 +47,15 @@ class GeneratorConfig:
     def __post_init__(self) -> None:
         if self.n < 1:
             raise NerloopError("-n must be at least 1")
-        if len(self.split_ratios) != 3 or any(r < 0 for r in self.split_ratios) or sum(self.split_ratios) <= 0:
+        if (
+            len(self.split_ratios) != 3
+            or not all(math.isfinite(r) and r >= 0 for r in self.split_ratios)
+            or sum(self.split_ratios) <= 0
+        ):
             raise NerloopError("split ratios must be three non-negative numbers (train, validation, test)")
         for name in ("holdout_fraction", "template_holdout", "typo_rate", "fullwidth_rate", "conflict_rate"):
             value = getattr(self, name)
-            if not 0 <= value < 1 or (name == "holdout_fraction" and value >= 0.5):
+            if not math.isfinite(value) or not 0 <= value < 1 or (name == "holdout_fraction" and value >= 0.5):
                 raise NerloopError(f"{name} must be within [0, 1) (holdout_fraction below 0.5), not {value}")
         if self.max_duplicate_streak < 1:
             raise NerloopError(f"max_duplicate_streak must be at least 1, not {self.max_duplicate_streak}")

@@ -25,6 +25,7 @@ from jinja2 import nodes
 from generator.errors import GrammarError
 from nerloop.domain import Domain
 from nerloop.errors import Problem
+from nerloop.textfiles import decode_utf8, yaml_problem
 
 LITERAL, SLOT, FRAGMENT, DISTRACTOR = 0, 1, 2, 3
 SURFACE_FORMS = ("any", "full", "alias", "short")
@@ -33,6 +34,10 @@ DATE_FORMS = ("other", "compare")
 DISTRACTOR_KINDS = ("person", "org", "address")
 DEFAULT_GRAMMAR = Path(__file__).parent / "data" / "default_grammar.yaml"
 DEFAULT_DISTRACTOR_POOL = 200
+# Checked when a grammar is parsed: fragments that double at each level would otherwise
+# write queries of millions of characters. Length counts each slot as one character.
+MAX_QUERY_LENGTH = 1000
+MAX_DEPTH = 20
 
 # An operation: (kind, value, form, probability). value is literal text, a type name,
 # a fragment name or a distractor kind; form is the surface form of a slot.
@@ -212,10 +217,7 @@ def parse_grammar(text: str, domain: Domain, source: str = "<grammar>") -> Gramm
     try:
         data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise GrammarError(
-            Problem(source, mark.line + 1 if mark else 1, f"not valid YAML: {exc}"), "invalid grammar"
-        ) from exc
+        raise GrammarError(yaml_problem(exc, source), "invalid grammar") from None
     if not isinstance(data, dict) or not isinstance(data.get("templates"), list) or not data["templates"]:
         raise GrammarError(Problem(source, 1, "a grammar needs a non-empty 'templates' list"), "invalid grammar")
     fragments_spec = data.get("fragments") or {}
@@ -251,8 +253,10 @@ def parse_grammar(text: str, domain: Domain, source: str = "<grammar>") -> Gramm
             total += weight
             cum.append(total)
         fragments[name] = Fragment(name, alternatives, tuple(cum), probability, line)
-    _check_cycles(fragments, compiler)
+    cyclic = _check_cycles(fragments, compiler)
+    bounds = _fragment_bounds(fragments, compiler) if not cyclic else None
     templates = []
+    slot_memo: dict[str, frozenset[str]] = {}
     template_lines = _lines(data, "templates")
     seen_ids: dict[str, int] = {}
     for index, spec in enumerate(data["templates"]):
@@ -280,7 +284,13 @@ def parse_grammar(text: str, domain: Domain, source: str = "<grammar>") -> Gramm
         ops = compiler.compile_text(
             str(spec["text"]), text_lines.value if text_lines else line, f"template {template_id!r}"
         )
-        types = frozenset(_reachable_slots(ops, fragments))
+        if bounds is not None and (length := _length_bound(ops, bounds)) > MAX_QUERY_LENGTH:
+            compiler.fail(
+                line,
+                f"template {template_id!r} can write queries of {_shown(length)} characters; "
+                f"the limit is {MAX_QUERY_LENGTH}: shorten it or its fragments",
+            )
+        types = frozenset(_reachable_slots(ops, fragments, slot_memo))
         templates.append(Template(template_id, ops, weight, types, line, spec.get("holdout")))
     distractors = _distractor_sizes(data, templates, fragments, compiler)
     if compiler.problems:
@@ -317,41 +327,95 @@ def _distractor_sizes(
     return sizes
 
 
-def _reachable_slots(
-    ops: tuple[Op, ...], fragments: dict[str, Fragment], seen: frozenset[str] = frozenset()
-) -> set[str]:
+def _reachable_slots(ops: tuple[Op, ...], fragments: dict[str, Fragment], memo: dict[str, frozenset[str]]) -> set[str]:
+    """Slot types ``ops`` can write; ``memo`` keeps each fragment's answer so shared fragments cost once."""
     found: set[str] = set()
     for kind, value, _, _ in ops:
         if kind == SLOT:
             found.add(value)
-        elif kind == FRAGMENT and value in fragments and value not in seen:
-            for alternative in fragments[value].alternatives:
-                found |= _reachable_slots(alternative, fragments, seen | {value})
+        elif kind == FRAGMENT and value in fragments:
+            if value not in memo:
+                memo[value] = frozenset()  # a cycle (reported elsewhere) stops here
+                memo[value] = frozenset(
+                    t
+                    for alternative in fragments[value].alternatives
+                    for t in _reachable_slots(alternative, fragments, memo)
+                )
+            found |= memo[value]
     return found
 
 
-def _check_cycles(fragments: dict[str, Fragment], compiler: _Compiler) -> None:
-    def visit(name: str, stack: tuple[str, ...]) -> None:
+_CAP = 10**9  # bounds saturate here: an exponential grammar would otherwise build huge integers
+
+
+def _shown(length: int) -> str:
+    return f"over {_CAP:,}" if length >= _CAP else f"{length:,}"
+
+
+def _length_bound(ops: tuple[Op, ...], bounds: dict[str, tuple[int, int]]) -> int:
+    """Most characters ``ops`` can write, a slot or distractor counted as one."""
+    total = 0
+    for kind, value, _, _ in ops:
+        total += len(value) if kind == LITERAL else bounds[value][0] if kind == FRAGMENT else 1
+    return min(total, _CAP)
+
+
+def _fragment_bounds(fragments: dict[str, Fragment], compiler: _Compiler) -> dict[str, tuple[int, int]] | None:
+    """(length bound, nesting depth) per fragment; ``None`` after reporting the one over a limit."""
+    bounds: dict[str, tuple[int, int]] = {}
+
+    def bound(name: str) -> tuple[int, int]:
+        if name not in bounds:
+            length = depth = 0
+            for alternative in fragments[name].alternatives:
+                for kind, value, _, _ in alternative:
+                    if kind == FRAGMENT:
+                        depth = max(depth, bound(value)[1])
+                length = max(length, _length_bound(alternative, bounds))
+            bounds[name] = (length, depth + 1)
+        return bounds[name]
+
+    for name in fragments:
+        bound(name)
+    # report the innermost fragment over a limit: that is where the growth has to be cut
+    over = [f for f, (length, depth) in bounds.items() if length > MAX_QUERY_LENGTH or depth > MAX_DEPTH]
+    for name in sorted(over, key=lambda f: bounds[f])[:1]:
+        length, depth = bounds[name]
+        what = (
+            f"nests {depth} fragments deep (limit {MAX_DEPTH}); flatten it"
+            if depth > MAX_DEPTH
+            else f"can expand to {_shown(length)} characters (limit {MAX_QUERY_LENGTH}); shorten it or what it uses"
+        )
+        compiler.fail(fragments[name].line, f"fragment {name!r} {what}")
+        return None  # templates over it are not reported again
+    return bounds
+
+
+def _check_cycles(fragments: dict[str, Fragment], compiler: _Compiler) -> bool:
+    """Report the first fragment that refers to itself; each fragment is explored once (linear)."""
+    done: set[str] = set()
+
+    def visit(name: str, stack: tuple[str, ...]) -> bool:
         if name in stack:
             compiler.fail(fragments[name].line, f"fragment {name!r} refers to itself: {' → '.join((*stack, name))}")
-            return
+            return True
+        if name in done:
+            return False
         for alternative in fragments[name].alternatives:
             for kind, value, _, _ in alternative:
-                if kind == FRAGMENT and value in fragments:
-                    visit(value, (*stack, name))
+                if kind == FRAGMENT and value in fragments and visit(value, (*stack, name)):
+                    return True
+        done.add(name)
+        return False
 
-    for name in list(fragments):
-        before = len(compiler.problems)
-        visit(name, ())
-        if len(compiler.problems) > before:
-            break
+    return any(visit(name, ()) for name in list(fragments))
 
 
 def load_grammar(path: Path | None, domain: Domain) -> Grammar:
     """Load a grammar file; ``None`` gives the default power-domain grammar."""
     path = Path(path) if path else DEFAULT_GRAMMAR
     try:
-        text = path.read_text("utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise GrammarError(Problem(str(path), 0, f"cannot read grammar: {exc.strerror}"), "invalid grammar") from exc
-    return parse_grammar(text, domain, str(path))
+    return parse_grammar(decode_utf8(data, str(path)), domain, str(path))

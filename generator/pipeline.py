@@ -1,19 +1,21 @@
 """``nerloop generate``: sample every split, stream it to disk, export, write a manifest.
 
-Files are written as ``*.partial`` and renamed when complete, so an interrupted
-run never leaves a truncated split that looks finished.
+The run holds a lock on its output directory and writes into a staging area that
+is moved into place only when everything is complete (:mod:`nerloop.outdir`), so
+an interrupted or concurrent run never leaves a truncated file that looks finished.
 """
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from bisect import bisect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from itertools import accumulate
 from pathlib import Path
+from typing import Any
 
 import nerloop
 from gazetteers.config import ResolverConfig
@@ -23,15 +25,16 @@ from gazetteers.resolver import Resolver
 from generator.config import SPLITS, GeneratorConfig
 from generator.distractors import distractor_pools
 from generator.errors import GrammarError, GrammarExhausted
+from generator.estimate import SAMPLE_SIZE, check_free_space, estimate_bytes
 from generator.grammar import LITERAL, Grammar
 from generator.sampler import Sampler, surface_choices
 from generator.splits import SplitPlan, plan_splits
-from nerloop.errors import NerloopError, Problem
-from nerloop.export import EXPORTERS, read_jsonl
+from nerloop.errors import Problem
+from nerloop.export import EXPORTERS, check_exports, export_names, read_jsonl
+from nerloop.outdir import MANIFEST, OutputTransaction, output_lock
 from nerloop.records import TaggedQuery
 
 Progress = Callable[[str, int], None]
-MANIFEST = "manifest.json"
 
 
 @dataclass
@@ -42,6 +45,7 @@ class GenerationSummary:
     duplicates: int
     seconds: float
     rejected: int = 0
+    sampling_seconds: float = 0.0
     files: list[str] = field(default_factory=list)
     unseen_templates: list[str] = field(default_factory=list)
     heldout: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -106,31 +110,36 @@ def generate_dataset(
     config: GeneratorConfig,
     exports: Sequence[str] = (),
     progress: Progress | None = None,
+    *,
+    force: bool = False,
 ) -> GenerationSummary:
-    """Generate ``config.n`` unique samples into train/validation/test JSONL plus the asked exports."""
-    unknown = [e for e in exports if e not in EXPORTERS]
-    if unknown:
-        raise NerloopError(f"unknown export format(s) {', '.join(unknown)}; choose from {', '.join(sorted(EXPORTERS))}")
+    """Generate ``config.n`` unique samples into train/validation/test JSONL plus the asked exports.
+
+    The output directory is locked for the run and written as a transaction
+    (:mod:`nerloop.outdir`): files appear under their final names only when all are
+    complete, the manifest comes last, and files of an earlier run that this one does
+    not write are removed.
+
+    Args:
+        force: skip the free-space check (the estimate from a sample of the run).
+
+    Raises:
+        OutputBusy: another run holds ``out_dir``.
+        DiskSpaceError: the estimated output does not fit (unless ``force``).
+        GrammarExhausted: the grammar cannot yield ``config.n`` unique samples.
+    """
+    check_exports(exports)
     started = time.perf_counter()
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / MANIFEST).unlink(missing_ok=True)  # a failed run must not leave the last run's manifest standing
     matcher = GazetteerMatcher(gazetteer)
     literal_warnings = check_literals(grammar, matcher)
     plan = plan_splits(gazetteer, grammar, config)
     pools = distractor_pools(grammar.distractors, config.seed, lambda text: bool(matcher.find(text)))
     resolver = Resolver(gazetteer, ResolverConfig(fuzzy=False))
     surfaces = surface_choices(gazetteer)
-    # a train sample must not name a held-out entry, not even as one candidate of an ambiguous bare name
-    heldout = frozenset(i for i, s in plan.assignment.items() if s in ("validation", "test"))
-    seen: set[int] = set()
-    counts: dict[str, int] = {}
-    attempts = duplicates = rejected = 0
-    files: list[str] = []
-    finished: list[tuple[Path, Path]] = []
-    for split, size in config.split_sizes().items():
-        rng = random.Random(f"{config.seed}:{split}")
-        sampler = Sampler(
+
+    def sampler_for(split: str, rng: random.Random) -> Sampler:
+        return Sampler(
             gazetteer,
             grammar,
             resolver,
@@ -143,11 +152,87 @@ def generate_dataset(
             config.fullwidth_rate,
             config.conflict_rate,
         )
+
+    with output_lock(out_dir):
+        transaction = OutputTransaction(out_dir)
+        staging = transaction.begin()
+        try:
+            if not force:
+                sample = _estimation_sample(plan, sampler_for, config.seed)
+                check_free_space(out_dir, estimate_bytes(sample, config.n, exports, gazetteer.domain))
+            counts, stats = _write_splits(staging, config, plan, sampler_for, progress)
+            sampling_seconds = time.perf_counter() - started
+            for name in exports:
+                if name == "jsonl":
+                    continue
+                for split in SPLITS:
+                    with _naming(out_dir):
+                        EXPORTERS[name](split, read_jsonl(staging / f"{split}.jsonl"), staging, gazetteer.domain)
+            summary = GenerationSummary(
+                out_dir=str(out_dir),
+                counts=counts,
+                **stats,
+                seconds=round(time.perf_counter() - started, 3),
+                sampling_seconds=round(sampling_seconds, 3),
+                unseen_templates=sorted(plan.unseen_templates),
+                heldout=_heldout_counts(plan, gazetteer),
+                warnings=[*plan.warnings, *literal_warnings],
+            )
+            with _naming(out_dir):
+                entries = transaction.commit(_manifest(summary, config, gazetteer, grammar), stale_names=_stale_names())
+        except BaseException:
+            transaction.abort()
+            raise
+    summary.files = [str(out_dir / e.path) for e in entries]
+    return summary
+
+
+def _estimation_sample(
+    plan: SplitPlan, sampler_for: Callable[[str, random.Random], Sampler], seed: int
+) -> list[TaggedQuery]:
+    """Train-like samples for the size estimate, from their own random stream (the run's files do not change)."""
+    rng = random.Random(f"{seed}:estimate")
+    chooser = _TemplateChooser(plan.templates["train"], rng)
+    sampler = sampler_for("train", rng)
+    return [sampler.sample(chooser.next()) for _ in range(SAMPLE_SIZE)]
+
+
+def _stale_names() -> set[str]:
+    """Names an earlier run may have left: every export, and the ``.partial`` files of older versions."""
+    return export_names(SPLITS) | {f"{s}.jsonl.partial" for s in SPLITS} | {MANIFEST + ".partial"}
+
+
+@contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """Add ``path`` to an OS error that names no file (a full disk on write), so the message says where."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None:
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+        raise
+
+
+def _write_splits(
+    staging: Path,
+    config: GeneratorConfig,
+    plan: SplitPlan,
+    sampler_for: Callable[[str, random.Random], Sampler],
+    progress: Progress | None,
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Sample every split into ``staging/{split}.jsonl``; return counts and attempt statistics."""
+    # a train sample must not name a held-out entry, not even as one candidate of an ambiguous bare name
+    heldout = frozenset(i for i, s in plan.assignment.items() if s in ("validation", "test"))
+    seen: set[int] = set()
+    counts: dict[str, int] = {}
+    attempts = duplicates = rejected = 0
+    for split, size in config.split_sizes().items():
+        rng = random.Random(f"{config.seed}:{split}")
+        sampler = sampler_for(split, rng)
         chooser = _TemplateChooser(plan.templates[split], rng)
-        path = out_dir / f"{split}.jsonl"
-        partial = path.with_suffix(".jsonl.partial")
+        path = staging / f"{split}.jsonl"
         written = streak = 0
-        with partial.open("w", encoding="utf-8") as stream:
+        with _naming(staging.parent / path.name), path.open("w", encoding="utf-8") as stream:
             while written < size:
                 template = chooser.next()
                 record = sampler.sample(template)
@@ -177,33 +262,8 @@ def generate_dataset(
                     progress(split, 1000)
         if progress is not None and written % 1000:
             progress(split, written % 1000)
-        finished.append((partial, path))
         counts[split] = written
-        files.append(str(path))
-    for partial, path in finished:  # only now: a run that fails in a later split leaves no finished-looking file
-        partial.replace(path)
-    for name in exports:
-        if name == "jsonl":
-            continue
-        for split in SPLITS:
-            files += [
-                str(p)
-                for p in EXPORTERS[name](split, read_jsonl(out_dir / f"{split}.jsonl"), out_dir, gazetteer.domain)
-            ]
-    summary = GenerationSummary(
-        out_dir=str(out_dir),
-        counts=counts,
-        attempts=attempts,
-        duplicates=duplicates,
-        rejected=rejected,
-        seconds=round(time.perf_counter() - started, 3),
-        files=files,
-        unseen_templates=sorted(plan.unseen_templates),
-        heldout=_heldout_counts(plan, gazetteer),
-        warnings=[*plan.warnings, *literal_warnings],
-    )
-    _write_manifest(out_dir, summary, config, gazetteer, grammar)
-    return summary
+    return counts, {"attempts": attempts, "duplicates": duplicates, "rejected": rejected}
 
 
 def _names_any(record: TaggedQuery, ids: frozenset[str]) -> bool:
@@ -222,10 +282,10 @@ def _heldout_counts(plan: SplitPlan, gazetteer: Gazetteer) -> dict[str, dict[str
     return counts
 
 
-def _write_manifest(
-    out_dir: Path, summary: GenerationSummary, config: GeneratorConfig, gazetteer: Gazetteer, grammar: Grammar
-) -> None:
-    manifest = {
+def _manifest(
+    summary: GenerationSummary, config: GeneratorConfig, gazetteer: Gazetteer, grammar: Grammar
+) -> dict[str, Any]:
+    return {
         "nerloop_version": nerloop.__version__,
         "config": config.to_dict(),
         "gazetteer_fingerprint": gazetteer.fingerprint,
@@ -233,6 +293,3 @@ def _write_manifest(
         "grammar_fingerprint": grammar.fingerprint,
         **summary.to_dict(),
     }
-    tmp = out_dir / (MANIFEST + ".partial")
-    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
-    tmp.replace(out_dir / MANIFEST)

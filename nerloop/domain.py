@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from nerloop.errors import InputError, NerloopError, Problem
+from nerloop.textfiles import read_utf8, yaml_problem
 
 DOMAIN_FILE = "domain.yaml"
 
@@ -138,11 +139,17 @@ def _parse_domain(data: object, source: str) -> Domain:
             )
         except (AttributeError, TypeError, ValueError) as exc:
             raise fail(f"type {name}: {exc}") from exc
+    hierarchy = data.get("hierarchy") or ()
+    if not isinstance(hierarchy, list) or not all(isinstance(t, str) for t in hierarchy):
+        raise fail("'hierarchy' must be a list of type names, outermost first")
+    # hierarchy types first, in hierarchy order: loading resolves parents level by level, top down,
+    # whatever order the file lists its types in
+    types = {**{t: types[t] for t in hierarchy if t in types}, **types}
     try:
         return Domain(
             name=str(data.get("name", "custom")),
             types=types,
-            hierarchy=tuple(data.get("hierarchy") or ()),
+            hierarchy=tuple(hierarchy),
             language=str(data.get("language", "zh")),
         )
     except NerloopError as exc:
@@ -155,14 +162,12 @@ def load_domain(path: Path | None = None) -> Domain:
         text = resources.files("nerloop").joinpath("data", DOMAIN_FILE).read_text("utf-8")
         source = "<default domain.yaml>"
     else:
-        text = Path(path).read_text("utf-8")
+        text = read_utf8(Path(path))
         source = str(path)
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        raise InputError(Problem(source, line, f"not valid YAML: {exc}")) from exc
+        raise InputError(yaml_problem(exc, source)) from None
     return _parse_domain(data, source)
 
 

@@ -33,3 +33,19 @@ class InputError(NerloopError):
         self.summary = summary
         head = summary or f"{len(self.problems)} problem(s)"
         super().__init__(head + "".join(f"\n{p}" for p in self.problems))
+
+
+class OutputBusy(NerloopError):
+    """Another process holds the lock on an output directory."""
+
+
+class DatasetBroken(NerloopError):
+    """An output directory is not the complete result of one run (``generate --verify``)."""
+
+
+class DiskSpaceError(NerloopError):
+    """A run would not fit in the free space of its output directory."""
+
+
+class UsageError(NerloopError):
+    """A flag or argument the command cannot use (exit 2, like other bad input)."""

@@ -24,22 +24,57 @@ from nerloop.records import TaggedQuery
 Exporter = Callable[[str, Iterable[TaggedQuery], Path, Domain], list[Path]]
 
 EXPORTERS: dict[str, Exporter] = {}
+# exporter → top-level names it writes (``{split}`` filled in), and the packages it needs
+EXPORT_FILES: dict[str, tuple[str, ...]] = {}
+EXPORT_REQUIRES: dict[str, tuple[str, ...]] = {}
 
 DATASET_INFO = "dataset_info.json"
 GENERATOR_MODEL_VERSION = "generator"
 HF_CHUNK = 10_000
 
 
-def register_exporter(name: str) -> Callable[[Exporter], Exporter]:
-    """Register an exporter under ``name``; a second one with the same name is a bug, not an override."""
+def register_exporter(
+    name: str, files: tuple[str, ...] = (), requires: tuple[str, ...] = ()
+) -> Callable[[Exporter], Exporter]:
+    """Register an exporter under ``name``; a second one with the same name is a bug, not an override.
+
+    Args:
+        name: the ``--export`` value.
+        files: top-level names it writes in the output directory, ``{split}`` for the split;
+            a later run without this export removes them, so no stale export survives.
+        requires: importable packages it needs, checked before a run starts.
+    """
 
     def decorate(func: Exporter) -> Exporter:
         if name in EXPORTERS:
             raise ValueError(f"exporter {name!r} is already registered ({EXPORTERS[name].__qualname__})")
         EXPORTERS[name] = func
+        EXPORT_FILES[name] = files
+        EXPORT_REQUIRES[name] = requires
         return func
 
     return decorate
+
+
+def export_names(splits: Iterable[str]) -> set[str]:
+    """Every top-level name any exporter writes for ``splits``."""
+    return {f.format(split=s) for files in EXPORT_FILES.values() for f in files for s in splits}
+
+
+def check_exports(names: Iterable[str]) -> None:
+    """Refuse unknown formats and formats whose packages are missing, before any work is done."""
+    from importlib.util import find_spec
+
+    names = list(names)
+    unknown = [e for e in names if e not in EXPORTERS]
+    if unknown:
+        raise NerloopError(f"unknown export format(s) {', '.join(unknown)}; choose from {', '.join(sorted(EXPORTERS))}")
+    for name in names:
+        missing = [p for p in EXPORT_REQUIRES[name] if find_spec(p) is None]
+        if missing:
+            raise NerloopError(
+                f"--export {name} needs the {', '.join(missing)} package(s): pip install 'nerloop[datasets]'"
+            )
 
 
 def _checked(records: Iterable[TaggedQuery]) -> Iterator[TaggedQuery]:
@@ -63,7 +98,7 @@ def _write_lines(f: IO[str], lines: Iterable[str]) -> None:
         f.write(line + "\n")
 
 
-@register_exporter("jsonl")
+@register_exporter("jsonl", files=("{split}.jsonl",))
 def export_jsonl(split: str, records: Iterable[TaggedQuery], out_dir: Path, domain: Domain) -> list[Path]:
     """``{split}.jsonl``: our own records (CONTRACTS.md §2), lossless."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -73,7 +108,7 @@ def export_jsonl(split: str, records: Iterable[TaggedQuery], out_dir: Path, doma
     return [path]
 
 
-@register_exporter("bio")
+@register_exporter("bio", files=("{split}.bio.jsonl",))
 def export_bio(split: str, records: Iterable[TaggedQuery], out_dir: Path, domain: Domain) -> list[Path]:
     """``{split}.bio.jsonl``: ``{"tokens", "tags"}`` per line, one token per character."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -89,7 +124,7 @@ def export_bio(split: str, records: Iterable[TaggedQuery], out_dir: Path, domain
     return [path]
 
 
-@register_exporter("alpaca")
+@register_exporter("alpaca", files=("{split}_alpaca.json", DATASET_INFO))
 def export_alpaca(split: str, records: Iterable[TaggedQuery], out_dir: Path, domain: Domain) -> list[Path]:
     """``{split}_alpaca.json`` for LLaMA-Factory, registered in ``dataset_info.json`` beside it."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -110,7 +145,7 @@ def export_alpaca(split: str, records: Iterable[TaggedQuery], out_dir: Path, dom
     return [path, info_path]
 
 
-@register_exporter("label-studio")
+@register_exporter("label-studio", files=("{split}_label_studio.json",))
 def export_label_studio(split: str, records: Iterable[TaggedQuery], out_dir: Path, domain: Domain) -> list[Path]:
     """``{split}_label_studio.json``: tasks with the generated labels as predictions, for import."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -123,7 +158,7 @@ def export_label_studio(split: str, records: Iterable[TaggedQuery], out_dir: Pat
     return [path]
 
 
-@register_exporter("hf")
+@register_exporter("hf", files=("hf", "{split}.parquet"), requires=("datasets", "pyarrow"))
 def export_hf(split: str, records: Iterable[TaggedQuery], out_dir: Path, domain: Domain) -> list[Path]:
     """``hf/{split}`` (``datasets.load_from_disk``) and ``{split}.parquet``.
 

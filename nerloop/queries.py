@@ -4,8 +4,33 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from typing import BinaryIO
 
 from nerloop.errors import InputError, Problem
+from nerloop.textfiles import CONVERT_HINT
+
+
+def decode_lines(stream: BinaryIO, source: str) -> Iterator[str]:
+    """Lines of a byte stream, strictly UTF-8, split at ``\n`` only.
+
+    Text mode would also split at a bare ``\r`` (one query becoming two) and pass
+    undecodable bytes through to stdout; here a bad byte is an error with its line
+    and byte offset.
+    """
+    offset = 0
+    for number, raw in enumerate(stream, start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                Problem(
+                    source,
+                    number,
+                    f"not valid UTF-8: byte 0x{raw[exc.start]:02x} at byte offset {offset + exc.start}; {CONVERT_HINT}",
+                )
+            ) from None
+        offset += len(raw)
+        yield line
 
 
 def read_queries(lines: Iterable[str], source: str) -> Iterator[str]:
@@ -15,7 +40,7 @@ def read_queries(lines: Iterable[str], source: str) -> Iterator[str]:
     (other fields are ignored); any other line is the query itself.
     """
     for number, raw in enumerate(lines, start=1):
-        line = raw.rstrip("\r\n")
+        line = raw.removesuffix("\n").removesuffix("\r")
         if number == 1:
             line = line.lstrip("\ufeff")
         if not line.strip():
@@ -30,6 +55,12 @@ def read_queries(lines: Iterable[str], source: str) -> Iterator[str]:
             text = data.get("text") if isinstance(data, dict) else None
             if not isinstance(text, str):
                 raise InputError(Problem(source, number, "a JSON record needs a string field 'text'"))
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InputError(
+                    Problem(source, number, "'text' holds a lone surrogate escape (\\udXXX); it is not text")
+                ) from None
             yield text
         else:
             yield line

@@ -21,6 +21,14 @@ class SpanError(NerloopError):
     """A span's offsets do not select its text: the record would teach the wrong thing."""
 
 
+def _offset(data: dict[str, Any], key: str) -> int:
+    """An offset as written: an integer, never a float silently truncated (3.7 is not 3)."""
+    value = data[key]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"entity {key} must be an integer code-point offset, not {value!r}")
+    return value
+
+
 class Entity(NamedTuple):
     """One mention: ``text == query[start:end]`` (Python code-point offsets, end exclusive).
 
@@ -47,8 +55,8 @@ class Entity(NamedTuple):
     def from_dict(cls, data: dict[str, Any]) -> Entity:
         return cls(
             type=str(data["type"]),
-            start=int(data["start"]),
-            end=int(data["end"]),
+            start=_offset(data, "start"),
+            end=_offset(data, "end"),
             text=str(data["text"]),
             id=data.get("id"),
             score=data.get("score"),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from nerloop import __version__
 from nerloop.cli import al, cycle, db, demo, gazetteer, generate, label_studio, logs, model, tag
+from nerloop.cli.output import EXIT_INPUT, EXIT_INTERRUPTED, one_line
 
 app = typer.Typer(
     name="nerloop",
@@ -46,4 +49,20 @@ def root(
 
 
 def main() -> None:
-    app()
+    """Run the CLI; a usage error (a bad flag value, an unknown option) is one line on stderr, exit 2.
+
+    Typer would draw a multi-line box; scripts and cron mails want the one line.
+    """
+    try:
+        code = app(standalone_mode=False)
+    except typer.TyperException as exc:  # typer's (vendored) click usage errors
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group: its help, as before
+            print(message, file=sys.stderr)
+        else:
+            ctx = getattr(exc, "ctx", None)
+            print(one_line(f"error: {message} (see {ctx.command_path if ctx else 'nerloop'} --help)"), file=sys.stderr)
+        sys.exit(getattr(exc, "exit_code", EXIT_INPUT))
+    except typer.Abort:
+        sys.exit(EXIT_INTERRUPTED)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -36,6 +36,6 @@ def reference_for(value: str | None, data_file: Path | None = None) -> dt.date:
         if manifest.is_file():
             try:
                 return dt.date.fromisoformat(json.loads(manifest.read_text("utf-8"))["config"]["reference_date"])
-            except (KeyError, ValueError):
+            except (KeyError, TypeError, ValueError):  # not a manifest of ours: fall back to today
                 pass
     return parse_reference_date(value)

@@ -12,17 +12,28 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from nerloop.cli.common import DbOpt, GazetteerOpt, ReferenceDateOpt, reference_for
 from nerloop.cli.output import stderr, stdout, user_errors
-from nerloop.export import EXPORTERS
+from nerloop.export import EXPORTERS, check_exports
 
 
 def generate(
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Directory for train/validation/test.jsonl, exports and manifest.json.")
-    ],
+        Optional[Path],
+        typer.Option(
+            "--out",
+            "-o",
+            help="Directory for train/validation/test.jsonl, exports and manifest.json; locked while the run "
+            "writes it, and files appear there only when complete.",
+        ),
+    ] = None,
     n: Annotated[int, typer.Option("-n", help="Total number of unique samples over all splits.")] = 10000,
     gazetteer: GazetteerOpt = None,
     seed: Annotated[
-        int, typer.Option(help="Random seed; the same seed, gazetteer and grammar give identical files.")
+        int,
+        typer.Option(
+            help="Random seed; the same seed, gazetteer, grammar and --reference-date give identical files. "
+            "The reference date defaults to today: pass the reference_date that manifest.json records "
+            "to reproduce a run on another day."
+        ),
     ] = 0,
     grammar: Annotated[
         Optional[Path], typer.Option(help="Grammar YAML; default: the built-in power-domain grammar.")
@@ -47,6 +58,20 @@ def generate(
         float, typer.Option(help="Chance that a sample names a wrong parent; labelled conflict, never completed.")
     ] = 0.01,
     db: DbOpt = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Run even when the output size estimated from a sample exceeds the free disk space."
+        ),
+    ] = False,
+    verify: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--verify",
+            help="Check an output directory instead of generating: exit 0 when every file the manifest lists is "
+            "there with its line count and sha256, 1 naming the first file that is wrong.",
+        ),
+    ] = None,
 ) -> None:
     """Synthesize hierarchy-consistent tagged queries from a gazetteer and a template grammar.
 
@@ -55,19 +80,31 @@ def generate(
     templates), so test scores measure generalization. Example:
 
         nerloop generate --gazetteer gaz/ --out data/ -n 100000 --export hf --export alpaca
+
+    `nerloop generate --verify data/` tells a complete data set from a broken one.
     """
     from gazetteers import load_gazetteer
     from generator.config import GeneratorConfig
     from generator.grammar import load_grammar
     from generator.pipeline import generate_dataset
-    from nerloop.errors import NerloopError
+    from nerloop.errors import NerloopError, OutputBusy, UsageError
+    from nerloop.outdir.lock import holder_if_locked
     from nerloop.store import StoreError, open_store, record_dataset
 
     with user_errors():
+        if verify is not None:
+            _verify(verify)
+            return
+        if out is None:
+            raise UsageError("give --out OUT_DIR (or --verify OUT_DIR to check one)")
+        busy = holder_if_locked(out)
+        if busy is not None:  # fail at once, before loading anything; generate_dataset takes the lock itself
+            raise OutputBusy(f"{out} is being written by {busy}; wait for that run to finish or stop it")
         try:
             ratios = tuple(float(x) for x in split_ratios.split(","))
         except ValueError:
-            raise NerloopError(f"--split-ratios {split_ratios!r}: write three numbers such as 0.8,0.1,0.1") from None
+            raise UsageError(f"--split-ratios {split_ratios!r}: write three numbers such as 0.8,0.1,0.1") from None
+        check_exports(export)  # a missing package (datasets for hf) before minutes of loading and sampling
         config = GeneratorConfig(
             n=n,
             seed=seed,
@@ -96,7 +133,9 @@ def generate(
             disable=not stderr.is_terminal,
         ) as bar:
             tasks = {s: bar.add_task(s, total=size) for s, size in sizes.items()}
-            summary = generate_dataset(gaz, compiled, out, config, export, lambda s, k: bar.advance(tasks[s], k))
+            summary = generate_dataset(
+                gaz, compiled, out, config, export, lambda s, k: bar.advance(tasks[s], k), force=force
+            )
         try:
             record_dataset(
                 engine,
@@ -116,8 +155,21 @@ def generate(
             engine.dispose()  # closes the SQLite file cleanly (no -wal/-shm left behind)
         for warning in summary.warnings:
             stderr.print(f"warning: {warning}")
-        rate = sum(summary.counts.values()) / summary.seconds if summary.seconds else 0
+        # sampling only: exports would make a larger run look slower per sample
+        rate = sum(summary.counts.values()) / summary.sampling_seconds if summary.sampling_seconds else 0
         stdout.print(
             ", ".join(f"{s}: {c}" for s, c in summary.counts.items())
             + f" → {out} ({summary.duplicates} duplicates skipped, {rate:,.0f} samples/s)"
         )
+
+
+def _verify(out: Path) -> None:
+    from nerloop.outdir import verify_output
+
+    manifest = verify_output(out)
+    counts = ", ".join(f"{s}: {c}" for s, c in (manifest.get("counts") or {}).items())
+    stdout.print(
+        f"ok: {out} is complete: {len(manifest['files'])} files as the manifest lists them ({counts}; "
+        f"seed {manifest.get('config', {}).get('seed')}, reference date "
+        f"{manifest.get('config', {}).get('reference_date')})"
+    )

@@ -7,14 +7,14 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional, TextIO
+from typing import Annotated, BinaryIO, Optional
 
 import typer
 from rich.table import Table
 
 from nerloop.cli.common import GazetteerOpt, ReferenceDateOpt, reference_for
-from nerloop.cli.output import stdout, user_errors
-from nerloop.errors import NerloopError
+from nerloop.cli.output import stdout, user_errors, utf8_stdout
+from nerloop.errors import InputError, NerloopError, Problem
 
 InputArg = Annotated[str, typer.Argument(help="Input file, or - for standard input.")]
 ModelOpt = Annotated[
@@ -38,12 +38,13 @@ ExplainOpt = Annotated[
 
 
 @contextmanager
-def _open_input(path: str) -> Iterator[tuple[TextIO, str]]:
+def _open_input(path: str) -> Iterator[tuple[BinaryIO, str]]:
+    """The input as bytes: decoding is strict and line splitting at ``\n`` only (nerloop.queries)."""
     if path == "-":
-        yield sys.stdin, "<stdin>"
+        yield sys.stdin.buffer, "<stdin>"
         return
     try:
-        stream = open(path, encoding="utf-8-sig")  # noqa: SIM115
+        stream = open(path, "rb")  # noqa: SIM115
     except OSError as exc:
         raise NerloopError(f"cannot read {path}: {exc.strerror}") from exc
     with stream:
@@ -102,13 +103,14 @@ def tag(
 
         echo 本月菏泽麒麟供电所投诉个数 | nerloop tag --matcher --reference-date 2026-11-25
     """
-    from nerloop.queries import read_queries
+    from nerloop.queries import decode_lines, read_queries
 
     with user_errors():
+        utf8_stdout()
         tag_fn, gaz = _tagger(model, matcher, gazetteer, fuzzy_threshold)
         reference = reference_for(reference_date)
         with _open_input(input) as (stream, source):
-            for text in read_queries(stream, source):
+            for text in read_queries(decode_lines(stream, source), source):
                 print(_output(tag_fn(text, reference), gaz.domain, explain), flush=False)
         sys.stdout.flush()
 
@@ -130,6 +132,7 @@ def resolve(
     from nerloop.export import read_jsonl
 
     with user_errors():
+        utf8_stdout()
         gaz = load_gazetteer(gazetteer)
         resolver = Resolver(gaz, _resolver_config(fuzzy_threshold))
         reference = reference_for(reference_date)
@@ -162,6 +165,8 @@ def evaluate(
         tag_fn, gaz = _tagger(model, matcher, gazetteer, fuzzy_threshold)
         reference = reference_for(reference_date, gold)
         gold_records = list(read_jsonl(gold))
+        if not gold_records:
+            raise InputError(Problem(str(gold), 0, "no gold records; nothing to evaluate"))
         predicted = [tag_fn(r.text, reference).record for r in gold_records]
         metrics = score(gold_records, predicted, gaz.domain.hierarchy)
         print(json.dumps(metrics, ensure_ascii=False))

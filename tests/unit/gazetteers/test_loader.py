@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+import yaml
 
 from gazetteers import load_gazetteer
 from nerloop.errors import InputError
@@ -80,7 +81,7 @@ def test_missing_parent_column(mini_copy):
 def test_dangling_parent_suggests_the_nearest_name(mini_copy):
     (mini_copy / "companies.csv").write_text("name,parent\n巨野县供电公司,荷泽市\n", "utf-8")
     (mini_copy / "substations.csv").write_text("name,parent\n", "utf-8")
-    (problem,) = _problems(mini_copy)
+    (problem,) = [p for p in _problems(mini_copy) if "companies.csv" in p]
     assert problem.endswith("did you mean '菏泽市'?")
 
 
@@ -102,7 +103,7 @@ def test_missing_required_file_and_empty_name(mini_copy):
 def test_undecodable_file_is_an_error_not_mojibake(mini_copy):
     (mini_copy / "indicators.csv").write_bytes("name\n投诉\n".encode("utf-16-le"))
     (problem,) = _problems(mini_copy)
-    assert problem.startswith(f"{mini_copy / 'indicators.csv'}: not UTF-8")
+    assert problem.startswith(f"{mini_copy / 'indicators.csv'}:2: not valid UTF-8: byte 0x95 at byte offset 10")
 
 
 def test_tab_separated_utf16_excel_export(mini_copy):
@@ -133,3 +134,64 @@ def test_domain_yaml_in_the_directory_overrides_the_default(tmp_path):
     gazetteer = load_gazetteer(tmp_path, use_cache=False)
     assert gazetteer.domain.hierarchy == ("Region", "Store")
     assert gazetteer.path(gazetteer.lookup("南京西路店", "Store")[0]) == ("华东", "华东/南京西路店")
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ('"投\n诉",', "name '投\\n诉' contains U+000A"),
+        ("投\t诉,", "name '投\\t诉' contains U+0009"),
+        ("投\u200b诉,", "name '投\\u200b诉' contains U+200B (ZERO WIDTH SPACE)"),
+        ("投诉,投\u200d诉量", "aliases '投\\u200d诉量' contains U+200D (ZERO WIDTH JOINER)"),
+    ],
+)
+def test_names_with_control_or_invisible_characters_are_errors(mini_copy, row, message):
+    (mini_copy / "indicators.csv").write_text(f"name,aliases\n意见,\n{row}\n", "utf-8")
+    (problem,) = _problems(mini_copy)
+    assert problem.startswith(f"{mini_copy / 'indicators.csv'}:3: {message}")
+
+
+def test_a_header_without_rows_is_an_error_unless_the_type_is_optional(mini_copy):
+    (mini_copy / "indicators.csv").write_text("name,aliases\n", "utf-8")
+    (problem,) = _problems(mini_copy)
+    assert problem.startswith(f"{mini_copy / 'indicators.csv'}:1: a header and no rows")
+    (mini_copy / "indicators.csv").write_text("name\n投诉\n", "utf-8")
+    (mini_copy / "dates.csv").write_text("name\n", "utf-8")  # Date is file_required: false
+    load_gazetteer(mini_copy, use_cache=False)
+
+
+def test_a_field_over_the_csv_limit_is_a_located_problem(mini_copy):
+    (mini_copy / "indicators.csv").write_text(f'name\n投诉\n"{"长" * 200_000}"\n', "utf-8")
+    (problem,) = _problems(mini_copy)
+    assert problem.startswith(f"{mini_copy / 'indicators.csv'}:3: bad CSV: field larger than field limit")
+
+
+def test_domain_types_in_another_order_than_the_hierarchy_load_correctly(mini_copy, mini):
+    data = yaml.safe_load((Path(__file__).parents[3] / "nerloop" / "data" / "domain.yaml").read_text("utf-8"))
+    data["types"] = dict(reversed(data["types"].items()))  # Date, Indicator, Substation, …, Province
+    (mini_copy / "domain.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    gazetteer = load_gazetteer(mini_copy, use_cache=False)
+    assert gazetteer.domain.hierarchy == ("Province", "City", "Company", "Substation")
+    assert len(gazetteer.entries("Substation")) == len(mini.entries("Substation"))
+
+
+def test_a_gbk_domain_file_is_one_located_problem(mini_copy):
+    (mini_copy / "domain.yaml").write_bytes("name: 电力\nhierarchy: [Province]\n".encode("gbk"))
+    with pytest.raises(InputError) as caught:
+        load_gazetteer(mini_copy, use_cache=False)
+    (problem,) = caught.value.problems
+    assert str(problem).startswith(f"{mini_copy / 'domain.yaml'}:1: not valid UTF-8: byte 0xb5 at byte offset 6")
+
+
+def test_a_cache_write_that_fails_leaves_no_temporary_file(mini_copy, tmp_path, monkeypatch):
+    import errno
+    import pickle
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("NERLOOP_CACHE", str(cache))
+    monkeypatch.setattr(pickle, "dump", full_disk)
+    assert load_gazetteer(mini_copy).entries("Substation")  # the cache only costs speed
+    assert list(cache.iterdir()) == []

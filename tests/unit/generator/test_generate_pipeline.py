@@ -17,6 +17,7 @@ from nerloop.convert import annotation_to_entities, bio_to_entities, dataset_to_
 from nerloop.domain import load_domain
 from nerloop.errors import NerloopError
 from nerloop.export import read_jsonl
+from nerloop.outdir import STAGING
 
 DOMAIN = load_domain()
 REFERENCE = dt.date(2026, 11, 25)
@@ -36,7 +37,7 @@ def test_exhausted_grammar_fails_fast_with_a_clear_message(mini, tmp_path: Path)
     assert time.perf_counter() - started < 5
     message = str(caught.value)
     assert "only 5 unique samples" in message and "for train" in message and "lower -n" in message
-    assert not (tmp_path / "train.jsonl").exists() and (tmp_path / "train.jsonl.partial").exists()
+    assert not (tmp_path / "train.jsonl").exists() and not (tmp_path / STAGING).exists()
     assert not (tmp_path / MANIFEST).exists()
 
 
@@ -51,8 +52,7 @@ def test_exhaustion_in_a_later_split_leaves_no_finished_split(mini, tmp_path: Pa
     )
     with pytest.raises(GrammarExhausted, match="for validation"):
         generate_dataset(mini, parse_grammar(TINY, DOMAIN), tmp_path, cfg)
-    assert not list(tmp_path.glob("*.jsonl"))
-    assert sorted(p.name for p in tmp_path.glob("*.partial")) == ["train.jsonl.partial", "validation.jsonl.partial"]
+    assert not list(tmp_path.glob("*.jsonl")) and not list(tmp_path.glob("*.partial"))
 
 
 def test_unknown_export_is_refused_before_generating(mini, tmp_path: Path):
@@ -129,5 +129,19 @@ def test_manifest_records_counts_seed_and_fingerprints(exported):
     assert manifest["gazetteer_fingerprint"] == gazetteer.fingerprint and gazetteer.fingerprint
     assert manifest["grammar_fingerprint"] == grammar.fingerprint and grammar.fingerprint
     assert manifest["unseen_templates"] == summary.unseen_templates
-    assert all(Path(f).exists() for f in manifest["files"])
-    assert not list(out.glob("*.partial"))
+    listed = {f["path"] for f in manifest["files"]}
+    assert {"train.jsonl", "test_alpaca.json", "hf/train/state.json"} <= listed
+    assert all((out / f).is_file() for f in listed) and MANIFEST not in listed
+    assert {f["path"]: f["lines"] for f in manifest["files"]}["test.jsonl"] == len(records["test"])
+    assert not list(out.glob("*.partial")) and not (out / STAGING).exists()
+
+
+def test_a_rerun_without_exports_removes_the_previous_exports(mini, tmp_path: Path):
+    grammar = load_grammar(None, DOMAIN)
+    first = generate_dataset(mini, grammar, tmp_path, GeneratorConfig(n=60, seed=1), exports=("alpaca", "bio"))
+    assert (tmp_path / "train_alpaca.json").is_file() and (tmp_path / "dataset_info.json").is_file()
+    assert first.sampling_seconds <= first.seconds  # the samples/s figure leaves export time out
+    generate_dataset(mini, grammar, tmp_path, GeneratorConfig(n=60, seed=2))
+    names = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
+    assert names == [MANIFEST, "test.jsonl", "train.jsonl", "validation.jsonl"]
+    assert json.loads((tmp_path / MANIFEST).read_text("utf-8"))["config"]["seed"] == 2

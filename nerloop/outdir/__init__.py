@@ -1,0 +1,7 @@
+"""Output directories written as transactions: a lock, a staging area, a manifest written last."""
+
+from nerloop.outdir.lock import LOCK_FILE, output_lock
+from nerloop.outdir.transaction import MANIFEST, STAGING, FileEntry, OutputTransaction
+from nerloop.outdir.verify import verify_output
+
+__all__ = ["LOCK_FILE", "MANIFEST", "STAGING", "FileEntry", "OutputTransaction", "output_lock", "verify_output"]
