@@ -33,7 +33,11 @@ FuzzyOpt = Annotated[
 ]
 ExplainOpt = Annotated[
     bool,
-    typer.Option("--explain", help="Add an 'explain' field: how each mention was linked, with candidates and scores."),
+    typer.Option(
+        "--explain",
+        help="Add an 'explain' field: how each mention was linked, with candidates and scores; with --matcher also "
+        "'segmentation': the matches chosen and every alternative considered, with why it lost.",
+    ),
 ]
 
 
@@ -83,6 +87,8 @@ def _output(resolution, domain, explain: bool) -> str:
     record = resolution.record.with_extra(xml=record_to_xml(resolution.record, domain))
     if explain:
         record = record.with_extra(explain=resolution.explanation())
+        if resolution.segmentation is not None:
+            record = record.with_extra(segmentation=resolution.segmentation)
     return record.to_json()
 
 
