@@ -139,6 +139,20 @@ class GazetteerMatcher:
         kept, dropped = drop_unsupported(folded, chosen, self._on_one_chain)
         return Segmentation(tuple(kept), tuple(dropped), tuple(dates + matches))
 
+    def forms_in(self, text: str) -> tuple[tuple[str, ...], int]:
+        """The weak short forms inside ``text`` and how many other mentions it may hold (dates included).
+
+        For building hard negatives: a text with weak forms and nothing else is an ordinary
+        word that merely contains a short form (平安保险).
+        """
+        segmentation = self.segment(text)
+        weak = tuple(m.form for m in segmentation.candidates if m.weak)
+        return weak, sum(not m.weak for m in segmentation.candidates)
+
+    def weak_forms(self, type_name: str) -> list[str]:
+        """Every weak form that names an entry of ``type_name``, sorted."""
+        return sorted(f for f in self.gazetteer.surfaces(type_name) if (v := self._automaton.get(f, None)) and v[4])
+
     def _guesses(self, folded: str, taken: Sequence[bool]) -> list[Match]:
         """Names the gazetteer lacks, before an organisation suffix: 红旗渠供电所 (a Substation)."""
         found = []

@@ -8,9 +8,10 @@ consistency of neighbouring mentions does neither.
 
 Score of a segmentation (maximized by dynamic programming, linear in the query):
 
-* every chosen match adds ``len × weight(strength)``: a canonical name weighs 1.0, an
-  explicit alias 0.95, a generated short form 0.85, a guessed name before an organisation
-  suffix (``红旗渠供电所``) 0.6; a *weak* match (below) loses another 0.3;
+* every chosen match adds its length (coverage first; a guessed name before an organisation
+  suffix, ``红旗渠供电所``, only 0.6 per character), plus 0.2 for a canonical name or 0.1 for
+  an explicit alias (strength), minus 0.5 (so at equal coverage fewer, longer matches win:
+  ``电费咨询``, not 电费 + 咨询), minus another 0.3 for a *weak* match (below);
 * two hierarchy matches in a row (at most ``WINDOW`` characters apart) that lie on one
   gazetteer chain add ``CHAIN_BONUS``, so ``青岛`` + ``市北区`` beats ``青岛市`` + ``北区``.
 
@@ -29,7 +30,9 @@ from typing import NamedTuple
 
 FULL, ALIAS, SHORT, GUESS, DATE = 3, 2, 1, 0, 4
 STRENGTH_NAMES = {FULL: "name", ALIAS: "alias", SHORT: "short form", GUESS: "guessed name", DATE: "date"}
-WEIGHTS = {FULL: 1.0, ALIAS: 0.95, SHORT: 0.85, GUESS: 0.6}
+STRENGTH_BONUS = {FULL: 0.2, ALIAS: 0.1, SHORT: 0.0, GUESS: 0.0}
+GUESS_WEIGHT = 0.6
+MATCH_COST = 0.5
 WEAK_PENALTY = 0.3
 CHAIN_BONUS = 1.0
 WINDOW = 8
@@ -72,8 +75,9 @@ class Match(NamedTuple):
     def score(self) -> float:
         if self.strength == DATE:
             return 0.0  # dates are fixed before the lattice: nothing competes with them
-        value = (self.end - self.start) * WEIGHTS[self.strength]
-        return value - WEAK_PENALTY if self.weak else value
+        length = self.end - self.start
+        value = (length * GUESS_WEIGHT if self.strength == GUESS else length) + STRENGTH_BONUS[self.strength]
+        return value - MATCH_COST - (WEAK_PENALTY if self.weak else 0.0)
 
     def describe(self) -> dict:
         return {

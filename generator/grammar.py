@@ -4,6 +4,9 @@ A template such as ``{{date}}{{city}}{{substation.short}}{{indicator}}{{qty}}`` 
 slots (one per entity type, lower-cased, with an optional surface form: ``full``,
 ``alias``, ``short`` or ``any``), reusable fragments (``{{polite}}``) and faker
 distractors (``{{person}}``); ``{{x | maybe(0.3)}}`` keeps ``x`` with probability 0.3.
+A slot with ``_2`` (``{{company_2}}``, ``{{substation_2.short}}``) names a second unit of
+the same level as the first, from a second chain (a sibling where there is one), for
+comparisons and lists: ``对比{{company}}和{{company_2}}``.
 Line breaks in a template only lay it out and are dropped: a query is one line.
 jinja2 parses the templates; they are compiled once into flat operation lists,
 because rendering through jinja2 for every sample would cap throughput far below
@@ -25,9 +28,10 @@ from generator.errors import GrammarError
 from nerloop.domain import Domain
 from nerloop.errors import Problem
 
-LITERAL, SLOT, FRAGMENT, DISTRACTOR = 0, 1, 2, 3
+LITERAL, SLOT, FRAGMENT, DISTRACTOR, OTHER_SLOT = 0, 1, 2, 3, 4
 SURFACE_FORMS = ("any", "full", "alias", "short")
-DISTRACTOR_KINDS = ("person", "org", "address")
+DISTRACTOR_KINDS = ("person", "org", "address", "lookalike")
+OTHER_SUFFIX = "_2"
 DEFAULT_GRAMMAR = Path(__file__).parent / "data" / "default_grammar.yaml"
 DEFAULT_DISTRACTOR_POOL = 200
 
@@ -53,6 +57,7 @@ class Template:
     slot_types: frozenset[str]
     line: int
     holdout: bool | None = None
+    other_slot_types: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,7 @@ class _Compiler:
     def __init__(self, source: str, domain: Domain, fragment_specs: dict[str, Any]) -> None:
         self.source = source
         self.slots = {t.lower(): t for t in domain.types}
+        self.hierarchy = frozenset(domain.hierarchy)
         self.fragment_specs = fragment_specs
         self.problems: list[Problem] = []
         self.env = jinja2.Environment()
@@ -169,10 +175,17 @@ class _Compiler:
             )
             return None
         name = node.name
-        if name in self.slots:
+        other = name.endswith(OTHER_SUFFIX) and name[: -len(OTHER_SUFFIX)] in self.slots
+        if name in self.slots or other:
             if form not in SURFACE_FORMS:
                 self.fail(line, f"{where}: unknown surface form {name}.{form}; use one of {', '.join(SURFACE_FORMS)}")
                 return None
+            if other:
+                slot = self.slots[name[: -len(OTHER_SUFFIX)]]
+                if slot not in self.hierarchy:
+                    self.fail(line, f"{where}: {name}: only hierarchy slots have a second unit")
+                    return None
+                return (OTHER_SLOT, slot, form, probability)
             return (SLOT, self.slots[name], form, probability)
         if form != "any":
             self.fail(line, f"{where}: only slots take a surface form, not {name}.{form}")
@@ -277,7 +290,8 @@ def parse_grammar(text: str, domain: Domain, source: str = "<grammar>") -> Gramm
             str(spec["text"]), text_lines.value if text_lines else line, f"template {template_id!r}"
         )
         types = frozenset(_reachable_slots(ops, fragments))
-        templates.append(Template(template_id, ops, weight, types, line, spec.get("holdout")))
+        others = frozenset(_reachable_slots(ops, fragments, kind=OTHER_SLOT))
+        templates.append(Template(template_id, ops, weight, types, line, spec.get("holdout"), others))
     distractors = _distractor_sizes(data, templates, fragments, compiler)
     if compiler.problems:
         raise GrammarError(compiler.problems, summary=f"grammar {source} has {len(compiler.problems)} problem(s)")
@@ -314,15 +328,15 @@ def _distractor_sizes(
 
 
 def _reachable_slots(
-    ops: tuple[Op, ...], fragments: dict[str, Fragment], seen: frozenset[str] = frozenset()
+    ops: tuple[Op, ...], fragments: dict[str, Fragment], seen: frozenset[str] = frozenset(), kind: int = SLOT
 ) -> set[str]:
     found: set[str] = set()
-    for kind, value, _, _ in ops:
-        if kind == SLOT:
+    for op_kind, value, _, _ in ops:
+        if op_kind == kind:
             found.add(value)
-        elif kind == FRAGMENT and value in fragments and value not in seen:
+        elif op_kind == FRAGMENT and value in fragments and value not in seen:
             for alternative in fragments[value].alternatives:
-                found |= _reachable_slots(alternative, fragments, seen | {value})
+                found |= _reachable_slots(alternative, fragments, seen | {value}, kind)
     return found
 
 

@@ -158,7 +158,8 @@ def evaluate(
     """Score a tagger against gold records; prints a JSON object (and a table on a terminal).
 
     Entity precision/recall/F1 (exact type and span, overall and per type), resolved accuracy
-    (all hierarchy levels equal), ambiguity accuracy, date accuracy. The reference date defaults
+    (all hierarchy levels equal), ambiguity accuracy, date accuracy, target accuracy (every
+    organisation the query names: its mentions and chain) and the same over multi-unit queries. The reference date defaults
     to the one in the gold file's manifest.json, if there is one.
     """
     from nerloop.evaluation import evaluate as score
@@ -189,6 +190,6 @@ def _print_table(metrics: dict) -> None:
         "",
     )
     stdout.print(table)
-    for key in ("resolved_accuracy", "ambiguity_accuracy", "date_accuracy"):
+    for key in ("resolved_accuracy", "ambiguity_accuracy", "date_accuracy", "target_accuracy", "multi_target_accuracy"):
         value = metrics.get(key)
         stdout.print(f"{key}: {'n/a' if value is None else f'{value:.3f}'}")
