@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from gazetteers.completion import complete_query
+from gazetteers.completion import complete_query, fits_chains
 from gazetteers.linker import fold_width
 from gazetteers.model import Gazetteer
 from gazetteers.resolver import Resolution, Resolver
@@ -227,10 +227,12 @@ class GazetteerMatcher:
             if not target.conflict:
                 continue
             members = [hierarchy[m] for m in mentions]
-            strong = [entities[i] for i in members if not weak[i]]
-            if not strong or self._complete(strong).conflict:
+            strong = self._complete([entities[i] for i in members if not weak[i]])
+            if strong.conflict or not strong.chains:
                 continue
-            drop.update(i for i in members if weak[i] and self._complete([*strong, entities[i]]).conflict)
+            for i in (i for i in members if weak[i]):
+                if not fits_chains(self.gazetteer, strong.chains, self._lookup(entities[i])):
+                    drop.add(i)
         return [e for i, e in enumerate(entities) if i not in drop]
 
     def _complete(self, entities: Sequence[Entity]):
@@ -238,8 +240,11 @@ class GazetteerMatcher:
         return complete_query(
             gazetteer,
             [self._levels[e.type] for e in entities],
-            [gazetteer.lookup(fold_width(e.text), e.type) for e in entities],
+            [self._lookup(e) for e in entities],
         )
+
+    def _lookup(self, entity: Entity) -> tuple[str, ...]:
+        return self.gazetteer.lookup(fold_width(entity.text), entity.type)
 
     def _extend_slipped_suffix(self, folded: str, option: Option, starts: Sequence[int]) -> Option:
         """Take a misspelt organisation suffix into the mention: 麒麟|供店所 → 麒麟供店所.
@@ -268,24 +273,33 @@ class GazetteerMatcher:
         if combos == 1 or combos > _MAX_TYPE_COMBINATIONS:
             assignment = [types[0] for types in choices]
         else:
-            assignment = min(itertools.product(*choices), key=lambda a: self._cost(text, options, a))
+            weak = [m.weak for m in matches]
+            assignment = min(itertools.product(*choices), key=lambda a: self._cost(text, options, a, weak))
         return [
             Entity(chosen, start, end, text[start:end], score=round(_confidence(slipped, match) / len(types), 4))
             for (start, end, types, slipped), chosen, match in zip(options, assignment, matches)
         ]
 
-    def _cost(self, text: str, options: Sequence[Option], assignment: Sequence[str]) -> tuple[int, int, int, int]:
-        """Conflicts first, then fewer targets, fewer candidate chains, outer levels (吉林 alone: the province)."""
-        hierarchy = self.gazetteer.domain.hierarchy
-        candidates = [
-            self.gazetteer.lookup(fold_width(text[start:end]), t)
-            for (start, end, _, _), t in zip(options, assignment)
-            if t in hierarchy
-        ]
-        levels = [self._levels[t] for t in assignment if t in hierarchy]
-        completion = complete_query(self.gazetteer, levels, candidates)
-        outer_first = sum(hierarchy.index(t) for t in assignment if t in hierarchy)
-        return (int(completion.conflict), len(completion.targets), len(completion.chains), outer_first)
+    def _cost(
+        self, text: str, options: Sequence[Option], assignment: Sequence[str], weak: Sequence[bool]
+    ) -> tuple[int, ...]:
+        """The strong mentions' reading first, then all: conflicts, targets, candidate chains, outer levels.
+
+        A weak mention must not pick the strong mentions' types (日照太平洋保险: 日照 stays the
+        city, and 太平, contradicting it, is dropped later); 吉林 alone is the province.
+        """
+        hierarchy = self._levels
+        typed = [(option, t, w) for option, t, w in zip(options, assignment, weak) if t in hierarchy]
+        strong = [(option, t) for option, t, w in typed if not w]
+        strong_outer = sum(hierarchy[t] for _, t in strong)
+        outer_first = sum(hierarchy[t] for _, t, _ in typed)
+        everything = [(o, t) for o, t, _ in typed]
+        return (*self._fit(strong, text), strong_outer, *self._fit(everything, text), outer_first)
+
+    def _fit(self, typed: Sequence[tuple[Option, str]], text: str) -> tuple[int, int, int]:
+        candidates = [self.gazetteer.lookup(fold_width(text[o[0] : o[1]]), t) for o, t in typed]
+        completion = complete_query(self.gazetteer, [self._levels[t] for _, t in typed], candidates)
+        return (int(completion.conflict), len(completion.targets), len(completion.chains))
 
     def tag(self, text: str, reference: dt.date) -> Resolution:
         """Find and resolve; the record carries per-entity scores and a query uncertainty.
@@ -295,7 +309,7 @@ class GazetteerMatcher:
         segmentation = self.segment(text)
         resolution = self.resolver.resolve(text, self._entities(text, segmentation), reference)
         record = resolution.record.with_extra(uncertainty=uncertainty(resolution.record), model=MATCHER_VERSION)
-        return Resolution(record, resolution.links, segmentation.explain())
+        return Resolution(record, resolution.links, segmentation)
 
 
 def _name_char(ch: str) -> bool:

@@ -25,13 +25,14 @@ from nerloop.records import DateRange, Entity, TaggedQuery, Target
 class Resolution:
     """A resolved record plus, per entity, how it was linked (for ``--explain``).
 
-    ``segmentation`` is the matcher's account of how it read the query (chosen matches
-    and the alternatives it considered); ``None`` where the mentions came from elsewhere.
+    ``segmentation`` is the matcher's account of how it read the query (an object whose
+    ``explain()`` lists the chosen matches and the alternatives it considered, computed
+    only when asked); ``None`` where the mentions came from elsewhere.
     """
 
     record: TaggedQuery
     links: tuple[Link, ...]
-    segmentation: dict | None = None
+    segmentation: Any = None
 
     def explanation(self) -> list[dict]:
         return [

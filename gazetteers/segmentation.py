@@ -151,20 +151,28 @@ def _right_bounded(text: str, end: int) -> bool:
     return end == len(text) or not _is_cjk(text[end]) or text.startswith(FUNCTION_WORDS, end)
 
 
-def weak_is_supported(text: str, match: Match, chosen: Sequence[Match], on_one_chain: OnOneChain) -> str | None:
-    """Why the context supports a weak ``match`` among the ``chosen`` ones, or ``None`` if it does not."""
-    for other in chosen:
-        if other is match or (other.end != match.start and other.start != match.end):
-            continue
+def weak_is_supported(
+    text: str, match: Match, before: Sequence[Match], after: Sequence[Match], on_one_chain: OnOneChain
+) -> str | None:
+    """Why the context supports a weak ``match``, or ``None`` if it does not.
+
+    Args:
+        text: the folded query.
+        match: the weak match.
+        before, after: the chosen matches ending where it starts and starting where it ends.
+        on_one_chain: whether two hierarchy matches lie on one chain.
+    """
+    for other in (*before, *after):
         if not other.hierarchy:
-            return f"next to {STRENGTH_NAMES[other.strength] if other.strength == DATE else 'mention'} {other.form!r}"
+            return f"next to {'date' if other.strength == DATE else 'mention'} {other.form!r}"
         if not other.weak:
             return f"next to {other.form!r}"
         if on_one_chain(other, match):
             return f"on one chain with {other.form!r}"
-    left = _left_bounded(text, match.start) or any(o.end == match.start and o is not match for o in chosen)
-    right = _right_bounded(text, match.end) or any(o.start == match.end and o is not match for o in chosen)
-    return "bounded on both sides" if left and right else None
+    # a weak neighbour on another chain does not bound it: 东方明珠 is no pair of substations
+    if _left_bounded(text, match.start) and _right_bounded(text, match.end):
+        return "bounded on both sides"
+    return None
 
 
 def drop_unsupported(
@@ -177,8 +185,18 @@ def drop_unsupported(
     kept = list(chosen)
     dropped: list[tuple[Match, str]] = []
     while True:
-        bad = [m for m in kept if m.weak and weak_is_supported(text, m, kept, on_one_chain) is None]
+        ending: dict[int, list[Match]] = {}
+        starting: dict[int, list[Match]] = {}
+        for m in kept:
+            ending.setdefault(m.end, []).append(m)
+            starting.setdefault(m.start, []).append(m)
+        bad = {
+            index
+            for index, m in enumerate(kept)
+            if m.weak
+            and weak_is_supported(text, m, ending.get(m.start, ()), starting.get(m.end, ()), on_one_chain) is None
+        }
         if not bad:
             return kept, dropped
-        dropped += [(m, "short form inside a longer word, no supporting neighbour") for m in bad]
-        kept = [m for m in kept if m not in bad]
+        dropped += [(kept[i], "short form inside a longer word, no supporting neighbour") for i in sorted(bad)]
+        kept = [m for i, m in enumerate(kept) if i not in bad]

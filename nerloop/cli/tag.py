@@ -77,8 +77,12 @@ def _tagger(
             f"--model {model}: this nerloop has no trained-model backend yet (the trainer arrives in a later "
             "release); use --matcher"
         )
+    import gc
+
     gaz = load_gazetteer(gazetteer)
-    return GazetteerMatcher(gaz, Resolver(gaz, _resolver_config(fuzzy_threshold))).tag, gaz
+    matcher = GazetteerMatcher(gaz, Resolver(gaz, _resolver_config(fuzzy_threshold)))
+    gc.freeze()  # the gazetteer's millions of objects never die: keep collections from walking them per line
+    return matcher.tag, gaz
 
 
 def _output(resolution, domain, explain: bool) -> str:
@@ -88,7 +92,7 @@ def _output(resolution, domain, explain: bool) -> str:
     if explain:
         record = record.with_extra(explain=resolution.explanation())
         if resolution.segmentation is not None:
-            record = record.with_extra(segmentation=resolution.segmentation)
+            record = record.with_extra(segmentation=resolution.segmentation.explain())
     return record.to_json()
 
 

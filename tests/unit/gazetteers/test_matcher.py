@@ -236,3 +236,21 @@ def test_matcher_spans_are_exact_sorted_disjoint_and_maximal(name, data, consist
             assert weak or any(covered[start:end]), f"{folded[start:end]!r} left untagged in {text!r}"
 
     consistent(MATCHERS[name].gazetteer, resolution)
+
+
+def test_uncertainty_reflects_ambiguity():
+    # two candidate chains: 1 - 1/2, though every span is certain
+    ambiguous = MATCHERS["mini"].tag("龙山供电所投诉", REFERENCE).record
+    assert len(ambiguous.ambiguous) == 2 and {e.score for e in ambiguous.entities} == {1.0}
+    assert ambiguous.extra["uncertainty"] == 0.5
+    assert MATCHERS["mini"].tag("菏泽麒麟供电所投诉", REFERENCE).record.extra["uncertainty"] == 0.0
+
+
+def test_segmentation_prefers_a_consistent_chain_over_the_longest_first_form():
+    record = MATCHERS["default"].tag("青岛市北区停电", REFERENCE).record
+    assert [(e.type, e.text) for e in record.entities] == [
+        ("City", "青岛"),
+        ("Company", "市北区"),
+        ("Indicator", "停电"),
+    ]
+    assert record.conflict is False and record.resolved["Company"] == "市北区供电公司"
