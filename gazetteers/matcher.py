@@ -57,11 +57,13 @@ class Segmentation:
         chosen: the matches kept, dates included.
         dropped: weak matches dropped after segmenting, with the reason.
         candidates: every match the lattice held.
+        folded: the width-folded query the matches index.
     """
 
     chosen: tuple[Match, ...]
     dropped: tuple[tuple[Match, str], ...]
     candidates: tuple[Match, ...]
+    folded: str = ""
 
     def explain(self) -> dict:
         """Chosen matches, and each other candidate with what it lost to or why it was dropped."""
@@ -131,13 +133,13 @@ class GazetteerMatcher:
         if len(self._automaton):
             for end_index, (form, types, strength, hierarchy, weak) in self._automaton.iter(folded):
                 start, end = end_index - len(form) + 1, end_index + 1
-                if not any(taken[start:end]):
+                if not dates or not any(taken[start:end]):
                     matches.append(Match(start, end, form, types, strength, hierarchy, weak))
         matches += self._guesses(folded, taken)
         matches.sort(key=lambda m: (m.start, m.end))
         chosen = sorted(segment(len(folded), matches, self._on_one_chain) + dates)
         kept, dropped = drop_unsupported(folded, chosen, self._on_one_chain)
-        return Segmentation(tuple(kept), tuple(dropped), tuple(dates + matches))
+        return Segmentation(tuple(kept), tuple(dropped), tuple(dates + matches), folded)
 
     def forms_in(self, text: str) -> tuple[tuple[str, ...], int]:
         """The weak short forms inside ``text`` and how many other mentions it may hold (dates included).
@@ -200,7 +202,7 @@ class GazetteerMatcher:
         return False
 
     def _entities(self, text: str, segmentation: Segmentation) -> list[Entity]:
-        folded = fold_width(text)
+        folded = segmentation.folded
         entities = [
             Entity("Date", m.start, m.end, text[m.start : m.end], score=1.0)
             for m in segmentation.chosen
@@ -209,7 +211,7 @@ class GazetteerMatcher:
         matches = [m for m in segmentation.chosen if m.strength != DATE]
         starts = sorted(m.start for m in segmentation.chosen)
         options = [self._extend_slipped_suffix(folded, (m.start, m.end, m.types, False), starts) for m in matches]
-        typed = self._choose_types(text, options, matches)
+        typed = self._choose_types(text, folded, options, matches)
         entities.extend(self._drop_contradicting(typed, [m.weak for m in matches]))
         return sorted(entities, key=lambda e: e.start)
 
@@ -264,7 +266,9 @@ class GazetteerMatcher:
                     return (start, stop, (type_name,), True)
         return option
 
-    def _choose_types(self, text: str, options: Sequence[Option], matches: Sequence[Match]) -> list[Entity]:
+    def _choose_types(
+        self, text: str, folded: str, options: Sequence[Option], matches: Sequence[Match]
+    ) -> list[Entity]:
         """Pick one type per match: the assignment whose hierarchy mentions fit together best."""
         choices = [types for _, _, types, _ in options]
         combos = 1
@@ -274,14 +278,14 @@ class GazetteerMatcher:
             assignment = [types[0] for types in choices]
         else:
             weak = [m.weak for m in matches]
-            assignment = min(itertools.product(*choices), key=lambda a: self._cost(text, options, a, weak))
+            assignment = min(itertools.product(*choices), key=lambda a: self._cost(folded, options, a, weak))
         return [
             Entity(chosen, start, end, text[start:end], score=round(_confidence(slipped, match) / len(types), 4))
             for (start, end, types, slipped), chosen, match in zip(options, assignment, matches)
         ]
 
     def _cost(
-        self, text: str, options: Sequence[Option], assignment: Sequence[str], weak: Sequence[bool]
+        self, folded: str, options: Sequence[Option], assignment: Sequence[str], weak: Sequence[bool]
     ) -> tuple[int, ...]:
         """The strong mentions' reading first, then all: conflicts, targets, candidate chains, outer levels.
 
@@ -294,10 +298,10 @@ class GazetteerMatcher:
         strong_outer = sum(hierarchy[t] for _, t in strong)
         outer_first = sum(hierarchy[t] for _, t, _ in typed)
         everything = [(o, t) for o, t, _ in typed]
-        return (*self._fit(strong, text), strong_outer, *self._fit(everything, text), outer_first)
+        return (*self._fit(strong, folded), strong_outer, *self._fit(everything, folded), outer_first)
 
-    def _fit(self, typed: Sequence[tuple[Option, str]], text: str) -> tuple[int, int, int]:
-        candidates = [self.gazetteer.lookup(fold_width(text[o[0] : o[1]]), t) for o, t in typed]
+    def _fit(self, typed: Sequence[tuple[Option, str]], folded: str) -> tuple[int, int, int]:
+        candidates = [self.gazetteer.lookup(folded[o[0] : o[1]], t) for o, t in typed]
         completion = complete_query(self.gazetteer, [self._levels[t] for _, t in typed], candidates)
         return (int(completion.conflict), len(completion.targets), len(completion.chains))
 

@@ -97,8 +97,8 @@ OnOneChain = Callable[[Match, Match], bool]
 def segment(length: int, matches: Sequence[Match], on_one_chain: OnOneChain) -> list[Match]:
     """The best non-overlapping subset of ``matches`` (sorted by start) for a query of ``length``.
 
-    Dynamic programming over positions: ``prefix[i]`` is the best score of a segmentation
-    whose matches all end by ``i``; a match's best score is its own plus the better of
+    Dynamic programming over the positions where matches start or end: ``prefix`` is the
+    best score of a segmentation whose matches all end by the current position; a match's best score is its own plus the better of
     ``prefix[start]`` and, for each match ending within ``WINDOW`` before it, that match's
     best score plus ``CHAIN_BONUS`` when the two lie on one chain. Bonuses are never
     negative, so the prefix maximum never hides a penalty: the optimum is exact, and the
@@ -112,13 +112,10 @@ def segment(length: int, matches: Sequence[Match], on_one_chain: OnOneChain) -> 
     best = [0.0] * len(matches)
     back = [-1] * len(matches)  # the previous match on the best path, -1 for none
     prefix, prefix_at = 0.0, -1
-    prefix_best = [0.0] * (length + 1)
-    prefix_back = [-1] * (length + 1)
-    for pos in range(length + 1):
+    for pos in sorted(by_start.keys() | by_end.keys()):
         for index in by_end.get(pos, ()):
             if best[index] > prefix:
                 prefix, prefix_at = best[index], index
-        prefix_best[pos], prefix_back[pos] = prefix, prefix_at
         for index in by_start.get(pos, ()):
             match = matches[index]
             value, previous = prefix, prefix_at
@@ -131,7 +128,7 @@ def segment(length: int, matches: Sequence[Match], on_one_chain: OnOneChain) -> 
             best[index] = value + match.score()
             back[index] = previous
     chosen: list[Match] = []
-    index = prefix_back[length]
+    index = prefix_at
     while index != -1:
         chosen.append(matches[index])
         index = back[index]
