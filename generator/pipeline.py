@@ -87,7 +87,11 @@ def build_distractors(grammar: Grammar, matcher: GazetteerMatcher, seed: int) ->
     """The grammar's distractor pools: faker items free of mentions, lookalikes built on weak forms."""
     towns = matcher.weak_forms(matcher.gazetteer.domain.hierarchy[-1])
     sample = tuple(random.Random(seed).sample(towns, min(len(towns), 400)))
-    return distractor_pools(grammar.distractors, seed, lambda text: bool(matcher.find(text)), matcher.forms_in, sample)
+    def has_form(text: str) -> bool:  # any form at all, weak ones included: faker items teach nothing else
+        weak, other = matcher.forms_in(text)
+        return bool(weak) or other > 0
+
+    return distractor_pools(grammar.distractors, seed, has_form, matcher.forms_in, sample)
 
 
 class _TemplateChooser:
