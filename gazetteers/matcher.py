@@ -297,8 +297,11 @@ class GazetteerMatcher:
         strong = [(option, t) for option, t, w in typed if not w]
         strong_outer = sum(hierarchy[t] for _, t in strong)
         outer_first = sum(hierarchy[t] for _, t, _ in typed)
+        strong_fit = self._fit(strong, folded)
+        if len(strong) == len(typed):
+            return (*strong_fit, strong_outer, *strong_fit, outer_first)
         everything = [(o, t) for o, t, _ in typed]
-        return (*self._fit(strong, folded), strong_outer, *self._fit(everything, folded), outer_first)
+        return (*strong_fit, strong_outer, *self._fit(everything, folded), outer_first)
 
     def _fit(self, typed: Sequence[tuple[Option, str]], folded: str) -> tuple[int, int, int]:
         candidates = [self.gazetteer.lookup(folded[o[0] : o[1]], t) for o, t in typed]

@@ -112,19 +112,22 @@ def segment(length: int, matches: Sequence[Match], on_one_chain: OnOneChain) -> 
     best = [0.0] * len(matches)
     back = [-1] * len(matches)  # the previous match on the best path, -1 for none
     prefix, prefix_at = 0.0, -1
+    finished: list[int] = []  # hierarchy matches whose end has been passed, in order of their end
     for pos in sorted(by_start.keys() | by_end.keys()):
         for index in by_end.get(pos, ()):
             if best[index] > prefix:
                 prefix, prefix_at = best[index], index
+            if matches[index].hierarchy:
+                finished.append(index)
         for index in by_start.get(pos, ()):
             match = matches[index]
             value, previous = prefix, prefix_at
             if match.hierarchy:
-                for end in range(pos, max(pos - WINDOW, 0) - 1, -1):
-                    for other in by_end.get(end, ()):
-                        if matches[other].hierarchy and best[other] + CHAIN_BONUS > value:
-                            if on_one_chain(matches[other], match):
-                                value, previous = best[other] + CHAIN_BONUS, other
+                for other in reversed(finished):
+                    if matches[other].end < pos - WINDOW:
+                        break
+                    if best[other] + CHAIN_BONUS > value and on_one_chain(matches[other], match):
+                        value, previous = best[other] + CHAIN_BONUS, other
             best[index] = value + match.score()
             back[index] = previous
     chosen: list[Match] = []

@@ -87,6 +87,7 @@ def build_distractors(grammar: Grammar, matcher: GazetteerMatcher, seed: int) ->
     """The grammar's distractor pools: faker items free of mentions, lookalikes built on weak forms."""
     towns = matcher.weak_forms(matcher.gazetteer.domain.hierarchy[-1])
     sample = tuple(random.Random(seed).sample(towns, min(len(towns), 400)))
+
     def has_form(text: str) -> bool:  # any form at all, weak ones included: faker items teach nothing else
         weak, other = matcher.forms_in(text)
         return bool(weak) or other > 0
