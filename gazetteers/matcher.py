@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,6 +46,13 @@ _MAX_TYPE_COMBINATIONS = 64
 _GUESS_LENGTHS = (2, 6)
 _NOT_IN_NAMES = frozenset("的和与及跟同或在是有哪些各个每这那该全按其几多少谁了吗呢啊把被从向对比给让请问查看共")
 _CHAIN_CACHE_LIMIT = 100_000
+_RESEGMENT_LIMIT = 3
+# A count before an organisation word types the list before it: 城关、龙山两个所 are substations.
+# (哪个供电所, 各供电所 ask about the units below a mention, and type nothing.)
+_LIST_TYPE_HINTS = (
+    (re.compile(r"[两二三四五六七八九十几\d]+个(?:供电)?所(?!有|以)"), "Substation"),
+    (re.compile(r"[两二三四五六七八九十几\d]+个(?:供电|县)?公司"), "Company"),
+)
 # Forms of the outermost levels (provinces, cities: few and well known) are never weak.
 WEAK_BELOW_LEVEL = 2
 
@@ -137,8 +145,17 @@ class GazetteerMatcher:
                     matches.append(Match(start, end, form, types, strength, hierarchy, weak))
         matches += self._guesses(folded, taken)
         matches.sort(key=lambda m: (m.start, m.end))
-        chosen = sorted(segment(len(folded), matches, self._on_one_chain) + dates)
-        kept, dropped = drop_unsupported(folded, chosen, self._on_one_chain)
+        lattice, dropped = matches, []
+        for _ in range(_RESEGMENT_LIMIT):
+            chosen = sorted(segment(len(folded), lattice, self._on_one_chain) + dates)
+            kept, lost = drop_unsupported(folded, chosen, self._on_one_chain)
+            if not lost:
+                break
+            # what the context does not support leaves the lattice, and the rest is segmented again:
+            # 城关和龙山 drops 和龙 and then finds 龙山
+            dropped += lost
+            gone = {m for m, _ in lost}
+            lattice = [m for m in lattice if m not in gone]
         return Segmentation(tuple(kept), tuple(dropped), tuple(dates + matches), folded)
 
     def forms_in(self, text: str) -> tuple[tuple[str, ...], int]:
@@ -287,21 +304,33 @@ class GazetteerMatcher:
     def _cost(
         self, folded: str, options: Sequence[Option], assignment: Sequence[str], weak: Sequence[bool]
     ) -> tuple[int, ...]:
-        """The strong mentions' reading first, then all: conflicts, targets, candidate chains, outer levels.
+        """Words first, then the strong mentions' reading, then all: conflicts, targets, chains, outer levels.
 
-        A weak mention must not pick the strong mentions' types (日照太平洋保险: 日照 stays the
-        city, and 太平, contradicting it, is dropped later); 吉林 alone is the province.
+        An organisation word after a list types the mentions before it (``城关、龙山两个所``:
+        substations). A weak mention must not pick the strong mentions' types (日照太平洋保险:
+        日照 stays the city, and 太平, contradicting it, is dropped later); 吉林 alone is the province.
         """
         hierarchy = self._levels
+        against_hint = sum(
+            1
+            for (start, _, types, _), t in zip(options, assignment)
+            for at, hinted in self._hints(folded)
+            if start < at and hinted in types and t != hinted
+        )
         typed = [(option, t, w) for option, t, w in zip(options, assignment, weak) if t in hierarchy]
         strong = [(option, t) for option, t, w in typed if not w]
         strong_outer = sum(hierarchy[t] for _, t in strong)
         outer_first = sum(hierarchy[t] for _, t, _ in typed)
         strong_fit = self._fit(strong, folded)
         if len(strong) == len(typed):
-            return (*strong_fit, strong_outer, *strong_fit, outer_first)
+            return (against_hint, *strong_fit, strong_outer, *strong_fit, outer_first)
         everything = [(o, t) for o, t, _ in typed]
-        return (*strong_fit, strong_outer, *self._fit(everything, folded), outer_first)
+        return (against_hint, *strong_fit, strong_outer, *self._fit(everything, folded), outer_first)
+
+    @staticmethod
+    def _hints(folded: str) -> list[tuple[int, str]]:
+        """Where the query types a list by an organisation word (``三个所``), and the type it names."""
+        return [(m.start(), hinted) for pattern, hinted in _LIST_TYPE_HINTS for m in pattern.finditer(folded)]
 
     def _fit(self, typed: Sequence[tuple[Option, str]], folded: str) -> tuple[int, int, int]:
         candidates = [self.gazetteer.lookup(folded[o[0] : o[1]], t) for o, t in typed]

@@ -137,3 +137,18 @@ def test_a_200_kb_line_is_tagged_in_linear_time(national):
         gc.unfreeze()
     assert len(record.entities) > 5000
     assert seconds < 3.0, f"{seconds:.2f} s for {len(line)} characters"  # about 1 s on the CI-class machine
+
+
+@pytest.mark.parametrize(
+    ("text", "type_name", "names"),
+    [
+        ("城关、龙山、麒麟三个所哪个停电多", "Substation", ["城关", "龙山", "麒麟"]),
+        ("城关和龙山两个公司投诉多", "Company", ["城关", "龙山"]),  # not 和龙 (a county in 吉林)
+        ("城关和龙山两个所投诉多", "Substation", ["城关", "龙山"]),
+    ],
+)
+def test_lists_are_typed_by_the_organisation_word_after_them(national, consistent, text, type_name, names):
+    record = tag(national, text, consistent)
+    listed = [e for e in record.entities if e.type != "Indicator"]
+    assert [(e.type, e.text) for e in listed] == [(type_name, name) for name in names]
+    assert len(record.targets) == len(names) and record.conflict is False
