@@ -246,7 +246,7 @@ def chatette_template(
     gazetteer, grammar, training: int, distractors: dict[str, tuple[str, ...]], dates: list[str]
 ) -> ChatetteTemplate:
     """Translate the compiled grammar and the gazetteer into one Chatette template file."""
-    from generator.grammar import DISTRACTOR, FRAGMENT, LITERAL, SLOT
+    from generator.grammar import DISTRACTOR, FRAGMENT, LITERAL, OTHER_SLOT, SLOT
     from generator.sampler import surface_choices
 
     notes: list[str] = []
@@ -262,7 +262,7 @@ def chatette_template(
                     parts.append(_escape(value.strip()))
                 elif value:
                     dropped_space += 1
-            elif kind == SLOT:
+            elif kind in (SLOT, OTHER_SLOT):  # a second unit draws from the same slot rules
                 slot = value.lower()
                 variation = "any" if value == "Date" else form
                 used_forms.setdefault(value, set()).add(variation)
@@ -545,12 +545,12 @@ def main(argv: list[str] | None = None) -> int:
         else:
             chatette_status = f"chatette {version} ({python})"
             from gazetteers.matcher import GazetteerMatcher
-            from generator.distractors import distractor_pools
             from generator.grammar import load_grammar
+            from generator.pipeline import build_distractors
 
             grammar = load_grammar(None, gazetteer.domain)
             matcher = GazetteerMatcher(gazetteer)
-            pools = distractor_pools(grammar.distractors, 0, lambda text: bool(matcher.find(text)))
+            pools = build_distractors(grammar, matcher, 0)
             dates = date_words(args.chatette_dates)
             try:
                 template_info = chatette_template(gazetteer, grammar, CHATETTE_PROBE_N, pools, dates)

@@ -56,8 +56,14 @@ def complete(gazetteer: Gazetteer, candidates: Sequence[tuple[str, ...]]) -> Com
         # one mention with several candidates: each candidate ends its own chain
         terminals: Sequence[str] = constraining[0]
     else:
-        sets = [frozenset(c) for c in constraining]
-        terminals = [t for t in frozenset().union(*sets) if all(not gazetteer.path_set(t).isdisjoint(c) for c in sets)]
+        # A mention names entries of one level, so a path holds at most one of its candidates:
+        # a terminal fits when its path holds as many candidates (counted per mention) as there are mentions.
+        count: dict[str, int] = {}
+        for cands in constraining:
+            for c in set(cands):
+                count[c] = count.get(c, 0) + 1
+        needed = len(constraining)
+        terminals = [t for t in count if sum(count.get(node, 0) for node in gazetteer.path(t)) == needed]
     inner = {a for t in terminals for a in gazetteer.ancestors(t)}
     chains = tuple(sorted({gazetteer.path(t) for t in terminals if t not in inner}))
     if not chains:
@@ -79,3 +85,173 @@ def complete(gazetteer: Gazetteer, candidates: Sequence[tuple[str, ...]]) -> Com
         hits = [c for c in cands if c in on_chains]
         linked.append(hits[0] if len(hits) == 1 else None)
     return Completion(chains, resolved, tuple(linked), False)
+
+
+# How many of the latest targets a mention is tried against: keeps grouping linear in long inputs.
+TARGET_LOOKBACK = 8
+
+
+@dataclass(frozen=True)
+class QueryCompletion:
+    """A query's hierarchy mentions grouped into targets, each completed on its own.
+
+    Attributes:
+        targets: per target, the indexes of its mentions (into the candidates given) and
+            their completion. One target when the mentions fit one chain (or contradict it:
+            then that one target has ``conflict``); several when the query compares or
+            lists units of one level; none without hierarchy mentions.
+        resolved: the levels every target determines alike (a single target: its own).
+        ambiguous: the candidate chains of a single ambiguous target; empty otherwise.
+        linked: per mention, its entry id where every consistent target it belongs to agrees.
+        conflict: some target's mentions contradict the gazetteer.
+        chains: every target's consistent chains, for scoping fuzzy links.
+    """
+
+    targets: tuple[tuple[tuple[int, ...], Completion], ...]
+    resolved: dict[str, str | None]
+    ambiguous: tuple[tuple[str, ...], ...]
+    linked: tuple[str | None, ...]
+    conflict: bool
+    chains: tuple[tuple[str, ...], ...]
+
+
+def complete_query(
+    gazetteer: Gazetteer, levels: Sequence[int], candidates: Sequence[tuple[str, ...]]
+) -> QueryCompletion:
+    """Group mentions into targets and complete each (CONTRACTS.md §2, ``targets``).
+
+    Args:
+        gazetteer: the gazetteer.
+        levels: per mention, its hierarchy level (index into ``domain.hierarchy``).
+        candidates: per mention, the entry ids it may name (empty: unknown, constrains nothing).
+
+    Mentions that fit one chain together are one target, exactly as :func:`complete`
+    completes them. Otherwise, in text order, a mention joins the latest target it fits
+    that holds no other unit of its level; a mention of a level where a target already
+    names another unit starts a new target (``巨野和郓城``); one that fits nowhere else
+    contradicts the latest target, which is then a conflict. Finally a mention of a higher
+    level than all of another target's mentions joins that target too where it fits
+    (``菏泽巨野和郓城``: 菏泽 belongs to both).
+    """
+    whole = complete(gazetteer, candidates)
+    mentions = tuple(range(len(candidates)))
+    if not candidates:
+        return QueryCompletion((), whole.resolved, (), (), False, ())
+    if not whole.conflict:
+        return QueryCompletion(((mentions, whole),), whole.resolved, whole.ambiguous, whole.linked, False, whole.chains)
+    groups = _group(gazetteer, levels, candidates)
+    if len(groups) == 1:
+        return QueryCompletion(((mentions, whole),), whole.resolved, (), whole.linked, True, ())
+    targets = tuple((tuple(g), complete(gazetteer, [candidates[i] for i in g])) for g in groups)
+    ids: list[set[str | None]] = [set() for _ in mentions]
+    for group, completion in targets:
+        if not completion.conflict:
+            for position, i in enumerate(group):
+                ids[i].add(completion.linked[position])
+    linked = [found.pop() if len(found) == 1 else None for found in ids]
+    return QueryCompletion(
+        targets,
+        _shared(gazetteer, [c for _, c in targets]),
+        (),
+        tuple(linked),
+        any(c.conflict for _, c in targets),
+        tuple(chain for _, c in targets for chain in c.chains),
+    )
+
+
+def _group(gazetteer: Gazetteer, levels: Sequence[int], candidates: Sequence[tuple[str, ...]]) -> list[list[int]]:
+    # per group: its consistent chains so far (None: nothing constrains it yet), updated on every join
+    chains: list[tuple[tuple[str, ...], ...] | None] = []
+
+    def other_unit(g: int, i: int) -> bool:
+        return any(
+            levels[j] == levels[i]
+            and (not candidates[i] or not candidates[j] or set(candidates[i]).isdisjoint(candidates[j]))
+            for j in groups[g][-TARGET_LOOKBACK:]
+        )
+
+    def fits(g: int, i: int) -> bool:
+        return chains[g] is None or fits_chains(gazetteer, chains[g], candidates[i])
+
+    def join(g: int, i: int) -> None:
+        groups[g].append(i)
+        if candidates[i]:
+            chains[g] = _fitting_chains(gazetteer, chains[g], candidates[i])
+
+    groups: list[list[int]] = []
+    pending: list[tuple[int, int]] = []  # fit no target yet: a target started later may take them
+    for i in range(len(candidates)):
+        first = max(0, len(groups) - TARGET_LOOKBACK)
+        home = next((g for g in range(len(groups) - 1, first - 1, -1) if not other_unit(g, i) and fits(g, i)), None)
+        if home is not None:
+            join(home, i)
+        elif not groups or any(other_unit(g, i) for g in range(first, len(groups))):
+            groups.append([])
+            chains.append(None)
+            join(len(groups) - 1, i)
+        else:
+            pending.append((i, len(groups)))
+    for i, seen in pending:
+        nearby = range(max(0, seen - TARGET_LOOKBACK), min(len(groups), seen + TARGET_LOOKBACK))
+        home = next((g for g in nearby if fits(g, i)), None)
+        groups[home if home is not None else seen - 1].append(i)
+    for group in groups:
+        group.sort()
+    own = [list(g) for g in groups]
+    for index, group in enumerate(groups):
+        top = min(levels[j] for j in own[index])
+        members, present = set(group), {levels[j] for j in group}
+        for other in own[max(0, index - TARGET_LOOKBACK) : index + TARGET_LOOKBACK + 1]:
+            for h in other:
+                if levels[h] < top and h not in members and levels[h] not in present and fits(index, h):
+                    group.append(h)
+                    members.add(h)
+                    present.add(levels[h])
+                    if candidates[h]:
+                        chains[index] = _fitting_chains(gazetteer, chains[index], candidates[h])
+        group.sort()
+    return groups
+
+
+def fits_chains(gazetteer: Gazetteer, chains: Sequence[tuple[str, ...]], cands: Sequence[str]) -> bool:
+    """Whether a mention with ``cands`` fits one of ``chains`` (on it, or below its end); no candidates fit all."""
+    if not cands:
+        return True
+    return any(c in gazetteer.path_set(path[-1]) or path[-1] in gazetteer.path_set(c) for path in chains for c in cands)
+
+
+def _fitting_chains(
+    gazetteer: Gazetteer, known: tuple[tuple[str, ...], ...] | None, cands: tuple[str, ...]
+) -> tuple[tuple[str, ...], ...] | None:
+    """The deepest chains that fit both the ``known`` chains and one more mention's candidates."""
+    if known is None:
+        return tuple(gazetteer.path(c) for c in cands)
+    found = set()
+    for path in known:
+        for c in cands:
+            if c in gazetteer.path_set(path[-1]):
+                found.add(path)
+            elif path[-1] in gazetteer.path_set(c):
+                found.add(gazetteer.path(c))
+    return tuple(found) or known
+
+
+def _shared(gazetteer: Gazetteer, completions: Sequence[Completion]) -> dict[str, str | None]:
+    """Levels at which every target's chains agree on one and the same entry."""
+    resolved: dict[str, str | None] = dict.fromkeys(gazetteer.domain.hierarchy)
+    prefixes = []
+    for completion in completions:
+        if not completion.chains:
+            return resolved
+        prefix = []
+        for depth, node in enumerate(completion.chains[0]):
+            if any(len(chain) <= depth or chain[depth] != node for chain in completion.chains):
+                break
+            prefix.append(node)
+        prefixes.append(prefix)
+    for nodes in zip(*prefixes):
+        if len(set(nodes)) != 1:
+            break
+        entry = gazetteer.get(nodes[0])
+        resolved[entry.type] = entry.name
+    return resolved

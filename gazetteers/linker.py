@@ -123,9 +123,12 @@ class Linker:
             ids &= set(scope)
         scored: list[tuple[float, str, str]] = []
         for entry_id in ids:
+            surfaces = self.gazetteer.get(entry_id).surfaces
+            if not _continues_a_surface(query, min(surfaces, key=len), surfaces):
+                continue
             hit = process.extractOne(
                 query,
-                self.gazetteer.get(entry_id).surfaces,
+                surfaces,
                 scorer=fuzz.ratio,
                 score_cutoff=self.config.fuzzy_threshold,
             )
@@ -152,3 +155,21 @@ class Linker:
                 index.setdefault(min(entry.surfaces, key=len), []).append(entry.id)
             found = self._base_index[type_name] = {base: tuple(ids) for base, ids in index.items()}
         return found
+
+
+def _continues_a_surface(query: str, base: str, surfaces: tuple[str, ...]) -> bool:
+    """Whether the character after the base name in ``query`` continues one of the entry's forms.
+
+    ``麒麟供店所`` continues 麒麟供电所 after 麒麟 (the slip comes later, in the suffix), and
+    ``麒麟索`` is the base plus one slipped character; ``红旗渠供电所`` puts 渠 where 红旗's
+    forms have 镇, 所 or nothing: another name that merely starts like 红旗, not a typo.
+    """
+    at = query.find(base)
+    while at != -1:
+        after = at + len(base)
+        if after >= len(query) - 1:
+            return True
+        if any(s.startswith(base) and len(s) > len(base) and s[len(base)] == query[after] for s in surfaces):
+            return True
+        at = query.find(base, at + 1)
+    return False

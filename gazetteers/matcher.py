@@ -1,31 +1,90 @@
-"""The gazetteer matcher: a model-free tagger by longest match over every surface form.
+"""The gazetteer matcher: a model-free tagger that segments the query over every surface form.
 
 It is the baseline every model must beat and the pre-annotator for Label Studio.
-Mentions are found with an Aho-Corasick automaton over width-folded text (so
-offsets stay those of the original), dates by the date grammar's regex; a form
-that several types share (吉林: province and city) takes the type that fits the
-other mentions best.
+Dates are found by the date grammar first; then every surface form in the query,
+overlapping ones included, is found with an Aho-Corasick automaton over width-folded
+text (so offsets stay those of the original), names the gazetteer lacks are guessed
+before an organisation suffix (``红旗渠供电所``), and :mod:`gazetteers.segmentation`
+picks the set that explains the query best. A form that several types share (吉林:
+province and city) takes the type that fits the other mentions best; a weak short form
+that contradicts the other mentions is dropped rather than turning the query into a conflict.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
+from bisect import bisect_right
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import ahocorasick
 
-from gazetteers.completion import complete
+from gazetteers.completion import complete_query, fits_chains
 from gazetteers.linker import fold_width
 from gazetteers.model import Gazetteer
 from gazetteers.resolver import Resolution, Resolver
+from gazetteers.segmentation import (
+    ALIAS,
+    DATE,
+    FULL,
+    GUESS,
+    SHORT,
+    Match,
+    drop_unsupported,
+    segment,
+)
 from nerloop.dates import find_dates
-from nerloop.records import Entity
+from nerloop.records import Entity, TaggedQuery
 
 MATCHER_VERSION = "matcher"
 # A match: start, end, the types its form may be, whether a misspelt suffix was taken in.
 Option = tuple[int, int, tuple[str, ...], bool]
 _MAX_TYPE_COMBINATIONS = 64
+# A guessed name before an organisation suffix: two to six characters, none of these.
+_GUESS_LENGTHS = (2, 6)
+_NOT_IN_NAMES = frozenset("的和与及跟同或在是有哪些各个每这那该全按其几多少谁了吗呢啊把被从向对比给让请问查看共")
+_CHAIN_CACHE_LIMIT = 100_000
+_RESEGMENT_LIMIT = 3
+# A count before an organisation word types the list before it: 城关、龙山两个所 are substations.
+# (哪个供电所, 各供电所 ask about the units below a mention, and type nothing.)
+_LIST_TYPE_HINTS = (
+    (re.compile(r"[两二三四五六七八九十几\d]+个(?:供电)?所(?!有|以)"), "Substation"),
+    (re.compile(r"[两二三四五六七八九十几\d]+个(?:供电|县)?公司"), "Company"),
+)
+# Forms of the outermost levels (provinces, cities: few and well known) are never weak.
+WEAK_BELOW_LEVEL = 2
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """How the matcher read a query, for ``--explain``.
+
+    Attributes:
+        chosen: the matches kept, dates included.
+        dropped: weak matches dropped after segmenting, with the reason.
+        candidates: every match the lattice held.
+        folded: the width-folded query the matches index.
+    """
+
+    chosen: tuple[Match, ...]
+    dropped: tuple[tuple[Match, str], ...]
+    candidates: tuple[Match, ...]
+    folded: str = ""
+
+    def explain(self) -> dict:
+        """Chosen matches, and each other candidate with what it lost to or why it was dropped."""
+        lost = []
+        for candidate in self.candidates:
+            if candidate in self.chosen:
+                continue
+            reason = next((r for m, r in self.dropped if m == candidate), None)
+            if reason is None:
+                winners = [m.form for m in self.chosen if m.start < candidate.end and candidate.start < m.end]
+                reason = f"overlaps {'+'.join(winners)}, which score higher together" if winners else "not chosen"
+            lost.append({**candidate.describe(), "why_not": reason})
+        return {"chosen": [m.describe() for m in self.chosen], "alternatives": lost}
 
 
 class GazetteerMatcher:
@@ -34,50 +93,177 @@ class GazetteerMatcher:
     def __init__(self, gazetteer: Gazetteer, resolver: Resolver | None = None) -> None:
         self.gazetteer = gazetteer
         self.resolver = resolver or Resolver(gazetteer)
+        domain = gazetteer.domain
+        self._hierarchy = set(domain.hierarchy)
+        self._levels = {t: i for i, t in enumerate(domain.hierarchy)}
         self._suffixes = {
-            t: tuple(x for x in gazetteer.domain.types[t].short_forms.strip_suffixes if len(x) >= 3)
-            for t in gazetteer.domain.hierarchy
+            t: tuple(x for x in domain.types[t].short_forms.strip_suffixes if len(x) >= 3) for t in domain.hierarchy
         }
+        self._guess_suffixes = sorted(
+            ((suffix, t) for t, suffixes in self._suffixes.items() for suffix in suffixes),
+            key=lambda x: -len(x[0]),
+        )
+        self._on_chain_cache: dict[tuple[str, str], bool] = {}
         self._automaton = ahocorasick.Automaton()
         types_by_form: dict[str, list[str]] = {}
-        for type_name in gazetteer.domain.types:
+        strength: dict[str, int] = {}
+        for entry in gazetteer:
+            for form in entry.surfaces:
+                kind = FULL if form == entry.name else ALIAS if form in entry.aliases else SHORT
+                if kind > strength.get(form, -1):
+                    strength[form] = kind
+        for type_name in domain.types:
             for form in gazetteer.surfaces(type_name):
                 types_by_form.setdefault(form, []).append(type_name)
+        outer = set(domain.hierarchy[:WEAK_BELOW_LEVEL])
         for form, types in types_by_form.items():
-            self._automaton.add_word(form, (form, tuple(types)))
+            hierarchy = any(t in self._hierarchy for t in types)
+            kind = strength.get(form, FULL)
+            weak = hierarchy and kind != FULL and len(form) == 2 and outer.isdisjoint(types)
+            self._automaton.add_word(form, (form, tuple(types), kind, hierarchy, weak))
         if types_by_form:
             self._automaton.make_automaton()
 
     def find(self, text: str) -> list[Entity]:
-        """Mentions in ``text``: dates first, then longest non-overlapping gazetteer forms."""
+        """Mentions in ``text``: dates, then the segmentation that explains the rest best."""
+        return self._entities(text, self.segment(text))
+
+    def segment(self, text: str) -> Segmentation:
+        """Dates, then every candidate match, then the best segmentation with weak matches checked."""
         folded = fold_width(text)
-        dates = find_dates(folded)
         taken = [False] * len(text)
-        entities: list[Entity] = []
-        for start, end in dates:
-            entities.append(Entity("Date", start, end, text[start:end], score=1.0))
+        dates = []
+        for start, end in find_dates(folded):
+            dates.append(Match(start, end, folded[start:end], ("Date",), DATE, False))
             for i in range(start, end):
                 taken[i] = True
-        # Leftmost-longest over all matches: pyahocorasick's iter_long drops matches
-        # (百万户投诉 loses 投诉 inside the unfinished 百万户投诉量), and forms that
-        # overlap a date must leave room for the shorter forms beside them.
-        longest: dict[int, tuple[int, tuple[str, ...]]] = {}
+        matches = []
         if len(self._automaton):
-            for end_index, (form, types) in self._automaton.iter(folded):
+            for end_index, (form, types, strength, hierarchy, weak) in self._automaton.iter(folded):
                 start, end = end_index - len(form) + 1, end_index + 1
-                if not any(taken[start:end]) and end > longest.get(start, (start, ()))[0]:
-                    longest[start] = (end, types)
-        options: list[Option] = []
-        covered = 0
-        for start in sorted(longest):
-            if start >= covered:
-                end, types = longest[start]
-                options.append((start, end, types, False))
-                covered = end
-        starts = sorted([s for s, _ in dates] + [o[0] for o in options])
-        options = [self._extend_slipped_suffix(folded, o, starts) for o in options]
-        entities.extend(self._choose_types(text, options))
+                if not dates or not any(taken[start:end]):
+                    matches.append(Match(start, end, form, types, strength, hierarchy, weak))
+        matches += self._guesses(folded, taken)
+        matches.sort(key=lambda m: (m.start, m.end))
+        lattice, dropped = matches, []
+        for _ in range(_RESEGMENT_LIMIT):
+            chosen = sorted(segment(len(folded), lattice, self._on_one_chain) + dates)
+            kept, lost = drop_unsupported(folded, chosen, self._on_one_chain)
+            if not lost:
+                break
+            # what the context does not support leaves the lattice, and the rest is segmented again:
+            # 城关和龙山 drops 和龙 and then finds 龙山
+            dropped += lost
+            gone = {m for m, _ in lost}
+            lattice = [m for m in lattice if m not in gone]
+        return Segmentation(tuple(kept), tuple(dropped), tuple(dates + matches), folded)
+
+    def forms_in(self, text: str) -> tuple[tuple[str, ...], int]:
+        """The weak short forms inside ``text`` and how many other mentions it may hold (dates included).
+
+        For building hard negatives: a text with weak forms and nothing else is an ordinary
+        word that merely contains a short form (平安保险).
+        """
+        segmentation = self.segment(text)
+        weak = tuple(m.form for m in segmentation.candidates if m.weak)
+        return weak, sum(not m.weak for m in segmentation.candidates)
+
+    def weak_forms(self, type_name: str) -> list[str]:
+        """Every weak form that names an entry of ``type_name``, sorted."""
+        return sorted(f for f in self.gazetteer.surfaces(type_name) if (v := self._automaton.get(f, None)) and v[4])
+
+    def _guesses(self, folded: str, taken: Sequence[bool]) -> list[Match]:
+        """Names the gazetteer lacks, before an organisation suffix: 红旗渠供电所 (a Substation)."""
+        found = []
+        shortest, longest = _GUESS_LENGTHS
+        for suffix, type_name in self._guess_suffixes:
+            at = folded.find(suffix)
+            while at != -1:
+                end = at + len(suffix)
+                first = at
+                while first > 0 and at - first < longest and not taken[first - 1] and _name_char(folded[first - 1]):
+                    first -= 1
+                if not any(taken[at:end]):
+                    for start in range(first, at - shortest + 1):
+                        form = folded[start:end]
+                        if not self.gazetteer.lookup(form, type_name):
+                            found.append(Match(start, end, form, (type_name,), GUESS, True))
+                at = folded.find(suffix, end)
+        return found
+
+    def _on_one_chain(self, a: Match, b: Match) -> bool:
+        """Whether some reading of ``a`` and ``b`` as hierarchy mentions of different levels is one chain."""
+        key = (a.form, b.form)
+        found = self._on_chain_cache.get(key)
+        if found is None:
+            if len(self._on_chain_cache) > _CHAIN_CACHE_LIMIT:
+                self._on_chain_cache.clear()
+            found = self._on_chain_cache[key] = self._chain_fits(a, b)
+        return found
+
+    def _chain_fits(self, a: Match, b: Match) -> bool:
+        gazetteer, levels = self.gazetteer, self._levels
+        for type_a in a.types:
+            for type_b in b.types:
+                if type_a not in levels or type_b not in levels or type_a == type_b:
+                    continue
+                if levels[type_a] > levels[type_b]:
+                    (deep, deep_type), (high, high_type) = (a, type_a), (b, type_b)
+                else:
+                    (deep, deep_type), (high, high_type) = (b, type_b), (a, type_a)
+                above = set(gazetteer.lookup(high.form, high_type))
+                if above and any(
+                    not above.isdisjoint(gazetteer.path_set(i)) for i in gazetteer.lookup(deep.form, deep_type)
+                ):
+                    return True
+        return False
+
+    def _entities(self, text: str, segmentation: Segmentation) -> list[Entity]:
+        folded = segmentation.folded
+        entities = [
+            Entity("Date", m.start, m.end, text[m.start : m.end], score=1.0)
+            for m in segmentation.chosen
+            if m.strength == DATE
+        ]
+        matches = [m for m in segmentation.chosen if m.strength != DATE]
+        starts = sorted(m.start for m in segmentation.chosen)
+        options = [self._extend_slipped_suffix(folded, (m.start, m.end, m.types, False), starts) for m in matches]
+        typed = self._choose_types(text, folded, options, matches)
+        entities.extend(self._drop_contradicting(typed, [m.weak for m in matches]))
         return sorted(entities, key=lambda e: e.start)
+
+    def _drop_contradicting(self, entities: list[Entity], weak: Sequence[bool]) -> list[Entity]:
+        """Weak mentions that contradict the strong mentions of their target go: the strong reading stays.
+
+        A target of weak mentions alone keeps its conflict: nothing outweighs them.
+        """
+        if not any(weak):
+            return entities
+        hierarchy = [i for i, e in enumerate(entities) if e.type in self._levels]
+        completion = self._complete([entities[i] for i in hierarchy])
+        drop = set()
+        for mentions, target in completion.targets:
+            if not target.conflict:
+                continue
+            members = [hierarchy[m] for m in mentions]
+            strong = self._complete([entities[i] for i in members if not weak[i]])
+            if strong.conflict or not strong.chains:
+                continue
+            for i in (i for i in members if weak[i]):
+                if not fits_chains(self.gazetteer, strong.chains, self._lookup(entities[i])):
+                    drop.add(i)
+        return [e for i, e in enumerate(entities) if i not in drop]
+
+    def _complete(self, entities: Sequence[Entity]):
+        gazetteer = self.gazetteer
+        return complete_query(
+            gazetteer,
+            [self._levels[e.type] for e in entities],
+            [self._lookup(e) for e in entities],
+        )
+
+    def _lookup(self, entity: Entity) -> tuple[str, ...]:
+        return self.gazetteer.lookup(fold_width(entity.text), entity.type)
 
     def _extend_slipped_suffix(self, folded: str, option: Option, starts: Sequence[int]) -> Option:
         """Take a misspelt organisation suffix into the mention: 麒麟|供店所 → 麒麟供店所.
@@ -88,7 +274,8 @@ class GazetteerMatcher:
         all this forgives.
         """
         start, end, types, _ = option
-        limit = next((s for s in starts if s > start), len(folded))
+        following = bisect_right(starts, start)
+        limit = starts[following] if following < len(starts) else len(folded)
         for type_name in types:
             for suffix in self._suffixes.get(type_name, ()):
                 stop = end + len(suffix)
@@ -96,7 +283,9 @@ class GazetteerMatcher:
                     return (start, stop, (type_name,), True)
         return option
 
-    def _choose_types(self, text: str, options: Sequence[Option]) -> list[Entity]:
+    def _choose_types(
+        self, text: str, folded: str, options: Sequence[Option], matches: Sequence[Match]
+    ) -> list[Entity]:
         """Pick one type per match: the assignment whose hierarchy mentions fit together best."""
         choices = [types for _, _, types, _ in options]
         combos = 1
@@ -105,28 +294,82 @@ class GazetteerMatcher:
         if combos == 1 or combos > _MAX_TYPE_COMBINATIONS:
             assignment = [types[0] for types in choices]
         else:
-            assignment = min(itertools.product(*choices), key=lambda a: self._cost(text, options, a))
+            weak = [m.weak for m in matches]
+            assignment = min(itertools.product(*choices), key=lambda a: self._cost(folded, options, a, weak))
         return [
-            Entity(chosen, start, end, text[start:end], score=round((0.8 if slipped else 1.0) / len(types), 4))
-            for (start, end, types, slipped), chosen in zip(options, assignment)
+            Entity(chosen, start, end, text[start:end], score=round(_confidence(slipped, match) / len(types), 4))
+            for (start, end, types, slipped), chosen, match in zip(options, assignment, matches)
         ]
 
-    def _cost(self, text: str, options: Sequence[Option], assignment: Sequence[str]) -> tuple[int, int, int]:
-        """Conflicts first, then fewer candidate chains, then outer levels (吉林 alone: the province)."""
-        hierarchy = self.gazetteer.domain.hierarchy
-        candidates = [
-            self.gazetteer.lookup(fold_width(text[start:end]), t)
-            for (start, end, _, _), t in zip(options, assignment)
-            if t in hierarchy
-        ]
-        completion = complete(self.gazetteer, candidates)
-        outer_first = sum(hierarchy.index(t) for t in assignment if t in hierarchy)
-        return (int(completion.conflict), len(completion.chains), outer_first)
+    def _cost(
+        self, folded: str, options: Sequence[Option], assignment: Sequence[str], weak: Sequence[bool]
+    ) -> tuple[int, ...]:
+        """Words first, then the strong mentions' reading, then all: conflicts, targets, chains, outer levels.
+
+        An organisation word after a list types the mentions before it (``城关、龙山两个所``:
+        substations). A weak mention must not pick the strong mentions' types (日照太平洋保险:
+        日照 stays the city, and 太平, contradicting it, is dropped later); 吉林 alone is the province.
+        """
+        hierarchy = self._levels
+        against_hint = sum(
+            1
+            for (start, _, types, _), t in zip(options, assignment)
+            for at, hinted in self._hints(folded)
+            if start < at and hinted in types and t != hinted
+        )
+        typed = [(option, t, w) for option, t, w in zip(options, assignment, weak) if t in hierarchy]
+        strong = [(option, t) for option, t, w in typed if not w]
+        strong_outer = sum(hierarchy[t] for _, t in strong)
+        outer_first = sum(hierarchy[t] for _, t, _ in typed)
+        strong_fit = self._fit(strong, folded)
+        if len(strong) == len(typed):
+            return (against_hint, *strong_fit, strong_outer, *strong_fit, outer_first)
+        everything = [(o, t) for o, t, _ in typed]
+        return (against_hint, *strong_fit, strong_outer, *self._fit(everything, folded), outer_first)
+
+    @staticmethod
+    def _hints(folded: str) -> list[tuple[int, str]]:
+        """Where the query types a list by an organisation word (``三个所``), and the type it names."""
+        return [(m.start(), hinted) for pattern, hinted in _LIST_TYPE_HINTS for m in pattern.finditer(folded)]
+
+    def _fit(self, typed: Sequence[tuple[Option, str]], folded: str) -> tuple[int, int, int]:
+        candidates = [self.gazetteer.lookup(folded[o[0] : o[1]], t) for o, t in typed]
+        completion = complete_query(self.gazetteer, [self._levels[t] for _, t in typed], candidates)
+        return (int(completion.conflict), len(completion.targets), len(completion.chains))
 
     def tag(self, text: str, reference: dt.date) -> Resolution:
-        """Find and resolve; the record carries per-entity scores and a query uncertainty."""
-        resolution = self.resolver.resolve(text, self.find(text), reference)
-        scores = [e.score for e in resolution.record.entities if e.score is not None]
-        uncertainty = round(1.0 - min(scores), 4) if scores else 0.0
-        record = resolution.record.with_extra(uncertainty=uncertainty, model=MATCHER_VERSION)
-        return Resolution(record, resolution.links)
+        """Find and resolve; the record carries per-entity scores and a query uncertainty.
+
+        The resolution also carries the segmentation (what was considered, what won) for ``--explain``.
+        """
+        segmentation = self.segment(text)
+        resolution = self.resolver.resolve(text, self._entities(text, segmentation), reference)
+        record = resolution.record.with_extra(uncertainty=uncertainty(resolution.record), model=MATCHER_VERSION)
+        return Resolution(record, resolution.links, segmentation)
+
+
+def _name_char(ch: str) -> bool:
+    """A character that may belong to a guessed organisation name (Chinese, not a function word)."""
+    return ("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf") and ch not in _NOT_IN_NAMES
+
+
+def _confidence(slipped: bool, match: Match) -> float:
+    """A mention's score before sharing among types: lower for a slipped suffix or a guessed name."""
+    if match.strength == GUESS:
+        return 0.6
+    return 0.8 if slipped else 1.0
+
+
+def uncertainty(record: TaggedQuery) -> float:
+    """How unsure the matcher is about a record: ``max(1 − min score, 1 − 1/k)``.
+
+    ``min score`` is the lowest entity score (a form shared by two types scores 0.5, a
+    guessed name 0.6); ``k`` is the largest number of candidate chains of any target
+    (1 when none is ambiguous). A bare ``龙山`` with two chains is 0.5 uncertain, with
+    hundreds (``城关``) close to 1, so active learning sees what the matcher cannot settle.
+    """
+    scores = [e.score for e in record.entities if e.score is not None]
+    by_score = 1.0 - min(scores) if scores else 0.0
+    chains = max((len(t.ambiguous) for t in record.targets or ()), default=len(record.ambiguous))
+    by_ambiguity = 1.0 - 1.0 / chains if chains > 1 else 0.0
+    return round(max(by_score, by_ambiguity), 4)

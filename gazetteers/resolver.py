@@ -13,20 +13,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gazetteers.completion import Completion, complete
+from gazetteers.completion import QueryCompletion, complete_query
 from gazetteers.config import ResolverConfig
 from gazetteers.linker import NOT_LINKED, Link, Linker
 from gazetteers.model import Gazetteer
 from nerloop.dates import normalize_date
-from nerloop.records import DateRange, Entity, TaggedQuery
+from nerloop.records import DateRange, Entity, TaggedQuery, Target
 
 
 @dataclass(frozen=True)
 class Resolution:
-    """A resolved record plus, per entity, how it was linked (for ``--explain``)."""
+    """A resolved record plus, per entity, how it was linked (for ``--explain``).
+
+    ``segmentation`` is the matcher's account of how it read the query (an object whose
+    ``explain()`` lists the chosen matches and the alternatives it considered, computed
+    only when asked); ``None`` where the mentions came from elsewhere.
+    """
 
     record: TaggedQuery
     links: tuple[Link, ...]
+    segmentation: Any = None
 
     def explanation(self) -> list[dict]:
         return [
@@ -47,6 +53,7 @@ class Resolver:
         self.config = config or ResolverConfig()
         self.linker = Linker(gazetteer, self.config)
         self._hierarchy = set(gazetteer.domain.hierarchy)
+        self._levels = {t: i for i, t in enumerate(gazetteer.domain.hierarchy)}
 
     def resolve(
         self, text: str, entities: Sequence[Entity], reference: dt.date, extra: dict[str, Any] | None = None
@@ -83,6 +90,7 @@ class Resolver:
             conflict=completion.conflict,
             date=self._date(text, entities, reference),
             extra=extra if extra is not None else {},
+            targets=self._targets(entities, completion),
         )
         return Resolution(record, tuple(links))
 
@@ -91,9 +99,17 @@ class Resolver:
             return self.linker.link(entity.text, entity.type, fuzzy=entity.type not in self._hierarchy)
         return NOT_LINKED
 
-    def _complete(self, entities: Sequence[Entity], links: Sequence[Link]) -> Completion:
-        return complete(
-            self.gazetteer, [link.candidates for e, link in zip(entities, links) if e.type in self._hierarchy]
+    def _complete(self, entities: Sequence[Entity], links: Sequence[Link]) -> QueryCompletion:
+        levels = self._levels
+        pairs = [(levels[e.type], link.candidates) for e, link in zip(entities, links) if e.type in levels]
+        return complete_query(self.gazetteer, [p[0] for p in pairs], [p[1] for p in pairs])
+
+    def _targets(self, entities: Sequence[Entity], completion: QueryCompletion) -> tuple[Target, ...]:
+        """The completion's targets, with mention indexes into the record's entities."""
+        positions = [i for i, e in enumerate(entities) if e.type in self._levels]
+        return tuple(
+            Target(tuple(positions[m] for m in mentions), c.resolved, c.ambiguous, c.conflict)
+            for mentions, c in completion.targets
         )
 
     def _scope(self, type_name: str, chains: Sequence[Sequence[str]]) -> set[str]:

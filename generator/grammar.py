@@ -5,6 +5,9 @@ slots (one per entity type, lower-cased, with an optional surface form: ``full``
 ``alias``, ``short`` or ``any``; ``{{date.other}}`` is a second, independent date and
 ``{{date.compare}}`` a comparison such as 同比), reusable fragments (``{{polite}}``) and faker
 distractors (``{{person}}``); ``{{x | maybe(0.3)}}`` keeps ``x`` with probability 0.3.
+A slot with ``_2`` (``{{company_2}}``, ``{{substation_2.short}}``) names a second unit of
+the same level as the first, from a second chain (a sibling where there is one), for
+comparisons and lists: ``对比{{company}}和{{company_2}}``.
 Line breaks in a template only lay it out and are dropped: a query is one line.
 jinja2 parses the templates; they are compiled once into flat operation lists,
 because rendering through jinja2 for every sample would cap throughput far below
@@ -27,11 +30,12 @@ from nerloop.domain import Domain
 from nerloop.errors import Problem
 from nerloop.textfiles import decode_utf8, yaml_problem
 
-LITERAL, SLOT, FRAGMENT, DISTRACTOR = 0, 1, 2, 3
+LITERAL, SLOT, FRAGMENT, DISTRACTOR, OTHER_SLOT = 0, 1, 2, 3, 4
 SURFACE_FORMS = ("any", "full", "alias", "short")
 # Forms of the date slot only: a second, independent date (对比今年和去年), or a comparison (同比, 去年同期).
 DATE_FORMS = ("other", "compare")
-DISTRACTOR_KINDS = ("person", "org", "address")
+DISTRACTOR_KINDS = ("person", "org", "address", "lookalike")
+OTHER_SUFFIX = "_2"
 DEFAULT_GRAMMAR = Path(__file__).parent / "data" / "default_grammar.yaml"
 DEFAULT_DISTRACTOR_POOL = 200
 # Checked when a grammar is parsed: fragments that double at each level would otherwise
@@ -61,6 +65,7 @@ class Template:
     slot_types: frozenset[str]
     line: int
     holdout: bool | None = None
+    other_slot_types: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,7 @@ class _Compiler:
     def __init__(self, source: str, domain: Domain, fragment_specs: dict[str, Any]) -> None:
         self.source = source
         self.slots = {t.lower(): t for t in domain.types}
+        self.hierarchy = frozenset(domain.hierarchy)
         self.fragment_specs = fragment_specs
         self.problems: list[Problem] = []
         self.env = jinja2.Environment()
@@ -177,11 +183,18 @@ class _Compiler:
             )
             return None
         name = node.name
-        if name in self.slots:
-            forms = SURFACE_FORMS + (DATE_FORMS if self.slots[name] == "Date" else ())
+        other = name.endswith(OTHER_SUFFIX) and name[: -len(OTHER_SUFFIX)] in self.slots
+        if name in self.slots or other:
+            forms = SURFACE_FORMS + (DATE_FORMS if self.slots.get(name) == "Date" else ())
             if form not in forms:
                 self.fail(line, f"{where}: unknown surface form {name}.{form}; use one of {', '.join(forms)}")
                 return None
+            if other:
+                slot = self.slots[name[: -len(OTHER_SUFFIX)]]
+                if slot not in self.hierarchy:
+                    self.fail(line, f"{where}: {name}: only hierarchy slots have a second unit")
+                    return None
+                return (OTHER_SLOT, slot, form, probability)
             return (SLOT, self.slots[name], form, probability)
         if form != "any":
             self.fail(line, f"{where}: only slots take a surface form, not {name}.{form}")
@@ -256,7 +269,7 @@ def parse_grammar(text: str, domain: Domain, source: str = "<grammar>") -> Gramm
     cyclic = _check_cycles(fragments, compiler)
     bounds = _fragment_bounds(fragments, compiler) if not cyclic else None
     templates = []
-    slot_memo: dict[str, frozenset[str]] = {}
+    slot_memo: dict[tuple[int, str], frozenset[str]] = {}
     template_lines = _lines(data, "templates")
     seen_ids: dict[str, int] = {}
     for index, spec in enumerate(data["templates"]):
@@ -291,7 +304,8 @@ def parse_grammar(text: str, domain: Domain, source: str = "<grammar>") -> Gramm
                 f"the limit is {MAX_QUERY_LENGTH}: shorten it or its fragments",
             )
         types = frozenset(_reachable_slots(ops, fragments, slot_memo))
-        templates.append(Template(template_id, ops, weight, types, line, spec.get("holdout")))
+        others = frozenset(_reachable_slots(ops, fragments, slot_memo, kind=OTHER_SLOT))
+        templates.append(Template(template_id, ops, weight, types, line, spec.get("holdout"), others))
     distractors = _distractor_sizes(data, templates, fragments, compiler)
     if compiler.problems:
         raise GrammarError(compiler.problems, summary=f"grammar {source} has {len(compiler.problems)} problem(s)")
@@ -327,21 +341,24 @@ def _distractor_sizes(
     return sizes
 
 
-def _reachable_slots(ops: tuple[Op, ...], fragments: dict[str, Fragment], memo: dict[str, frozenset[str]]) -> set[str]:
-    """Slot types ``ops`` can write; ``memo`` keeps each fragment's answer so shared fragments cost once."""
+def _reachable_slots(
+    ops: tuple[Op, ...], fragments: dict[str, Fragment], memo: dict[tuple[int, str], frozenset[str]], kind: int = SLOT
+) -> set[str]:
+    """Slot types of ``kind`` that ``ops`` can write; ``memo`` keeps each fragment's answer so shared fragments cost once."""
     found: set[str] = set()
-    for kind, value, _, _ in ops:
-        if kind == SLOT:
+    for op_kind, value, _, _ in ops:
+        if op_kind == kind:
             found.add(value)
-        elif kind == FRAGMENT and value in fragments:
-            if value not in memo:
-                memo[value] = frozenset()  # a cycle (reported elsewhere) stops here
-                memo[value] = frozenset(
+        elif op_kind == FRAGMENT and value in fragments:
+            key = (kind, value)
+            if key not in memo:
+                memo[key] = frozenset()  # a cycle (reported elsewhere) stops here
+                memo[key] = frozenset(
                     t
                     for alternative in fragments[value].alternatives
-                    for t in _reachable_slots(alternative, fragments, memo)
+                    for t in _reachable_slots(alternative, fragments, memo, kind)
                 )
-            found |= memo[value]
+            found |= memo[key]
     return found
 
 

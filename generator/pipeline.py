@@ -87,6 +87,18 @@ def check_literals(grammar: Grammar, matcher: GazetteerMatcher) -> list[str]:
     return warnings
 
 
+def build_distractors(grammar: Grammar, matcher: GazetteerMatcher, seed: int) -> dict[str, tuple[str, ...]]:
+    """The grammar's distractor pools: faker items free of mentions, lookalikes built on weak forms."""
+    towns = matcher.weak_forms(matcher.gazetteer.domain.hierarchy[-1])
+    sample = tuple(random.Random(seed).sample(towns, min(len(towns), 400)))
+
+    def has_form(text: str) -> bool:  # any form at all, weak ones included: faker items teach nothing else
+        weak, other = matcher.forms_in(text)
+        return bool(weak) or other > 0
+
+    return distractor_pools(grammar.distractors, seed, has_form, matcher.forms_in, sample)
+
+
 class _TemplateChooser:
     """Every template once (coverage), then by weight."""
 
@@ -134,7 +146,7 @@ def generate_dataset(
     matcher = GazetteerMatcher(gazetteer)
     literal_warnings = check_literals(grammar, matcher)
     plan = plan_splits(gazetteer, grammar, config)
-    pools = distractor_pools(grammar.distractors, config.seed, lambda text: bool(matcher.find(text)))
+    pools = build_distractors(grammar, matcher, config.seed)
     resolver = Resolver(gazetteer, ResolverConfig(fuzzy=False))
     surfaces = surface_choices(gazetteer)
 
@@ -267,8 +279,9 @@ def _write_splits(
 
 
 def _names_any(record: TaggedQuery, ids: frozenset[str]) -> bool:
-    """Whether a record links or lists as a candidate chain any of ``ids``."""
-    return any(e.id in ids for e in record.entities) or any(i in ids for chain in record.ambiguous for i in chain)
+    """Whether a record links or lists as a candidate chain (of any target) any of ``ids``."""
+    chains = [*record.ambiguous, *(chain for t in record.targets or () for chain in t.ambiguous)]
+    return any(e.id in ids for e in record.entities) or any(i in ids for chain in chains for i in chain)
 
 
 def _heldout_counts(plan: SplitPlan, gazetteer: Gazetteer) -> dict[str, dict[str, int]]:

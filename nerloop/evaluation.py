@@ -42,6 +42,31 @@ def _chains(record: TaggedQuery) -> set[tuple[str, ...]]:
     return {tuple(chain) for chain in record.ambiguous}
 
 
+def _targets(record: TaggedQuery, hierarchy: Sequence[str]) -> list[tuple]:
+    """A record's targets as comparable keys: mention spans, the chain per level, conflict.
+
+    A record written before targets existed counts as one target over all its
+    hierarchy mentions with the top-level fields (none without hierarchy mentions).
+    """
+    targets = record.targets
+    if targets is None:
+        mentions = tuple(i for i, e in enumerate(record.entities) if e.type in hierarchy)
+        if not mentions:
+            return []
+        keys = [(mentions, record.resolved, record.conflict)]
+    else:
+        keys = [(t.mentions, t.resolved, t.conflict) for t in targets]
+    entities = record.entities
+    return sorted(
+        (
+            tuple(sorted((entities[i].type, entities[i].start, entities[i].end) for i in mentions)),
+            tuple(resolved.get(level) for level in hierarchy),
+            conflict,
+        )
+        for mentions, resolved, conflict in keys
+    )
+
+
 def _accuracy(hits: int, n: int) -> float | None:
     return hits / n if n else None
 
@@ -62,7 +87,11 @@ def evaluate(gold: Sequence[TaggedQuery], pred: Sequence[TaggedQuery], hierarchy
         every type in gold or pred; ``resolved_accuracy``;
         ``ambiguity_accuracy`` over the ``n_ambiguous`` records where either
         side lists candidate chains (compared as sets); ``date_accuracy`` over
-        the ``n_dated`` records where either side has a date.
+        the ``n_dated`` records where either side has a date; ``target_accuracy`` over
+        the ``n_targeted`` records where either side has a target (the targets must
+        match as a whole: the same mentions, chain and conflict each, CONTRACTS.md §2),
+        and ``multi_target_accuracy`` the same over the ``n_multi_target`` records where
+        either side has several (comparisons, lists).
 
     Raises:
         EvaluationMismatch: the sequences differ in length or in any text.
@@ -73,6 +102,7 @@ def evaluate(gold: Sequence[TaggedQuery], pred: Sequence[TaggedQuery], hierarchy
     n_gold: Counter[str] = Counter()
     n_pred: Counter[str] = Counter()
     resolved_hits = ambiguous_hits = n_ambiguous = date_hits = n_dated = 0
+    target_hits = n_targeted = multi_hits = n_multi = 0
     for i, (g, p) in enumerate(zip(gold, pred)):
         if g.text != p.text:
             raise EvaluationMismatch(f"record {i}: gold text {g.text!r} but predicted text {p.text!r}")
@@ -87,6 +117,13 @@ def evaluate(gold: Sequence[TaggedQuery], pred: Sequence[TaggedQuery], hierarchy
         if g.date is not None or p.date is not None:
             n_dated += 1
             date_hits += g.date == p.date
+        gold_targets, pred_targets = _targets(g, hierarchy), _targets(p, hierarchy)
+        if gold_targets or pred_targets:
+            n_targeted += 1
+            target_hits += gold_targets == pred_targets
+        if len(gold_targets) > 1 or len(pred_targets) > 1:
+            n_multi += 1
+            multi_hits += gold_targets == pred_targets
     precision, recall, f1 = _prf(sum(tp.values()), sum(n_pred.values()), sum(n_gold.values()))
     per_type = {}
     for name in sorted(n_gold.keys() | n_pred.keys()):
@@ -103,4 +140,8 @@ def evaluate(gold: Sequence[TaggedQuery], pred: Sequence[TaggedQuery], hierarchy
         "n_ambiguous": n_ambiguous,
         "date_accuracy": _accuracy(date_hits, n_dated),
         "n_dated": n_dated,
+        "target_accuracy": _accuracy(target_hits, n_targeted),
+        "n_targeted": n_targeted,
+        "multi_target_accuracy": _accuracy(multi_hits, n_multi),
+        "n_multi_target": n_multi,
     }

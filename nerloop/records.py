@@ -79,6 +79,37 @@ class DateRange:
 
 
 @dataclass(frozen=True)
+class Target:
+    """One organisation a query is about (CONTRACTS.md §2, ``targets``).
+
+    ``mentions`` index the record's ``entities``; a higher-level mention that fits
+    several targets (a city over two of its companies) is listed in each.
+    """
+
+    mentions: tuple[int, ...]
+    resolved: dict[str, str | None]
+    ambiguous: tuple[tuple[str, ...], ...] = ()
+    conflict: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mentions": list(self.mentions),
+            "resolved": dict(self.resolved),
+            "ambiguous": [list(chain) for chain in self.ambiguous],
+            "conflict": self.conflict,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Target:
+        return cls(
+            mentions=tuple(int(i) for i in data.get("mentions") or ()),
+            resolved=dict(data.get("resolved") or {}),
+            ambiguous=tuple(tuple(chain) for chain in data.get("ambiguous") or ()),
+            conflict=bool(data.get("conflict", False)),
+        )
+
+
+@dataclass(frozen=True)
 class TaggedQuery:
     """A query with its mentions, resolved hierarchy chain and date (CONTRACTS.md §2).
 
@@ -86,7 +117,9 @@ class TaggedQuery:
     ``ambiguous`` lists candidate chains (lists of ids) when the mentions fit several;
     ``conflict`` says the mentions contradict the gazetteer. ``extra`` carries
     optional fields (``template``, ``split``, ``uncertainty``, ``xml``, ``model``…)
-    that are written out as top-level keys.
+    that are written out as top-level keys. ``targets`` lists the organisations the
+    query is about, one per compared or listed unit; ``None`` for records written
+    before targets existed (they load as they are and are written back without them).
     """
 
     text: str
@@ -96,6 +129,7 @@ class TaggedQuery:
     conflict: bool = False
     date: DateRange | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    targets: tuple[Target, ...] | None = None
 
     def check_spans(self) -> None:
         """Raise :class:`SpanError` unless every span selects its text; call at every edge."""
@@ -105,6 +139,9 @@ class TaggedQuery:
                     f"span {ent.type} [{ent.start}:{ent.end}] {ent.text!r} does not match "
                     f"{self.text[ent.start : ent.end]!r} in {self.text!r}"
                 )
+        for target in self.targets or ():
+            if any(not 0 <= i < len(self.entities) for i in target.mentions):
+                raise SpanError(f"target mentions {list(target.mentions)} point outside the entities of {self.text!r}")
 
     def with_extra(self, **extra: Any) -> TaggedQuery:
         return replace(self, extra={**self.extra, **extra})
@@ -118,6 +155,8 @@ class TaggedQuery:
             "conflict": self.conflict,
             "date": self.date.to_dict() if self.date else None,
         }
+        if self.targets is not None:
+            out["targets"] = [t.to_dict() for t in self.targets]
         for key, value in self.extra.items():
             out.setdefault(key, value)
         return out
@@ -127,7 +166,8 @@ class TaggedQuery:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TaggedQuery:
-        known = {"text", "entities", "resolved", "ambiguous", "conflict", "date"}
+        known = {"text", "entities", "resolved", "ambiguous", "conflict", "date", "targets"}
+        targets = data.get("targets")
         record = cls(
             text=str(data["text"]),
             entities=tuple(Entity.from_dict(e) for e in data.get("entities") or ()),
@@ -136,6 +176,7 @@ class TaggedQuery:
             conflict=bool(data.get("conflict", False)),
             date=DateRange.from_dict(data["date"]) if data.get("date") else None,
             extra={k: v for k, v in data.items() if k not in known},
+            targets=None if targets is None else tuple(Target.from_dict(t) for t in targets),
         )
         record.check_spans()
         return record

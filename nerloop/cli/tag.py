@@ -33,7 +33,11 @@ FuzzyOpt = Annotated[
 ]
 ExplainOpt = Annotated[
     bool,
-    typer.Option("--explain", help="Add an 'explain' field: how each mention was linked, with candidates and scores."),
+    typer.Option(
+        "--explain",
+        help="Add an 'explain' field: how each mention was linked, with candidates and scores; with --matcher also "
+        "'segmentation': the matches chosen and every alternative considered, with why it lost.",
+    ),
 ]
 
 
@@ -74,8 +78,12 @@ def _tagger(
             f"--model {model}: this nerloop has no trained-model backend yet (the trainer arrives in a later "
             "release); use --matcher"
         )
+    import gc
+
     gaz = load_gazetteer(gazetteer)
-    return GazetteerMatcher(gaz, Resolver(gaz, _resolver_config(fuzzy_threshold))).tag, gaz
+    matcher = GazetteerMatcher(gaz, Resolver(gaz, _resolver_config(fuzzy_threshold)))
+    gc.freeze()  # the gazetteer's millions of objects never die: keep collections from walking them per line
+    return matcher.tag, gaz
 
 
 def _output(resolution, domain, explain: bool) -> str:
@@ -84,6 +92,8 @@ def _output(resolution, domain, explain: bool) -> str:
     record = resolution.record.with_extra(xml=record_to_xml(resolution.record, domain))
     if explain:
         record = record.with_extra(explain=resolution.explanation())
+        if resolution.segmentation is not None:
+            record = record.with_extra(segmentation=resolution.segmentation.explain())
     return record.to_json()
 
 
@@ -155,7 +165,8 @@ def evaluate(
     """Score a tagger against gold records; prints a JSON object (and a table on a terminal).
 
     Entity precision/recall/F1 (exact type and span, overall and per type), resolved accuracy
-    (all hierarchy levels equal), ambiguity accuracy, date accuracy. The reference date defaults
+    (all hierarchy levels equal), ambiguity accuracy, date accuracy, target accuracy (every
+    organisation the query names: its mentions and chain) and the same over multi-unit queries. The reference date defaults
     to the one in the gold file's manifest.json, if there is one.
     """
     from nerloop.evaluation import evaluate as score
@@ -188,6 +199,6 @@ def _print_table(metrics: dict) -> None:
         "",
     )
     stdout.print(table)
-    for key in ("resolved_accuracy", "ambiguity_accuracy", "date_accuracy"):
+    for key in ("resolved_accuracy", "ambiguity_accuracy", "date_accuracy", "target_accuracy", "multi_target_accuracy"):
         value = metrics.get(key)
         stdout.print(f"{key}: {'n/a' if value is None else f'{value:.3f}'}")

@@ -104,6 +104,14 @@ def test_tag_explain_shows_candidates(tmp_path):
     assert record["ambiguous"] and record["resolved"]["Substation"] is None
 
 
+def test_tag_explain_shows_the_segmentation_alternatives():
+    result = nerloop("tag", "--matcher", "--explain", "--reference-date", REF, stdin="济南市中区投诉\n")
+    segmentation = json.loads(result.stdout)["segmentation"]
+    assert [m["text"] for m in segmentation["chosen"]] == ["济南", "市中区", "投诉"]
+    (longest,) = [m for m in segmentation["alternatives"] if m["text"] == "济南市"]
+    assert longest["strength"] == "name" and "score higher" in longest["why_not"]
+
+
 def test_eval_matcher_on_generated_test_split(generated):
     result = nerloop("eval", "--matcher", "--gold", str(generated / "test.jsonl"))
     assert result.returncode == 0, result.stderr
@@ -116,9 +124,12 @@ def test_eval_matcher_on_generated_test_split(generated):
         "resolved_accuracy",
         "ambiguity_accuracy",
         "date_accuracy",
+        "target_accuracy",
+        "multi_target_accuracy",
     ):
         assert key in metrics
     assert 0.5 < metrics["entity_f1"] <= 1.0
+    assert 0.5 < metrics["target_accuracy"] <= 1.0
     assert set(metrics["per_type"]) <= {"Province", "City", "Company", "Substation", "Indicator", "Date"}
 
 

@@ -9,7 +9,7 @@ from seqeval.metrics import classification_report, f1_score, precision_score, re
 
 from nerloop.convert.bio import record_to_bio
 from nerloop.evaluation import EvaluationMismatch, evaluate
-from nerloop.records import DateRange, Entity, TaggedQuery
+from nerloop.records import DateRange, Entity, TaggedQuery, Target
 
 HIERARCHY = ("Province", "City", "Company", "Substation")
 CHAIN = {"Province": "山东省", "City": "菏泽市", "Company": "巨野县供电公司", "Substation": "麒麟供电所"}
@@ -158,3 +158,30 @@ def test_agrees_with_seqeval_on_random_records():
         assert ours["recall"] == pytest.approx(theirs["recall"], abs=1e-9)
         assert ours["f1"] == pytest.approx(theirs["f1-score"], abs=1e-9)
         assert ours["support"] == theirs["support"]
+
+
+def _compare(**pred_fields) -> TaggedQuery:
+    return q("巨野和郓城投诉", ("Company", 0, 2), ("Company", 3, 5), ("Indicator", 5, 7), **pred_fields)
+
+
+JUYE = {"Province": "山东省", "City": "菏泽市", "Company": "巨野县供电公司", "Substation": None}
+YUNCHENG = {**JUYE, "Company": "郓城县供电公司"}
+SHARED = {**JUYE, "Company": None}
+
+
+def test_targets_are_scored_whole_and_multi_unit_queries_apart():
+    two = (Target((0,), JUYE), Target((1,), YUNCHENG))
+    gold = [_compare(resolved=SHARED, targets=two), q("菏泽投诉", ("City", 0, 2), resolved=dict(CHAIN))]
+    right = evaluate(gold, [_compare(resolved=SHARED, targets=two), gold[1]], HIERARCHY)
+    # the old record has no 'targets': one target over its hierarchy mentions, from the top-level fields
+    assert (right["target_accuracy"], right["n_targeted"]) == (1.0, 2)
+    assert (right["multi_target_accuracy"], right["n_multi_target"]) == (1.0, 1)
+    merged = _compare(resolved=SHARED, targets=(Target((0, 1), SHARED, conflict=True),))
+    wrong = evaluate(gold, [merged, gold[1]], HIERARCHY)
+    assert (wrong["target_accuracy"], wrong["multi_target_accuracy"]) == (0.5, 0.0)
+    assert wrong["resolved_accuracy"] == 1.0  # the top level alone cannot tell a comparison from a conflict
+
+
+def test_records_without_hierarchy_mentions_have_no_target_to_score():
+    metrics = evaluate([q("投诉多少")], [q("投诉多少")], HIERARCHY)
+    assert (metrics["target_accuracy"], metrics["n_targeted"], metrics["multi_target_accuracy"]) == (None, 0, None)

@@ -58,3 +58,44 @@ def test_default_domain_is_the_power_domain():
     assert domain.hierarchy == ("Province", "City", "Company", "Substation")
     assert domain.flat_types == ("Indicator", "Date")
     assert all(t.description and t.examples for t in domain.types.values())
+
+
+COMPARISON = {
+    "text": "𠀀对比巨野和郓城的投诉",
+    "entities": [
+        {"type": "Company", "start": 3, "end": 5, "text": "巨野", "id": "山东省/菏泽市/巨野县供电公司"},
+        {"type": "Company", "start": 6, "end": 8, "text": "郓城", "id": "山东省/菏泽市/郓城县供电公司"},
+    ],
+    "resolved": {"Province": "山东省", "City": "菏泽市", "Company": None, "Substation": None},
+    "ambiguous": [],
+    "conflict": False,
+    "date": None,
+    "targets": [
+        {
+            "mentions": [0],
+            "resolved": {"Province": "山东省", "City": "菏泽市", "Company": "巨野县供电公司", "Substation": None},
+            "ambiguous": [],
+            "conflict": False,
+        },
+        {
+            "mentions": [1],
+            "resolved": {"Province": "山东省", "City": "菏泽市", "Company": "郓城县供电公司", "Substation": None},
+            "ambiguous": [],
+            "conflict": False,
+        },
+    ],
+}
+
+
+def test_targets_round_trip_and_old_records_stay_without_them():
+    record = TaggedQuery.from_dict(COMPARISON)
+    assert [t.mentions for t in record.targets] == [(0,), (1,)]
+    assert json.loads(record.to_json()) == COMPARISON
+    assert TaggedQuery.from_dict(CONTRACT_EXAMPLE).targets is None
+    assert "targets" not in TaggedQuery.from_dict(CONTRACT_EXAMPLE).to_dict()
+
+
+def test_a_target_pointing_outside_the_entities_is_refused():
+    broken = {**COMPARISON, "targets": [{**COMPARISON["targets"][0], "mentions": [2]}]}
+    with pytest.raises(SpanError):
+        TaggedQuery.from_dict(broken)

@@ -24,48 +24,75 @@ def spans(text: str, *typed: tuple[str, str]) -> list[Entity]:
 def check_consistent(gazetteer: Gazetteer, resolution: Resolution) -> None:
     """Assert that a resolved record never claims more than the gazetteer and its mentions allow.
 
-    Checked against the gazetteer directly (paths walked, every entry considered), not
-    against ``complete``: chains are real paths that fit every linked mention, a level is
-    filled exactly where all candidate chains share one entry, ancestors of a filled level
-    are the filled levels above it, and ``conflict`` is set exactly when no entry fits.
+    Per target (CONTRACTS.md §2): checked against the gazetteer directly (paths walked, every
+    entry considered), not against ``complete``. A single target equals the top-level fields;
+    with several, mentions of one level naming different units sit in different targets, the
+    top level holds only what every target shares, and ``conflict`` is any target's.
     """
     record = resolution.record
     record.check_spans()
     hierarchy = gazetteer.domain.hierarchy
-    resolved = record.resolved
-    assert set(resolved) == set(hierarchy)
-    mentions = [(e, link) for e, link in zip(record.entities, resolution.links) if e.type in hierarchy]
-    constraints = [set(link.candidates) for _, link in mentions if link.candidates]
-    for entity, link in mentions:
-        assert all(gazetteer.get(c).type == entity.type for c in link.candidates)
-        assert entity.id is None or entity.id in link.candidates
+    assert set(record.resolved) == set(hierarchy)
+    links = dict(enumerate(resolution.links))
+    mentions = [i for i, e in enumerate(record.entities) if e.type in hierarchy]
+    for i in mentions:
+        assert all(gazetteer.get(c).type == record.entities[i].type for c in links[i].candidates)
+        assert record.entities[i].id is None or record.entities[i].id in links[i].candidates
+    targets = record.targets
+    assert targets is not None
+    assert sorted({i for t in targets for i in t.mentions}) == mentions
+    if len(targets) <= 1:
+        if targets:
+            only = targets[0]
+            assert (only.resolved, only.ambiguous, only.conflict) == (
+                record.resolved,
+                record.ambiguous,
+                record.conflict,
+            )
+        _check_target(gazetteer, record, links, mentions, record.resolved, record.ambiguous, record.conflict)
+        return
+    for target in targets:
+        _check_target(gazetteer, record, links, target.mentions, target.resolved, target.ambiguous, target.conflict)
+    assert record.ambiguous == ()
+    assert record.conflict == any(t.conflict for t in targets)
+    for level in hierarchy:
+        values = {t.resolved[level] for t in targets}
+        assert record.resolved[level] is None or values == {record.resolved[level]}
+    for a in range(len(targets)):
+        for b in range(a + 1, len(targets)):
+            assert set(targets[a].mentions) != set(targets[b].mentions)
 
+
+def _check_target(gazetteer, record, links, indexes, resolved, ambiguous, conflict) -> None:
+    hierarchy = gazetteer.domain.hierarchy
+    mentions = [(record.entities[i], links[i]) for i in indexes]
+    constraints = [set(link.candidates) for _, link in mentions if link.candidates]
     fitting = [
         e.id
         for t in hierarchy
         for e in gazetteer.entries(t)
         if constraints and all(set(gazetteer.path(e.id)) & c for c in constraints)
     ]
-    assert record.conflict == (bool(constraints) and not fitting)
-    if record.conflict:
+    assert conflict == (bool(constraints) and not fitting)
+    if conflict:
         assert all(v is None for v in resolved.values())
-        assert record.ambiguous == ()
-        assert all(e.id is None for e, _ in mentions)
+        assert ambiguous == ()
+        # a mention shared with a consistent target may carry that target's link
+        assert all(e.id is None for e, _ in mentions if len(record.targets) == 1)
         return
 
     terminals = set(fitting) & set().union(*constraints)
     expected = {gazetteer.path(t) for t in terminals if not any(t in gazetteer.ancestors(o) for o in terminals)}
-    chains = [tuple(chain) for chain in record.ambiguous]
+    chains = [tuple(chain) for chain in ambiguous]
     assert set(chains) == (expected if len(expected) > 1 else set())
     if chains:
         assert len(chains) >= 2 and len(set(chains)) == len(chains)
     else:
-        linked = [e.id for e, _ in mentions if e.id is not None]
-        if not linked:
+        if not expected:
             assert not constraints
             assert all(v is None for v in resolved.values())
             return
-        chains = [gazetteer.path(max(linked, key=lambda i: len(gazetteer.path(i))))]
+        chains = list(expected)
         assert resolved == gazetteer.chain_names(chains[0][-1])
 
     for chain in chains:

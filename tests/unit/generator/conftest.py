@@ -13,8 +13,8 @@ from gazetteers.matcher import GazetteerMatcher
 from gazetteers.model import Gazetteer
 from gazetteers.resolver import Resolver
 from generator.config import GeneratorConfig
-from generator.distractors import distractor_pools
 from generator.grammar import Grammar
+from generator.pipeline import build_distractors
 from generator.sampler import Sampler, surface_choices
 from generator.splits import plan_splits
 
@@ -48,7 +48,7 @@ def make_sampler() -> Callable[..., Sampler]:
         drawable = dict(plan_splits(gazetteer, grammar, config).pools["train"])
         drawable.update(pools or {})
         matcher = GazetteerMatcher(gazetteer)
-        distractors = distractor_pools(grammar.distractors, seed, lambda text: bool(matcher.find(text)))
+        distractors = build_distractors(grammar, matcher, seed)
         resolver = Resolver(gazetteer, ResolverConfig(fuzzy=False))
         return Sampler(
             gazetteer,

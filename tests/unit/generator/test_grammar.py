@@ -175,7 +175,7 @@ def test_default_grammar_compiles_with_lines():
     g = load_grammar(None, DOMAIN)
     assert len({t.id for t in g.templates}) == len(g.templates) > 50
     assert all(t.line > 0 for t in g.templates) and all(f.line > 0 for f in g.fragments.values())
-    assert set(g.distractors) == {"person", "org", "address"}
+    assert set(g.distractors) == {"person", "org", "address", "lookalike"}
 
 
 # ---- mistakes ---------------------------------------------------------------------------------

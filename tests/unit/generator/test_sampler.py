@@ -50,31 +50,46 @@ def check_hierarchy_consistent(gazetteer: Gazetteer, record: TaggedQuery) -> Non
     resolver = Resolver(gazetteer, ResolverConfig(fuzzy=False))
     bare = [Entity(e.type, e.start, e.end, e.text) for e in record.entities]
     again = resolver.resolve(record.text, bare, REFERENCE).record
-    assert (again.resolved, again.ambiguous, again.conflict, again.date) == (
+    assert (again.resolved, again.ambiguous, again.conflict, again.date, again.targets) == (
         record.resolved,
         record.ambiguous,
         record.conflict,
         record.date,
+        record.targets,
     ), record.text
     assert [e.id for e in again.entities] == [e.id for e in record.entities], record.text
-    if record.conflict:  # a wrong parent on purpose (conflict_rate): nothing may be completed
-        assert set(record.resolved.values()) == {None} and not record.ambiguous, record.text
-        assert all(e.id is None for e in record.entities if e.type in gazetteer.domain.hierarchy), record.text
-        return
     hierarchy = gazetteer.domain.hierarchy
-    if record.ambiguous:
+    if len(record.targets or ()) > 1:  # a comparison: each target on its own, the top level shares
+        assert not record.ambiguous
+        for target in record.targets:
+            ids = [record.entities[i].id for i in target.mentions]
+            _check_target(gazetteer, record.text, target.resolved, target.ambiguous, target.conflict, ids)
+        for level in hierarchy:
+            assert record.resolved[level] in (None, *{t.resolved[level] for t in record.targets}), record.text
+        return
+    ids = [e.id for e in record.entities if e.type in hierarchy]
+    assert not record.conflict or all(i is None for i in ids), record.text
+    _check_target(gazetteer, record.text, record.resolved, record.ambiguous, record.conflict, ids)
+
+
+def _check_target(gazetteer: Gazetteer, text: str, resolved, ambiguous, conflict, ids) -> None:
+    hierarchy = gazetteer.domain.hierarchy
+    if conflict:  # a wrong parent on purpose (conflict_rate): nothing may be completed
+        assert set(resolved.values()) == {None} and not ambiguous, text
+        return
+    if ambiguous:
         for type_name in hierarchy:
-            ids = {at_level(gazetteer, chain, type_name) for chain in record.ambiguous}
-            expected = gazetteer.get(next(iter(ids))).name if len(ids) == 1 and None not in ids else None
-            assert record.resolved[type_name] == expected, (record.text, type_name)
+            found = {at_level(gazetteer, chain, type_name) for chain in ambiguous}
+            expected = gazetteer.get(next(iter(found))).name if len(found) == 1 and None not in found else None
+            assert resolved[type_name] == expected, (text, type_name)
     else:
-        linked = [e.id for e in record.entities if e.type in hierarchy and e.id is not None]
+        linked = [i for i in ids if i is not None]
         if linked:
             deepest = max(linked, key=lambda i: len(gazetteer.path(i)))
             assert all(i in gazetteer.path(deepest) for i in linked)
-            assert record.resolved == gazetteer.chain_names(deepest), record.text
+            assert resolved == gazetteer.chain_names(deepest), text
         else:
-            assert all(v is None for v in record.resolved.values()), record.text
+            assert all(v is None for v in resolved.values()), text
 
 
 @settings(max_examples=8, deadline=None, derandomize=True)
