@@ -20,6 +20,7 @@ from gazetteers.config import ResolverConfig
 from gazetteers.matcher import GazetteerMatcher
 from gazetteers.model import Gazetteer
 from gazetteers.resolver import Resolver
+from gazetteers.writer import write_gazetteer_dir
 from generator.config import SPLITS, GeneratorConfig
 from generator.distractors import distractor_pools
 from generator.errors import GrammarError, GrammarExhausted
@@ -32,6 +33,7 @@ from nerloop.records import TaggedQuery
 
 Progress = Callable[[str, int], None]
 MANIFEST = "manifest.json"
+TRAIN_GAZETTEER = "gazetteer_train"
 
 
 @dataclass
@@ -182,6 +184,8 @@ def generate_dataset(
         files.append(str(path))
     for partial, path in finished:  # only now: a run that fails in a later split leaves no finished-looking file
         partial.replace(path)
+    # the gazetteer a model may be trained with: test on names it lacks (docs/training.md)
+    write_gazetteer_dir(gazetteer, out_dir / TRAIN_GAZETTEER, heldout)
     for name in exports:
         if name == "jsonl":
             continue

@@ -134,3 +134,27 @@ def domain_for_directory(directory: Path) -> Domain:
     """The directory's own ``domain.yaml`` when present, else the default domain."""
     own = Path(directory) / DOMAIN_FILE
     return load_domain(own if own.is_file() else None)
+
+
+def dump_domain(domain: Domain) -> str:
+    """``domain`` as a ``domain.yaml`` text that :func:`load_domain` reads back to an equal domain.
+
+    Saved beside trained models, so a model directory says which types it was trained on.
+    """
+    types = {
+        t.name: {
+            "label": t.label,
+            "file": t.file,
+            "description": t.description,
+            "examples": list(t.examples),
+            "file_required": t.file_required,
+            "short_forms": {
+                "strip_suffixes": list(t.short_forms.strip_suffixes),
+                "add_suffixes": list(t.short_forms.add_suffixes),
+                "min_length": t.short_forms.min_length,
+            },
+        }
+        for t in domain.types.values()
+    }
+    data = {"name": domain.name, "language": domain.language, "hierarchy": list(domain.hierarchy), "types": types}
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)

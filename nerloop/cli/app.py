@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from nerloop import __version__
-from nerloop.cli import gazetteer, generate, tag
+from nerloop.cli import gazetteer, generate, tag, train
 
 app = typer.Typer(
     name="nerloop",
@@ -20,6 +20,7 @@ app.command("generate")(generate.generate)
 app.command("tag")(tag.tag)
 app.command("resolve")(tag.resolve)
 app.command("eval")(tag.evaluate)
+app.command("train")(train.train)
 
 
 def _version(value: bool) -> None:
