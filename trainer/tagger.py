@@ -248,6 +248,8 @@ def train_model(
     learning_rate = config.learning_rate or DEFAULT_LR[(finetune, config.base.startswith("tiny"))]
     args = training_arguments(config, out_dir, len(train_set), learning_rate, METRIC)
     callbacks = [ProgressCallback(progress)] if progress is not None else []
+    from transformers.trainer_callback import PrinterCallback
+
     if config.early_stopping_patience > 0:
         from transformers import EarlyStoppingCallback
 
@@ -261,6 +263,7 @@ def train_model(
         compute_metrics=lambda p: span_metrics(decoder, p.predictions, p.label_ids),
         callbacks=callbacks,
     )
+    trainer.remove_callback(PrinterCallback)  # the library does not print; progress goes to the callback
     trainer.train(resume_from_checkpoint=last_checkpoint(out_dir) if config.resume else None)
     metrics = {k.removeprefix("eval_"): v for k, v in trainer.evaluate().items()}
     version = f"tagger-{secrets.token_hex(4)}"
@@ -341,7 +344,9 @@ def measure_combinations(
 def _load_network(model_dir: Path, manifest: ModelManifest, *, merge: bool = False):
     """The wrapped network and tokenizer of a tagger model directory (an adapter merged when ``merge``)."""
     from transformers import AutoModelForTokenClassification, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # "Loading weights" bars would break tag's clean stderr
     spec = TaggerSpec.read(model_dir)
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(model_dir / "tokenizer"))
