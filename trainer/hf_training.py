@@ -67,6 +67,7 @@ def training_arguments(
         remove_unused_columns=False,
         dataloader_num_workers=0,
         save_only_model=False,
+        ddp_find_unused_parameters=False,
     )
 
 

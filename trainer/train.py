@@ -34,7 +34,8 @@ def partial_dir(out_dir: Path) -> Path:
     return out_dir.parent / f".{out_dir.name}.partial"
 
 
-def _is_main_process() -> bool:
+def is_main_process() -> bool:
+    """Rank 0 of a ``torchrun``/``accelerate launch`` job, or a plain process."""
     return int(os.environ.get("RANK", "0")) == 0
 
 
@@ -49,7 +50,7 @@ def _prepare(out_dir: Path, resume: bool) -> Path:
         raise InputError(
             Problem(str(work), 0, "no checkpoint to resume from; run without --resume"), summary="nothing to resume"
         )
-    if _is_main_process():
+    if is_main_process():
         if work.exists() and not resume:
             shutil.rmtree(work)
         work.mkdir(parents=True, exist_ok=True)
@@ -142,7 +143,7 @@ def train(
         gazetteer_fingerprint=gazetteer.fingerprint,
         nerloop_version=nerloop.__version__,
     )
-    if not _is_main_process():
+    if not is_main_process():
         return manifest
     (work / "domain.yaml").write_text(dump_domain(gazetteer.domain), "utf-8")
     (work / "training_config.json").write_text(config.to_json(), "utf-8")

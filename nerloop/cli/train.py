@@ -108,9 +108,11 @@ def train(
 
             gaz = load_gazetteer(gazetteer)
         from nerloop.store import open_store
+        from trainer.train import is_main_process
         from trainer.train import train as run
 
-        engine = open_store(db)
+        main = is_main_process()  # under torchrun every rank runs this command; one registers and prints
+        engine = open_store(db) if main else None
         columns = [TextColumn("training"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}")]
         with Progress(*columns, TimeRemainingColumn(), console=stderr, transient=True) as bar:
             task = bar.add_task("train", total=None, info="")
@@ -124,6 +126,8 @@ def train(
                 bar.update(task, completed=event.get("step", 0), total=event.get("max_steps") or None, info=info)
 
             manifest = run(config, specs, out, gaz, progress=progress, engine=engine)
+        if not main:
+            return
         combos = manifest.metrics.get("combinations") or {}
         stdout.print(
             f"{manifest.version} → {out}: validation entity F1 {manifest.metrics.get('entity_f1', 0):.4f}"
