@@ -75,6 +75,8 @@ class TokenTagger:
         lexicon: gazetteer-match features; ``None`` runs the model without them.
         batch_size: texts per forward pass.
         token_probs: fill ``Prediction.token_probs`` (active learning reads them; off saves time).
+        precision: ``fp32``, ``bf16`` (autocast) or ``auto``: bf16 where the hardware does it fast
+            (CUDA with bf16, CPUs with AMX), about twice the queries/s of fp32 there.
     """
 
     def __init__(
@@ -87,6 +89,7 @@ class TokenTagger:
         *,
         batch_size: int = 64,
         token_probs: bool = True,
+        precision: str = "auto",
     ) -> None:
         self.network = network
         self.tokenizer = tokenizer
@@ -98,6 +101,7 @@ class TokenTagger:
         self.decoder = Decoder(spec.labels, spec.scheme)
         self.device = next(network.parameters()).device
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        self.bf16 = fast_bf16(self.device) if precision == "auto" else precision == "bf16"
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -122,7 +126,7 @@ class TokenTagger:
             if features is not None and self.lexicon is not None:
                 chars = self.lexicon.char_features(enc.n_chars, self.lexicon.matches(text))
                 features[row, : len(enc.input_ids)] = chars[enc.char_index]
-        with torch.inference_mode():
+        with torch.inference_mode(), torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
             logits = self.network(
                 torch.from_numpy(input_ids).to(self.device),
                 torch.from_numpy(attention).to(self.device),
@@ -149,6 +153,19 @@ class TokenTagger:
                 probs = tuple(map(tuple, np.exp(compact[row, :k]).tolist()))
             predictions.append(Prediction(tuple(entities), token_probs=probs, uncertainty=uncertainty))
         return predictions
+
+
+def fast_bf16(device: torch.device) -> bool:
+    """Whether bf16 autocast speeds inference up here: CUDA with bf16, or a CPU with AMX."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    if device.type != "cpu":
+        return False
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as stream:
+            return any(line.startswith("flags") and "amx_bf16" in line for line in stream)
+    except OSError:
+        return False
 
 
 def _base_texts(gazetteer: Gazetteer | None, records: Sequence[TaggedQuery]) -> list[str]:
@@ -375,12 +392,16 @@ def load_model(
     *,
     device: str | None = None,
     gazetteer: Gazetteer | None = None,
+    precision: str = "auto",
 ) -> TokenTagger:
-    """Open a tagger model directory for inference; ``gazetteer`` feeds its lexicon features."""
+    """Open a tagger model directory for inference; ``gazetteer`` feeds its lexicon features.
+
+    ``precision``: see :class:`TokenTagger` (``fp32`` for bit-comparable runs across machines).
+    """
     model_dir = Path(model_dir)
     network, tokenizer = _load_network(model_dir, manifest)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     network.to(device)
     spec = TaggerSpec.read(model_dir)
     lexicon = Lexicon(gazetteer, spec.lexicon_types) if gazetteer is not None and spec.lexicon_types else None
-    return TokenTagger(network, tokenizer, spec, manifest.version, lexicon)
+    return TokenTagger(network, tokenizer, spec, manifest.version, lexicon, precision=precision)
