@@ -219,6 +219,9 @@ def train_model(
         training_arguments,
     )
 
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # the caller's progress callback is the one progress display
     torch.manual_seed(config.seed)
     out_dir = Path(out_dir)
     labels = tag_labels(list(domain.types), config.label_scheme)
