@@ -229,3 +229,30 @@ def test_bad_input_is_one_line_error_and_nothing_in_out(
     assert lines[-1].startswith("error: ") and message in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and len(lines) <= 2
     assert not out.exists() and not partial_dir(out).exists()
+
+
+def test_interrupted_run_keeps_its_checkpoints_and_resume_finishes_it(generated: Path, tmp_path: Path) -> None:
+    from trainer.errors import TrainingError
+
+    torch.set_num_threads(1)
+    out = tmp_path / "resumed"
+    config = TrainConfig(base="tiny", **{**STEPS, "max_steps": 6, "eval_steps": 3})
+    steps: list[int] = []
+
+    def crash_after_checkpoint(event: dict) -> None:
+        steps.append(event.get("step", 0))
+        if event.get("step") == 4:
+            raise RuntimeError("power cut")
+
+    with pytest.raises(TrainingError, match="power cut"):
+        train(config, [DataSpec(generated)], out, progress=crash_after_checkpoint)
+    assert not out.exists() and (partial_dir(out) / "checkpoints" / "checkpoint-3").is_dir()
+    resumed: list[int] = []
+    train(
+        dataclasses.replace(config, resume=True),
+        [DataSpec(generated)],
+        out,
+        progress=lambda e: resumed.append(e["step"]),
+    )
+    assert min(resumed) == 4 and max(resumed) == 6  # continued at step 4, not from scratch
+    assert read_manifest(out).backend == "tagger" and not partial_dir(out).exists()
