@@ -22,7 +22,8 @@ class TrainConfig:
 
     Args:
         backend: ``tagger`` (token classification, the default) or ``generative`` (inline XML).
-        base: ``tiny`` (a small random model built from a config, with a character tokenizer),
+        base: ``tiny`` (a small random model built from a config, with a character tokenizer;
+            ``tiny:base`` builds a BERT-base-sized one the same way, for benchmarks),
             a local directory, a hub id, or a nerloop model directory (retraining).
         finetune: ``lora`` or ``full``; ``None`` picks ``full`` for ``tiny`` (LoRA barely moves a
             random base) and ``lora`` for pretrained bases.
@@ -90,7 +91,7 @@ class TrainConfig:
         """``full`` for tiny random bases, ``lora`` for pretrained ones, unless chosen."""
         if self.finetune:
             return self.finetune
-        return "full" if self.base == "tiny" else "lora"
+        return "full" if self.base == "tiny" or self.base.startswith("tiny:") else "lora"
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=2) + "\n"

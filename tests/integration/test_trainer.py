@@ -256,3 +256,27 @@ def test_interrupted_run_keeps_its_checkpoints_and_resume_finishes_it(generated:
     )
     assert min(resumed) == 4 and max(resumed) == 6  # continued at step 4, not from scratch
     assert read_manifest(out).backend == "tagger" and not partial_dir(out).exists()
+
+
+def test_a_local_hugging_face_directory_is_a_base_and_defaults_to_lora(
+    tiny_model: Path, generated: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    torch.set_num_threads(1)
+    local = tmp_path / "local-bert"
+    shutil.copytree(tiny_model / "model", local)
+    for path in (tiny_model / "tokenizer").iterdir():
+        shutil.copy(path, local / path.name)
+    out = tmp_path / "from-local"
+    train(TrainConfig(base=str(local), lora_r=4, **{**STEPS, "max_steps": 4}), [DataSpec(generated)], out)
+    manifest = read_manifest(out)
+    assert (manifest.finetune, manifest.weights, manifest.base_path, manifest.parent) == (
+        "lora",
+        "adapter",
+        "base",
+        None,
+    )
+    tagger = open_model(out, gazetteer=load_gazetteer(generated / "gazetteer_train"), device="cpu")
+    (prediction,) = tagger.predict(["本月菏泽投诉"])
+    assert len(prediction.token_probs) == len("本月菏泽投诉")
