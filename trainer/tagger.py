@@ -210,6 +210,8 @@ def train_model(
     progress: Callable[[dict], None] | None = None,
 ) -> ModelManifest:
     """Train a tagger into ``out_dir`` (everything but the manifest, which the caller writes last)."""
+    from transformers.utils import logging as hf_logging
+
     from trainer.hf_training import (
         CURVES,
         LengthGroupedTrainer,
@@ -218,8 +220,6 @@ def train_model(
         save_curves,
         training_arguments,
     )
-
-    from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # the caller's progress callback is the one progress display
     torch.manual_seed(config.seed)

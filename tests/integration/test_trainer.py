@@ -165,13 +165,20 @@ def test_chains_after_tag_model_fit_the_gazetteer_and_unlinked_mentions_constrai
     for entity in record.entities:
         if entity.id is not None and entity.type in hierarchy:
             assert gazetteer.get(entity.id).type == entity.type
-    filled = [level for level in hierarchy if record.resolved.get(level)]
-    if filled and not record.conflict:
-        linked = [e.id for e in record.entities if e.id is not None and e.type in hierarchy]
+    linked = [e.id for e in record.entities if e.id is not None and e.type in hierarchy]
+    if record.conflict:
+        assert all(v is None for v in record.resolved.values())
+    elif record.ambiguous:
+        for chain in record.ambiguous:
+            assert tuple(chain) == gazetteer.path(chain[-1]) and set(linked) <= set(chain)
+        for level, name in record.resolved.items():
+            if name is not None:
+                assert all(gazetteer.chain_names(chain[-1])[level] == name for chain in record.ambiguous)
+    elif linked:
         deepest = max(linked, key=lambda i: len(gazetteer.path(i)))
         assert record.resolved == gazetteer.chain_names(deepest)
         assert all(i in gazetteer.path(deepest) for i in linked)
-    if record.conflict:
+    else:
         assert all(v is None for v in record.resolved.values())
     unlinked = [
         e
