@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -199,41 +199,13 @@ def _open_base(config: TrainConfig, labels: list[str], texts: list[str]):
     return model, tokenizer, None
 
 
-def train_model(
-    config: TrainConfig,
-    train: Sequence[tuple[TaggedQuery, float]],
-    validation: Sequence[TaggedQuery],
-    domain: Domain,
-    out_dir: Path,
-    *,
-    gazetteer: Gazetteer | None = None,
-    progress: Callable[[dict], None] | None = None,
-) -> ModelManifest:
-    """Train a tagger into ``out_dir`` (everything but the manifest, which the caller writes last)."""
-    from transformers.utils import logging as hf_logging
-
-    from trainer.hf_training import (
-        CURVES,
-        LengthGroupedTrainer,
-        ProgressCallback,
-        last_checkpoint,
-        save_curves,
-        training_arguments,
-    )
-
-    hf_logging.disable_progress_bar()  # the caller's progress callback is the one progress display
-    torch.manual_seed(config.seed)
-    out_dir = Path(out_dir)
-    labels = tag_labels(list(domain.types), config.label_scheme)
-    label_ids = {label: i for i, label in enumerate(labels)}
-    model, tokenizer, parent = _open_base(
-        config, labels, _base_texts(gazetteer, [r for r, _ in train] + list(validation))
-    )
+def _network(config: TrainConfig, labels: list[str], domain: Domain, texts: list[str], out_dir: Path, gazetteer):
+    """The wrapped network to train (LoRA injected when asked), its tokenizer and the lexicon feature types."""
+    model, tokenizer, parent = _open_base(config, labels, texts)
     lexicon_types: tuple[str, ...] = tuple(sorted(domain.types)) if gazetteer is not None else ()
     if parent is not None:
         lexicon_types = TaggerSpec.read(parent[0]).lexicon_types
-    finetune = config.resolved_finetune
-    if finetune == "lora":
+    if config.resolved_finetune == "lora":
         from peft import LoraConfig, TaskType, get_peft_model
 
         model.save_pretrained(str(out_dir / "base"))  # before get_peft_model, which injects in place
@@ -250,33 +222,71 @@ def train_model(
     network = LexiconTokenClassifier(model, len(lexicon_types) * 4)
     if parent is not None and parent[1].lexicon is not None and network.lexicon is not None:
         network.lexicon.weight.data.copy_(parent[1].lexicon.weight.data)
+    return network, tokenizer, lexicon_types
+
+
+def _save(network: LexiconTokenClassifier, tokenizer, spec: TaggerSpec, config: TrainConfig, out_dir: Path) -> None:
+    """Weights (full, or adapter and optionally merged), lexicon embedding, tokenizer, ``tagger.json``."""
+    network.eval()
+    if config.resolved_finetune == "lora":
+        network.model.save_pretrained(str(out_dir / "adapter"))
+        if config.merge:
+            network.model = network.model.merge_and_unload()
+    if config.resolved_finetune == "full" or config.merge:
+        network.model.save_pretrained(str(out_dir / "model"))
+    save_lexicon(network, out_dir)
+    tokenizer.save_pretrained(str(out_dir / "tokenizer"))
+    spec.write(out_dir)
+
+
+def train_model(
+    config: TrainConfig,
+    train: Sequence[tuple[TaggedQuery, float]],
+    validation: Sequence[TaggedQuery],
+    domain: Domain,
+    out_dir: Path,
+    *,
+    gazetteer: Gazetteer | None = None,
+    progress: Callable[[dict], None] | None = None,
+) -> ModelManifest:
+    """Train a tagger into ``out_dir`` (everything but the manifest, which the caller writes last)."""
+    from transformers import EarlyStoppingCallback
+    from transformers.trainer_callback import PrinterCallback
+    from transformers.utils import logging as hf_logging
+
+    from trainer.hf_training import (
+        CURVES,
+        LengthGroupedTrainer,
+        ProgressCallback,
+        last_checkpoint,
+        save_curves,
+        training_arguments,
+    )
+
+    hf_logging.disable_progress_bar()  # the caller's progress callback is the one progress display
+    torch.manual_seed(config.seed)
+    out_dir = Path(out_dir)
+    labels = tag_labels(list(domain.types), config.label_scheme)
+    label_ids = {label: i for i, label in enumerate(labels)}
+    texts = _base_texts(gazetteer, [r for r, _ in train] + list(validation))
+    network, tokenizer, lexicon_types = _network(config, labels, domain, texts, out_dir, gazetteer)
     lexicon = Lexicon(gazetteer, lexicon_types) if gazetteer is not None and lexicon_types else None
     spec = TaggerSpec(tuple(labels), config.label_scheme, lexicon_types, config.max_length)
     decoder = Decoder(labels, config.label_scheme)
-    train_set = TaggerDataset(
-        build_examples(train, tokenizer, lexicon, label_ids, config.label_scheme, config.max_length),
-        lexicon,
-        config.lexicon_dropout,
-        config.seed,
-    )
-    eval_set = TaggerDataset(
-        build_examples(
-            [(r, 1.0) for r in validation], tokenizer, lexicon, label_ids, config.label_scheme, config.max_length
-        ),
-        lexicon,
-    )
+
+    def examples(records: Sequence[tuple[TaggedQuery, float]]):
+        return build_examples(records, tokenizer, lexicon, label_ids, config.label_scheme, config.max_length)
+
+    train_set = TaggerDataset(examples(train), lexicon, config.lexicon_dropout, config.seed)
+    eval_set = TaggerDataset(examples([(r, 1.0) for r in validation]), lexicon)
+    finetune = config.resolved_finetune
     learning_rate = config.learning_rate or DEFAULT_LR[(finetune, config.base.startswith("tiny"))]
-    args = training_arguments(config, out_dir, len(train_set), learning_rate, METRIC)
     callbacks = [ProgressCallback(progress)] if progress is not None else []
-    from transformers.trainer_callback import PrinterCallback
-
     if config.early_stopping_patience > 0:
-        from transformers import EarlyStoppingCallback
-
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience))
     trainer = LengthGroupedTrainer(
         model=network,
-        args=args,
+        args=training_arguments(config, out_dir, len(train_set), learning_rate, METRIC),
         train_dataset=train_set,
         eval_dataset=eval_set,
         data_collator=Collator(tokenizer.pad_token_id or 0),
@@ -286,36 +296,23 @@ def train_model(
     trainer.remove_callback(PrinterCallback)  # the library does not print; progress goes to the callback
     trainer.train(resume_from_checkpoint=last_checkpoint(out_dir) if config.resume else None)
     metrics = {k.removeprefix("eval_"): v for k, v in trainer.evaluate().items()}
-    version = f"tagger-{secrets.token_hex(4)}"
     manifest = ModelManifest(
         backend="tagger",
-        version=version,
+        version=f"tagger-{secrets.token_hex(4)}",
         base=config.base,
         finetune=finetune,
         labels=tuple(labels),
-        weights="adapter" if finetune == "lora" and not config.merge else ("merged" if config.merge else "full"),
+        weights="merged" if config.merge and finetune == "lora" else ("adapter" if finetune == "lora" else "full"),
         base_path="base" if finetune == "lora" else None,
         metrics=metrics,
     )
     if not trainer.is_world_process_zero():
         return manifest
-    network = trainer.model
-    network.eval()
-    if finetune == "lora":
-        network.model.save_pretrained(str(out_dir / "adapter"))
-        if config.merge:
-            network.model = network.model.merge_and_unload()
-    if finetune == "full" or config.merge:
-        network.model.save_pretrained(str(out_dir / "model"))
-    save_lexicon(network, out_dir)
-    tokenizer.save_pretrained(str(out_dir / "tokenizer"))
-    spec.write(out_dir)
+    _save(trainer.model, tokenizer, spec, config, out_dir)
     save_curves(trainer.state.log_history, out_dir / CURVES, METRIC)
-    combined = measure_combinations(TokenTagger(network, tokenizer, spec, version, lexicon), gazetteer, validation)
-    metrics["combinations"] = combined
+    tagger = TokenTagger(trainer.model, tokenizer, spec, manifest.version, lexicon)
+    metrics["combinations"] = combined = measure_combinations(tagger, gazetteer, validation)
     best = max(combined, key=lambda mode: (combined[mode], mode == "model")) if combined else "model"
-    from dataclasses import replace
-
     return replace(manifest, metrics=metrics, combine=best)
 
 
