@@ -41,7 +41,8 @@ class TrainConfig:
         resume: continue from the last checkpoint in the output directory.
         merge: write merged weights instead of an adapter.
         max_length: tokens per example (longer ones are truncated, with a warning).
-        label_scheme: ``BIO`` or ``BIOES`` (tagger).
+        label_scheme: ``BIOES`` (default: explicit ends and single-character mentions find the
+            boundaries of unknown names far better) or ``BIO`` (tagger).
         lexicon_dropout: chance to hide gazetteer-match features from an example in training,
             so the model still finds names the gazetteer lacks.
     """
@@ -65,7 +66,7 @@ class TrainConfig:
     resume: bool = False
     merge: bool = False
     max_length: int = 128
-    label_scheme: str = "BIO"
+    label_scheme: str = "BIOES"
     lexicon_dropout: float = 0.3
     extra: dict[str, Any] = field(default_factory=dict)
 

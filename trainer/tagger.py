@@ -34,6 +34,7 @@ from trainer.tagger_model import (
     load_lexicon,
     load_pretrained,
     save_lexicon,
+    untrained_rows_to_unk,
 )
 
 TAGGER_FILE = "tagger.json"
@@ -277,7 +278,10 @@ def train_model(
     def examples(records: Sequence[tuple[TaggedQuery, float]]):
         return build_examples(records, tokenizer, lexicon, label_ids, config.label_scheme, config.max_length)
 
-    train_set = TaggerDataset(examples(train), lexicon, config.lexicon_dropout, config.seed)
+    unk_id = tokenizer.unk_token_id if config.base.startswith("tiny") else None  # random embeddings only
+    train_set = TaggerDataset(examples(train), lexicon, config.lexicon_dropout, config.seed, unk_id=unk_id)
+    if unk_id is not None:  # validation then already reads unseen characters as [UNK], as the test will
+        untrained_rows_to_unk(network, train_set.token_ids(), unk_id)
     eval_set = TaggerDataset(examples([(r, 1.0) for r in validation]), lexicon)
     finetune = config.resolved_finetune
     learning_rate = config.learning_rate or DEFAULT_LR[(finetune, config.base.startswith("tiny"))]
@@ -308,6 +312,8 @@ def train_model(
     )
     if not trainer.is_world_process_zero():
         return manifest
+    if unk_id is not None:
+        untrained_rows_to_unk(trainer.model, train_set.token_ids(), unk_id)
     _save(trainer.model, tokenizer, spec, config, out_dir)
     save_curves(trainer.state.log_history, out_dir / CURVES, METRIC)
     tagger = TokenTagger(trainer.model, tokenizer, spec, manifest.version, lexicon)

@@ -82,15 +82,29 @@ class Example:
 class TaggerDataset(torch.utils.data.Dataset):
     """Encoded examples; in training, each gold mention's lexicon features are hidden with ``dropout``.
 
-    Hiding a mention's matches makes it look like a name the gazetteer lacks while the
-    rest of the query keeps its features: the situation the model must handle at test time.
+    Hiding a mention's matches makes it look like a name the gazetteer lacks while the rest
+    of the query keeps its features: the situation the model must handle at test time. A
+    hidden mention's characters are also replaced by ``[UNK]`` with ``unk_rate``: names the
+    gazetteer lacks are often made of characters training never showed, whose embeddings are
+    set to ``[UNK]``'s (:func:`trainer.tagger_model.untrained_rows_to_unk`).
     """
 
-    def __init__(self, examples: list[Example], lexicon: Lexicon | None, dropout: float = 0.0, seed: int = 0) -> None:
+    def __init__(
+        self,
+        examples: list[Example],
+        lexicon: Lexicon | None,
+        dropout: float = 0.0,
+        seed: int = 0,
+        *,
+        unk_id: int | None = None,
+        unk_rate: float = 0.25,
+    ) -> None:
         self.examples = examples
         self.lexicon = lexicon
         self.dropout = dropout
         self.rng = random.Random(seed)
+        self.unk_id = unk_id
+        self.unk_rate = unk_rate if unk_id is not None else 0.0
 
     def __len__(self) -> int:
         return len(self.examples)
@@ -100,14 +114,23 @@ class TaggerDataset(torch.utils.data.Dataset):
 
     def __getitem__(self, index: int) -> dict:
         example = self.examples[index]
-        item = {"input_ids": example.enc.input_ids, "labels": example.labels, "weights": example.weight}
+        enc = example.enc
+        hidden = [m for m in example.mentions if self.rng.random() < self.dropout] if self.dropout > 0 else []
+        input_ids = enc.input_ids
+        if hidden and self.unk_rate > 0:
+            input_ids = list(input_ids)
+            for position, (start, end) in enumerate(enc.offsets.tolist()):
+                if end > start and any(s <= start < e for s, e in hidden) and self.rng.random() < self.unk_rate:
+                    input_ids[position] = self.unk_id
+        item = {"input_ids": input_ids, "labels": example.labels, "weights": example.weight}
         if self.lexicon is not None:
-            matches = example.matches
-            if self.dropout > 0:
-                hidden = [m for m in example.mentions if self.rng.random() < self.dropout]
-                matches = drop_mentions(matches, hidden) if hidden else matches
-            item["lexicon"] = self.lexicon.char_features(example.enc.n_chars, matches)[example.enc.char_index]
+            matches = drop_mentions(example.matches, hidden) if hidden else example.matches
+            item["lexicon"] = self.lexicon.char_features(enc.n_chars, matches)[enc.char_index]
         return item
+
+    def token_ids(self) -> set[int]:
+        """Every token id the examples contain (what training can move)."""
+        return {i for e in self.examples for i in e.enc.input_ids}
 
 
 def build_examples(

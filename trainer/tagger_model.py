@@ -148,3 +148,19 @@ def load_pretrained(base: str, labels: list[str]):
     if not getattr(tokenizer, "is_fast", False):
         raise BaseModelError(f"--base {base}: its tokenizer has no fast version (offsets are needed); use another base")
     return model, tokenizer
+
+
+def untrained_rows_to_unk(network: LexiconTokenClassifier, seen: set[int], unk_id: int) -> int:
+    """Give every token id training never saw the ``[UNK]`` embedding; returns how many rows changed.
+
+    A ``tiny`` base starts from random embeddings, and a character that no training query
+    contains keeps its random row: at inference a new substation made of such characters
+    would look like noise. As ``[UNK]`` (which training shows inside hidden mentions) it
+    reads as "some character I do not know", which is what it is.
+    """
+    embeddings = network.model.get_input_embeddings().weight
+    unseen = torch.tensor(sorted(set(range(embeddings.shape[0])) - seen - {unk_id}), dtype=torch.long)
+    if len(unseen):
+        with torch.no_grad():
+            embeddings[unseen] = embeddings[unk_id].detach().clone()
+    return len(unseen)

@@ -42,7 +42,7 @@ def train(
     batch_size: Annotated[int, typer.Option(help="Examples per device and step.")] = 32,
     gradient_accumulation: Annotated[int, typer.Option(help="Optimizer step every N batches.")] = 1,
     seed: Annotated[int, typer.Option(help="Seed for initialization, data order and dropout.")] = 13,
-    label_scheme: Annotated[str, typer.Option(help="BIO or BIOES (tagger).")] = "BIO",
+    label_scheme: Annotated[str, typer.Option(help="BIOES or BIO (tagger).")] = "BIOES",
     lexicon_dropout: Annotated[
         float,
         typer.Option(

@@ -46,3 +46,22 @@ def test_weighted_loss_counts_each_example_by_its_weight() -> None:
     assert torch.allclose(only_first, first_alone, atol=1e-5)
     doubled = network(ids, None, lexicon, labels, torch.tensor([2.0, 2.0]))["loss"]
     assert torch.allclose(doubled, network(ids, None, lexicon, labels, torch.ones(2))["loss"], atol=1e-5)
+
+
+def test_untrained_characters_share_the_unk_embedding_and_hidden_mentions_show_unk(tokenizer) -> None:
+    from trainer.lexicon import Lexicon  # noqa: F401  (the dataset works without a lexicon too)
+    from trainer.tagger_data import Example, TaggerDataset
+    from trainer.tagger_model import untrained_rows_to_unk
+
+    (enc,) = encode(tokenizer, ["菏泽投诉"], 16)
+    example = Example(enc, [IGNORE] * len(enc.input_ids), 1.0, [], [(0, 2)])
+    dataset = TaggerDataset([example], None, dropout=1.0, seed=0, unk_id=tokenizer.unk_token_id, unk_rate=1.0)
+    ids = dataset[0]["input_ids"]
+    assert ids[1:3] == [tokenizer.unk_token_id] * 2 and ids[3:5] == enc.input_ids[3:5]
+    network = LexiconTokenClassifier(build_config_model(len(tokenizer), ["O"]), 0)
+    changed = untrained_rows_to_unk(network, dataset.token_ids(), tokenizer.unk_token_id)
+    weight = network.model.get_input_embeddings().weight
+    unseen = tokenizer.convert_tokens_to_ids("凤")
+    assert changed == len(tokenizer) - len(dataset.token_ids() | {tokenizer.unk_token_id})
+    assert torch.equal(weight[unseen], weight[tokenizer.unk_token_id])
+    assert not torch.equal(weight[enc.input_ids[1]], weight[tokenizer.unk_token_id])
