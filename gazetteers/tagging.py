@@ -132,11 +132,19 @@ class TaggingPipeline:
 
     def tag_with_predictions(self, texts: Sequence[str], reference: dt.date) -> list[tuple[Resolution, Prediction]]:
         """Resolved records (with ``score``, ``uncertainty`` and ``model``) and the predictions behind them."""
+        if isinstance(self.tagger, MatcherTagger):  # the matcher's own records (its uncertainty, its --explain)
+            return [self._matcher_record(text, reference) for text in texts]
         out = []
         for text, prediction in zip(texts, self.predict(texts)):
             extra = {"uncertainty": query_uncertainty(prediction, prediction.entities), "model": self.version}
             out.append((self.resolver.resolve(text, prediction.entities, reference, extra), prediction))
         return out
+
+    def _matcher_record(self, text: str, reference: dt.date) -> tuple[Resolution, Prediction]:
+        resolution = self.tagger.matcher.tag(text, reference)  # type: ignore[attr-defined]
+        record = resolution.record
+        entities = tuple(e._replace(id=None) for e in record.entities)
+        return resolution, Prediction(entities, uncertainty=record.extra.get("uncertainty"))
 
     def tag(self, texts: Sequence[str], reference: dt.date) -> list[Resolution]:
         return [resolution for resolution, _ in self.tag_with_predictions(texts, reference)]
