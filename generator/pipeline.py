@@ -22,6 +22,7 @@ from gazetteers.config import ResolverConfig
 from gazetteers.matcher import GazetteerMatcher
 from gazetteers.model import Gazetteer
 from gazetteers.resolver import Resolver
+from gazetteers.writer import write_gazetteer_dir
 from generator.config import SPLITS, GeneratorConfig
 from generator.distractors import distractor_pools
 from generator.errors import GrammarError, GrammarExhausted
@@ -35,6 +36,9 @@ from nerloop.outdir import MANIFEST, OutputTransaction, output_lock
 from nerloop.records import TaggedQuery
 
 Progress = Callable[[str, int], None]
+# The gazetteer without the held-out entries, beside the splits: tag the test split against it
+# to measure how a model finds names the gazetteer lacks (docs/training.md).
+TRAIN_GAZETTEER = "gazetteer_train"
 
 
 @dataclass
@@ -174,6 +178,8 @@ def generate_dataset(
                 check_free_space(out_dir, estimate_bytes(sample, config.n, exports, gazetteer.domain))
             counts, stats = _write_splits(staging, config, plan, sampler_for, progress)
             sampling_seconds = time.perf_counter() - started
+            heldout = frozenset(i for i, s in plan.assignment.items() if s in ("validation", "test"))
+            write_gazetteer_dir(gazetteer, staging / TRAIN_GAZETTEER, heldout)
             for name in exports:
                 if name == "jsonl":
                     continue

@@ -200,3 +200,8 @@ def domain_to_dict(domain: Domain) -> dict[str, object]:
 def save_domain(domain: Domain, path: Path) -> None:
     """Write ``domain`` as YAML (a model directory keeps the schema it was trained on)."""
     Path(path).write_text(yaml.safe_dump(domain_to_dict(domain), allow_unicode=True, sort_keys=False), "utf-8")
+
+
+def dump_domain(domain: Domain) -> str:
+    """``domain`` as ``domain.yaml`` text that :func:`load_domain` reads back to an equal domain."""
+    return yaml.safe_dump(domain_to_dict(domain), allow_unicode=True, sort_keys=False)

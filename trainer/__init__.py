@@ -1,5 +1,6 @@
 """Model training and inference (token-classification tagger, generative inline-XML model).
 
-Built in a later issue; this package is where transformers, peft and torch are imported,
-so that ``gazetteers`` and ``generator`` never need them.
+This package is where transformers, peft and torch are imported, so that ``gazetteers`` and
+``generator`` never need them. Entry points: :func:`trainer.train.train` (``nerloop train``)
+and :func:`trainer.loading.open_model` (any model directory as a ``Tagger``).
 """

@@ -22,7 +22,8 @@ class TrainConfig:
 
     Args:
         backend: ``tagger`` (token classification, the default) or ``generative`` (inline XML).
-        base: ``tiny`` (a small random model built from a config, with a character tokenizer),
+        base: ``tiny`` (a small random model built from a config, with a character tokenizer;
+            ``tiny:base`` builds a BERT-base-sized one the same way, for benchmarks),
             a local directory, a hub id, or a nerloop model directory (retraining).
         finetune: ``lora`` or ``full``; ``None`` picks ``full`` for ``tiny`` (LoRA barely moves a
             random base) and ``lora`` for pretrained bases.
@@ -40,7 +41,8 @@ class TrainConfig:
         resume: continue from the last checkpoint in the output directory.
         merge: write merged weights instead of an adapter.
         max_length: tokens per example (longer ones are truncated, with a warning).
-        label_scheme: ``BIO`` or ``BIOES`` (tagger).
+        label_scheme: ``BIOES`` (default: explicit ends and single-character mentions find the
+            boundaries of unknown names far better) or ``BIO`` (tagger).
         lexicon_dropout: chance to hide gazetteer-match features from an example in training,
             so the model still finds names the gazetteer lacks.
     """
@@ -64,7 +66,7 @@ class TrainConfig:
     resume: bool = False
     merge: bool = False
     max_length: int = 128
-    label_scheme: str = "BIO"
+    label_scheme: str = "BIOES"
     lexicon_dropout: float = 0.3
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -90,7 +92,7 @@ class TrainConfig:
         """``full`` for tiny random bases, ``lora`` for pretrained ones, unless chosen."""
         if self.finetune:
             return self.finetune
-        return "full" if self.base == "tiny" else "lora"
+        return "full" if self.base == "tiny" or self.base.startswith("tiny:") else "lora"
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=2) + "\n"

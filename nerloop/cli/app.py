@@ -7,7 +7,7 @@ import sys
 import typer
 
 from nerloop import __version__
-from nerloop.cli import al, cycle, db, demo, gazetteer, generate, label_studio, logs, model, tag
+from nerloop.cli import al, cycle, db, demo, gazetteer, generate, label_studio, logs, model, tag, train
 from nerloop.cli.output import EXIT_INPUT, EXIT_INTERRUPTED, one_line
 
 app = typer.Typer(
@@ -24,6 +24,7 @@ app.command("generate")(generate.generate)
 app.command("tag")(tag.tag)
 app.command("resolve")(tag.resolve)
 app.command("eval")(tag.evaluate)
+app.command("train")(train.train)
 app.add_typer(db.app, name="db")
 al.app.command("push")(label_studio.push)
 al.app.command("pull")(label_studio.pull)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, BinaryIO, Optional
@@ -20,9 +20,18 @@ InputArg = Annotated[str, typer.Argument(help="Input file, or - for standard inp
 ModelOpt = Annotated[
     Optional[Path],
     typer.Option(
-        "--model", "-m", help="Trained model directory (needs the trainer, a later release; use --matcher until then)."
+        "--model", "-m", help="Model directory from nerloop train; mentions are resolved against --gazetteer."
     ),
 ]
+CombineOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--combine",
+        help="How --model meets the gazetteer matcher: model, matcher, union or matcher-first; "
+        "default: the model's own choice (best on validation, see its README.md).",
+    ),
+]
+BATCH = 256
 MatcherOpt = Annotated[bool, typer.Option("--matcher", help="Use the gazetteer alone, no model: the baseline.")]
 FuzzyOpt = Annotated[
     float,
@@ -55,35 +64,18 @@ def _open_input(path: str) -> Iterator[tuple[BinaryIO, str]]:
         yield stream, path
 
 
-def _resolver_config(fuzzy_threshold: float):
-    from gazetteers.config import ResolverConfig
-
-    return ResolverConfig(fuzzy=fuzzy_threshold < 100, fuzzy_threshold=min(fuzzy_threshold, 100.0))
-
-
-def _tagger(
-    model: Path | None, matcher: bool, gazetteer: Path | None, fuzzy_threshold: float
-) -> tuple[Callable, object]:
-    """A function text, reference → Resolution, plus the gazetteer it resolves against."""
+def _pipeline(model: Path | None, matcher: bool, gazetteer: Path | None, fuzzy_threshold: float, combine: str | None):
+    """The tagging pipeline the flags ask for, and the gazetteer it resolves against."""
     from gazetteers import load_gazetteer
-    from gazetteers.matcher import GazetteerMatcher
-    from gazetteers.resolver import Resolver
+    from gazetteers.tagging import check_selection, open_pipeline
 
-    if model is not None and matcher:
-        raise NerloopError("give either --model or --matcher, not both")
-    if model is None and not matcher:
-        raise NerloopError("give --model MODEL_DIR or --matcher")
-    if model is not None:  # before loading anything: the answer does not depend on the gazetteer
-        raise NerloopError(
-            f"--model {model}: this nerloop has no trained-model backend yet (the trainer arrives in a later "
-            "release); use --matcher"
-        )
+    check_selection(model, matcher)  # before loading anything slow
     import gc
 
     gaz = load_gazetteer(gazetteer)
-    matcher = GazetteerMatcher(gaz, Resolver(gaz, _resolver_config(fuzzy_threshold)))
+    pipeline = open_pipeline(model, matcher, gaz, fuzzy_threshold, combine=combine)
     gc.freeze()  # the gazetteer's millions of objects never die: keep collections from walking them per line
-    return matcher.tag, gaz
+    return pipeline, gaz
 
 
 def _output(resolution, domain, explain: bool) -> str:
@@ -105,6 +97,7 @@ def tag(
     reference_date: ReferenceDateOpt = None,
     explain: ExplainOpt = False,
     fuzzy_threshold: FuzzyOpt = 75.0,
+    combine: CombineOpt = None,
 ) -> None:
     """Tag queries: one per line (plain text, or JSON Lines with a 'text' field) → records on stdout.
 
@@ -117,12 +110,22 @@ def tag(
 
     with user_errors():
         utf8_stdout()
-        tag_fn, gaz = _tagger(model, matcher, gazetteer, fuzzy_threshold)
+        pipeline, gaz = _pipeline(model, matcher, gazetteer, fuzzy_threshold, combine)
         reference = reference_for(reference_date)
         with _open_input(input) as (stream, source):
+            batch: list[str] = []
             for text in read_queries(decode_lines(stream, source), source):
-                print(_output(tag_fn(text, reference), gaz.domain, explain), flush=False)
+                batch.append(text)
+                if len(batch) == BATCH:
+                    _print_batch(pipeline, batch, reference, gaz.domain, explain)
+                    batch = []
+            _print_batch(pipeline, batch, reference, gaz.domain, explain)
         sys.stdout.flush()
+
+
+def _print_batch(pipeline, texts: list[str], reference, domain, explain: bool) -> None:
+    for resolution in pipeline.tag(texts, reference) if texts else ():
+        print(_output(resolution, domain, explain), flush=False)
 
 
 def resolve(
@@ -139,12 +142,13 @@ def resolve(
     """
     from gazetteers import load_gazetteer
     from gazetteers.resolver import Resolver
+    from gazetteers.tagging import resolver_config
     from nerloop.export import read_jsonl
 
     with user_errors():
         utf8_stdout()
         gaz = load_gazetteer(gazetteer)
-        resolver = Resolver(gaz, _resolver_config(fuzzy_threshold))
+        resolver = Resolver(gaz, resolver_config(fuzzy_threshold))
         reference = reference_for(reference_date)
         path = Path("/dev/stdin") if input == "-" else Path(input)
         for record in read_jsonl(path):
@@ -161,6 +165,7 @@ def evaluate(
     gazetteer: GazetteerOpt = None,
     reference_date: ReferenceDateOpt = None,
     fuzzy_threshold: FuzzyOpt = 75.0,
+    combine: CombineOpt = None,
 ) -> None:
     """Score a tagger against gold records; prints a JSON object (and a table on a terminal).
 
@@ -173,12 +178,12 @@ def evaluate(
     from nerloop.export import read_jsonl
 
     with user_errors():
-        tag_fn, gaz = _tagger(model, matcher, gazetteer, fuzzy_threshold)
+        pipeline, gaz = _pipeline(model, matcher, gazetteer, fuzzy_threshold, combine)
         reference = reference_for(reference_date, gold)
         gold_records = list(read_jsonl(gold))
         if not gold_records:
             raise InputError(Problem(str(gold), 0, "no gold records; nothing to evaluate"))
-        predicted = [tag_fn(r.text, reference).record for r in gold_records]
+        predicted = [r.record for r in pipeline.tag([g.text for g in gold_records], reference)]
         metrics = score(gold_records, predicted, gaz.domain.hierarchy)
         print(json.dumps(metrics, ensure_ascii=False))
         if sys.stdout.isatty():

@@ -1,0 +1,122 @@
+"""Benchmark: queries/s of ``nerloop tag --model`` end to end (tokenize → model → decode → resolve).
+
+What is measured, and why
+-------------------------
+``al score`` tags whole query logs and a server answers one query at a time, so the cost
+per query of the full tagging pipeline decides both. This script opens a tagger model
+directory through ``gazetteers.tagging.open_pipeline`` (exactly what ``tag --model`` does),
+and times ``pipeline.tag(queries, reference)`` over ``--n-queries`` generated test-split
+queries for every batch size in ``--batch-sizes``:
+
+* with one thread (``torch.set_num_threads(1)``, process pinned to ``--cpu``), and
+* with all cores (``torch.set_num_threads(os.cpu_count())``, unpinned),
+
+best of ``--repeat`` passes each, reporting queries/s end to end and the model's share
+(``tagger.predict`` alone, no resolver). ``--model`` defaults to a tagger trained for a
+few steps on generated data (``--size tiny``: hidden 128, 2 layers; ``--size base``: a
+BERT-base-sized config); weights do not change the cost. ``--device cuda`` runs the model
+on a GPU. ``--combine`` picks the model/matcher combination (default: the model's own).
+
+Run from the repository root with the project venv::
+
+    .venv/bin/python bench/infer.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (  # noqa: E402
+    DEFAULT_WORK,
+    REFERENCE_DATE,
+    default_cpu,
+    fmt_float,
+    fmt_int,
+    machine_facts,
+    markdown_table,
+    pin,
+    self_peak_rss_mib,
+)
+from _tagger import generated_data, quick_model  # noqa: E402
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument("--model", type=Path, default=None, help="tagger model directory; default: a quick one")
+    parser.add_argument("--gazetteer", type=Path, default=None, help="gazetteer directory; default: the embedded one")
+    parser.add_argument("--size", choices=["tiny", "base"], default="tiny", help="config of the quick model")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
+    parser.add_argument("--n-queries", type=int, default=5000, help="queries to tag per pass")
+    parser.add_argument("--batch-sizes", default="1,16,64,256", help="comma-separated")
+    parser.add_argument("--combine", default=None, help="model, matcher, union or matcher-first")
+    parser.add_argument("--repeat", type=int, default=3, help="passes per figure; the best is reported")
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="scratch directory")
+    parser.add_argument("--cpu", type=int, default=default_cpu(), help="CPU the one-thread runs are pinned to")
+    return parser.parse_args(argv)
+
+
+def best_rate(fn, queries: list[str], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        gc.collect()
+        started = time.perf_counter()
+        fn(queries)
+        best = min(best, time.perf_counter() - started)
+    return len(queries) / best
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    facts = machine_facts(args.cpu)
+    import torch
+
+    from gazetteers import load_gazetteer
+    from gazetteers.tagging import open_pipeline
+    from nerloop.export import read_jsonl
+
+    work = args.work.resolve() / "infer"
+    work.mkdir(parents=True, exist_ok=True)
+    data = generated_data(args.gazetteer, max(args.n_queries * 10 // 8, 1000), work / "data")
+    model = args.model or quick_model(data, work / f"model-{args.size}", args.size, steps=5)
+    queries = [r.text for r in read_jsonl(data / "test.jsonl")] + [r.text for r in read_jsonl(data / "train.jsonl")]
+    queries = queries[: args.n_queries]
+    gazetteer = load_gazetteer(args.gazetteer)
+    pipeline = open_pipeline(model, False, gazetteer, combine=args.combine, device=args.device)
+    pipeline.tagger.token_probs = True
+    rows = []
+    all_cores = os.cpu_count() or 1
+    affinity = os.sched_getaffinity(0)
+    for threads in (1, all_cores):
+        if threads == 1:
+            pin(args.cpu)
+        else:
+            os.sched_setaffinity(0, affinity)
+        torch.set_num_threads(threads)
+        for batch in (int(b) for b in args.batch_sizes.split(",")):
+            pipeline.batch_size = batch
+            pipeline.tagger.batch_size = batch
+            end_to_end = best_rate(lambda q: pipeline.tag(q, REFERENCE_DATE), queries, args.repeat)
+            model_only = best_rate(pipeline.tagger.predict, queries, args.repeat)
+            rows.append((threads, batch, fmt_int(round(end_to_end)), fmt_int(round(model_only))))
+            print(f"[infer] threads {threads} batch {batch}: {end_to_end:,.0f} queries/s", file=sys.stderr)
+    print(f"# nerloop bench/infer.py — {args.size} tagger, device {args.device}, combine {pipeline.combine}\n")
+    print(markdown_table(["fact", "value"], facts + [("model", str(model)), ("queries", fmt_int(len(queries)))]))
+    print()
+    print(markdown_table(["threads", "batch", "queries/s end to end", "queries/s model only"], rows))
+    print(f"\npeak RSS: {fmt_float(self_peak_rss_mib(), 0)} MiB")
+    if args.device.startswith("cuda"):
+        print(f"peak GPU memory: {torch.cuda.max_memory_allocated() / 2**20:,.0f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

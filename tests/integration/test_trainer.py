@@ -1,0 +1,289 @@
+"""``nerloop train`` → ``tag``/``eval --model`` with a tiny tagger on CPU, sharing one trained model.
+
+The session fixture trains once (a few dozen steps on generated records); quality is not
+the point here (see ``test_trainer_quality.py``), plumbing is: the model directory, the
+store, save → reload, LoRA on a model directory with ``--merge``, resolution invariants
+and one-line errors for bad input.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from gazetteers import load_gazetteer
+from gazetteers.tagging import open_pipeline
+from nerloop.cli.app import app
+from nerloop.export import read_jsonl
+from trainer.config import TrainConfig
+from trainer.data import DataSpec
+from trainer.loading import open_model
+from trainer.model_dir import read_manifest
+from trainer.tagger import load_model, measure_combinations
+from trainer.train import partial_dir, train
+
+REF = dt.date(2026, 11, 25)
+STEPS = dict(max_steps=40, eval_steps=20, batch_size=16, early_stopping_patience=0)
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("gen") / "data"
+    done = subprocess.run(
+        [sys.executable, "-m", "nerloop", "generate", "--out", str(out), "-n", "1000", "--seed", "3"]
+        + ["--reference-date", REF.isoformat(), "--db", f"sqlite:///{out.parent / 'gen.db'}"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_model(generated: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    torch.set_num_threads(1)
+    from nerloop.store import open_store
+
+    root = tmp_path_factory.mktemp("models")
+    engine = open_store(f"sqlite:///{root / 'store.db'}")
+    out = root / "tiny"
+    train(TrainConfig(base="tiny", **STEPS), [DataSpec(generated)], out, engine=engine)
+    return out
+
+
+def test_train_writes_a_complete_registered_model_directory(tiny_model: Path) -> None:
+    manifest = read_manifest(tiny_model)
+    assert manifest.backend == "tagger" and manifest.finetune == "full" and manifest.weights == "full"
+    for name in ("model", "tokenizer", "lexicon.safetensors", "tagger.json", "domain.yaml", "curves.png"):
+        assert (tiny_model / name).exists(), name
+    config = json.loads((tiny_model / "training_config.json").read_text("utf-8"))
+    assert config["base"] == "tiny" and config["max_steps"] == STEPS["max_steps"]
+    assert 0 <= manifest.metrics["entity_f1"] <= 1 and manifest.data_fingerprint and manifest.gazetteer_fingerprint
+    assert manifest.combine == max(manifest.metrics["combinations"], key=manifest.metrics["combinations"].get)
+    assert manifest.version in (tiny_model / "README.md").read_text("utf-8")
+    assert not partial_dir(tiny_model).exists()
+    from nerloop.store import open_store
+    from nerloop.store.registry import list_models
+
+    (info,) = list_models(open_store(f"sqlite:///{tiny_model.parent / 'store.db'}"))
+    assert info.version == manifest.version and info.path == str(tiny_model.resolve())
+
+
+def test_reloaded_model_scores_validation_exactly_as_the_trained_one(tiny_model: Path, generated: Path) -> None:
+    gazetteer = load_gazetteer(generated / "gazetteer_train")
+    manifest = read_manifest(tiny_model)
+    reloaded = open_model(tiny_model, gazetteer=gazetteer, device="cpu")
+    validation = list(read_jsonl(generated / "validation.jsonl"))
+    assert measure_combinations(reloaded, gazetteer, validation) == manifest.metrics["combinations"]
+    again = open_model(tiny_model, gazetteer=gazetteer, device="cpu")
+    texts = [r.text for r in validation[:20]]
+    assert reloaded.predict(texts) == again.predict(texts)
+
+
+def test_tag_model_writes_scores_uncertainty_model_and_valid_spans(tiny_model: Path, generated: Path) -> None:
+    queries = "本月菏泽巨野县供电公司麒麟供电所投诉个数\n𠀀菏泽新奇供电所上月投诉\n"
+    result = CliRunner().invoke(
+        app, ["tag", "--model", str(tiny_model), "--reference-date", "2026-11-25"], input=queries
+    )
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["text"] for r in lines] == queries.split()
+    version = read_manifest(tiny_model).version
+    for record in lines:
+        assert record["model"] == version and 0 <= record["uncertainty"] <= 1
+        for entity in record["entities"]:
+            assert record["text"][entity["start"] : entity["end"]] == entity["text"]
+            assert 0 <= entity["score"] <= 1
+
+
+def test_eval_model_resolves_against_a_newer_gazetteer(tiny_model: Path, generated: Path) -> None:
+    for gazetteer in (generated / "gazetteer_train", None):
+        args = ["eval", "--model", str(tiny_model), "--gold", str(generated / "test.jsonl")]
+        result = CliRunner().invoke(app, args + (["--gazetteer", str(gazetteer)] if gazetteer else []))
+        assert result.exit_code == 0, result.output
+        metrics = json.loads(result.stdout)
+        assert metrics["n"] == 100 and 0 <= metrics["entity_f1"] <= 1
+
+
+def test_lora_round_on_a_model_directory_merges_to_the_same_predictions(
+    tiny_model: Path, generated: Path, tmp_path: Path
+) -> None:
+    torch.set_num_threads(1)
+    out = tmp_path / "lora"
+    config = TrainConfig(base=str(tiny_model), finetune="lora", merge=True, lora_r=4, **{**STEPS, "max_steps": 6})
+    train(config, [DataSpec(generated)], out)
+    manifest = read_manifest(out)
+    assert manifest.parent == read_manifest(tiny_model).version
+    assert manifest.weights == "merged" and manifest.finetune == "lora"
+    gazetteer = load_gazetteer(generated / "gazetteer_train")
+    merged = load_model(out, manifest, device="cpu", gazetteer=gazetteer, precision="fp32")
+    adapter = dataclasses.replace(manifest, weights="adapter")
+    adapter = load_model(out, adapter, device="cpu", gazetteer=gazetteer, precision="fp32")
+    texts = [r.text for r in read_jsonl(generated / "test.jsonl")][:40]
+    by_merged, by_adapter = merged.predict(texts), adapter.predict(texts)
+    for x, y in zip(by_merged, by_adapter):
+        assert [e[:4] for e in x.entities] == [e[:4] for e in y.entities]
+        assert all(abs(a.score - b.score) < 1e-3 for a, b in zip(x.entities, y.entities))
+        np.testing.assert_allclose(np.array(x.token_probs), np.array(y.token_probs), atol=1e-4)
+
+
+def _hierarchy_words(gazetteer) -> list[str]:
+    words = []
+    for type_name in gazetteer.domain.hierarchy:
+        words += [e.name for e in gazetteer.entries(type_name)[:40]]
+    return words + ["新奇供电所", "龙王庙所", "本月", "投诉", "的", "𠀀"]
+
+
+@pytest.fixture(scope="module")
+def model_pipeline(tiny_model: Path, generated: Path):
+    gazetteer = load_gazetteer(generated / "gazetteer_train")
+    return open_pipeline(tiny_model, False, gazetteer, combine="model"), gazetteer
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_chains_after_tag_model_fit_the_gazetteer_and_unlinked_mentions_constrain_nothing(model_pipeline, data) -> None:
+    pipeline, gazetteer = model_pipeline
+    words = data.draw(st.lists(st.sampled_from(_hierarchy_words(gazetteer)), min_size=1, max_size=5))
+    text = "".join(words)
+    (resolution,) = pipeline.tag([text], REF)
+    record = resolution.record
+    record.check_spans()
+    hierarchy = gazetteer.domain.hierarchy
+    for entity in record.entities:
+        if entity.id is not None and entity.type in hierarchy:
+            assert gazetteer.get(entity.id).type == entity.type
+    linked = [e.id for e in record.entities if e.id is not None and e.type in hierarchy]
+    if record.conflict:
+        assert all(v is None for v in record.resolved.values())
+    elif record.ambiguous:
+        for chain in record.ambiguous:
+            assert tuple(chain) == gazetteer.path(chain[-1]) and set(linked) <= set(chain)
+        for level, name in record.resolved.items():
+            if name is not None:
+                assert all(gazetteer.chain_names(chain[-1])[level] == name for chain in record.ambiguous)
+    elif linked:
+        deepest = max(linked, key=lambda i: len(gazetteer.path(i)))
+        assert record.resolved == gazetteer.chain_names(deepest)
+        assert all(i in gazetteer.path(deepest) for i in linked)
+    else:
+        assert all(v is None for v in record.resolved.values())
+    unlinked = [
+        e
+        for e, link in zip(record.entities, resolution.links)
+        if e.type in hierarchy and not link.candidates and e.id is None
+    ]
+    if unlinked:
+        rest = [e for e in record.entities if e not in unlinked]
+        again = pipeline.resolver.resolve(text, rest, REF).record
+        assert (again.resolved, again.ambiguous, again.conflict) == (record.resolved, record.ambiguous, record.conflict)
+
+
+def _train_cli(*args: str, env: dict | None = None):
+    return CliRunner().invoke(app, ["train", *args], env=env)
+
+
+@pytest.mark.parametrize(
+    "case, exit_code, message",
+    [
+        ("empty_dir", 2, "no training records"),
+        ("bad_spans", 2, "not a tagged-query record"),
+        ("missing_base", 1, "no such directory"),
+        ("offline_hub", 1, "offline"),
+        ("unknown_backend", 2, "unknown backend"),
+    ],
+)
+def test_bad_input_is_one_line_error_and_nothing_in_out(
+    case: str, exit_code: int, message: str, generated: Path, tmp_path: Path
+) -> None:
+    data, extra, env = str(generated), [], None
+    if case == "empty_dir":
+        (tmp_path / "empty").mkdir()
+        data = str(tmp_path / "empty")
+    elif case == "bad_spans":
+        bad = tmp_path / "bad.jsonl"
+        bad.write_text(
+            json.dumps(
+                {"text": "菏泽投诉", "entities": [{"type": "City", "start": 1, "end": 3, "text": "菏泽"}]},
+                ensure_ascii=False,
+            )
+            + "\n",
+            "utf-8",
+        )
+        data = str(bad)
+    elif case == "missing_base":
+        extra = ["--base", str(tmp_path / "no" / "such" / "model")]
+    elif case == "offline_hub":
+        extra, env = ["--base", "nerloop-test/not-cached-anywhere"], {"HF_HUB_OFFLINE": "1"}
+    else:
+        extra = ["--backend", "crf"]
+    out = tmp_path / "out"
+    result = _train_cli("--data", data, "--out", str(out), "--max-steps", "2", *extra, env=env)
+    assert result.exit_code == exit_code, result.output
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("error: ") and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and len(lines) <= 2
+    assert not out.exists() and not partial_dir(out).exists()
+
+
+def test_interrupted_run_keeps_its_checkpoints_and_resume_finishes_it(generated: Path, tmp_path: Path) -> None:
+    from trainer.errors import TrainingError
+
+    torch.set_num_threads(1)
+    out = tmp_path / "resumed"
+    config = TrainConfig(base="tiny", **{**STEPS, "max_steps": 6, "eval_steps": 3})
+    steps: list[int] = []
+
+    def crash_after_checkpoint(event: dict) -> None:
+        steps.append(event.get("step", 0))
+        if event.get("step") == 4:
+            raise RuntimeError("power cut")
+
+    with pytest.raises(TrainingError, match="power cut"):
+        train(config, [DataSpec(generated)], out, progress=crash_after_checkpoint)
+    assert not out.exists() and (partial_dir(out) / "checkpoints" / "checkpoint-3").is_dir()
+    resumed: list[int] = []
+    train(
+        dataclasses.replace(config, resume=True),
+        [DataSpec(generated)],
+        out,
+        progress=lambda e: resumed.append(e["step"]),
+    )
+    assert min(resumed) == 4 and max(resumed) == 6  # continued at step 4, not from scratch
+    assert read_manifest(out).backend == "tagger" and not partial_dir(out).exists()
+
+
+def test_a_local_hugging_face_directory_is_a_base_and_defaults_to_lora(
+    tiny_model: Path, generated: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    torch.set_num_threads(1)
+    local = tmp_path / "local-bert"
+    shutil.copytree(tiny_model / "model", local)
+    for path in (tiny_model / "tokenizer").iterdir():
+        shutil.copy(path, local / path.name)
+    out = tmp_path / "from-local"
+    train(TrainConfig(base=str(local), lora_r=4, **{**STEPS, "max_steps": 4}), [DataSpec(generated)], out)
+    manifest = read_manifest(out)
+    assert (manifest.finetune, manifest.weights, manifest.base_path, manifest.parent) == (
+        "lora",
+        "adapter",
+        "base",
+        None,
+    )
+    tagger = open_model(out, gazetteer=load_gazetteer(generated / "gazetteer_train"), device="cpu")
+    (prediction,) = tagger.predict(["本月菏泽投诉"])
+    assert len(prediction.token_probs) == len("本月菏泽投诉")

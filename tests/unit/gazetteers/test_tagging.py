@@ -1,0 +1,65 @@
+"""The tagging pipeline without a model: matcher behind the Tagger protocol, combinations, selection."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from gazetteers.matcher import GazetteerMatcher
+from gazetteers.resolver import Resolver
+from gazetteers.tagging import COMBINE_MODES, MatcherTagger, TaggingPipeline, combine_entities, open_pipeline
+from nerloop.errors import NerloopError
+from nerloop.records import Entity
+from nerloop.tagging import Prediction, Tagger
+
+REF = dt.date(2026, 11, 25)
+
+
+def test_matcher_pipeline_gives_the_records_the_matcher_always_gave(mini) -> None:
+    texts = ["本月菏泽巨野县供电公司投诉个数", "城关供电所投诉", "𠀀菏泽投诉"]
+    pipeline = open_pipeline(None, True, mini)
+    assert isinstance(pipeline.tagger, Tagger)
+    matcher = GazetteerMatcher(mini, Resolver(mini, pipeline.resolver.config))
+    for text, resolution in zip(texts, pipeline.tag(texts, REF)):
+        assert resolution.record == matcher.tag(text, REF).record
+
+
+def test_combinations_keep_one_side_whole_and_add_only_non_overlapping_spans() -> None:
+    model = [Entity("Substation", 0, 4, "新名字所", score=0.6), Entity("Indicator", 6, 8, "投诉", score=0.9)]
+    matcher = [Entity("City", 0, 2, "新名", score=1.0), Entity("Date", 4, 6, "本月", score=1.0)]
+    assert combine_entities("model", model, matcher) == model
+    assert combine_entities("matcher", model, matcher) == matcher
+    assert combine_entities("union", model, matcher) == [model[0], matcher[1], model[1]]
+    assert combine_entities("matcher-first", model, matcher) == [matcher[0], matcher[1], model[1]]
+    with pytest.raises(NerloopError):
+        combine_entities("vote", model, matcher)
+
+
+class _FixedTagger:
+    version = "fixed-1"
+
+    def predict(self, texts):
+        return [Prediction((Entity("Substation", 0, 3, text[:3], score=0.25),), uncertainty=0.5) for text in texts]
+
+
+def test_pipeline_records_carry_score_uncertainty_and_model_and_unlinked_mentions_keep_no_id(mini) -> None:
+    resolver = Resolver(mini)
+    pipeline = TaggingPipeline(_FixedTagger(), resolver, matcher=MatcherTagger(GazetteerMatcher(mini)), combine="union")
+    ((resolution, prediction),) = pipeline.tag_with_predictions(["无名所菏泽投诉"], REF)
+    record = resolution.record
+    assert record.extra["model"] == "fixed-1" and record.extra["uncertainty"] == 0.5
+    unlinked = next(e for e in record.entities if e.type == "Substation")
+    assert unlinked.id is None and unlinked.score == 0.25
+    assert record.resolved["City"] == "菏泽市" and not record.conflict
+    assert {e.type for e in prediction.entities} == {"Substation", "City", "Indicator"}
+
+
+def test_selection_needs_exactly_one_of_model_and_matcher(mini, tmp_path) -> None:
+    with pytest.raises(NerloopError, match="either"):
+        open_pipeline(tmp_path, True, mini)
+    with pytest.raises(NerloopError, match="--model MODEL_DIR or --matcher"):
+        open_pipeline(None, False, mini)
+    with pytest.raises(NerloopError, match="not a nerloop model directory"):
+        open_pipeline(tmp_path, False, mini)
+    assert set(COMBINE_MODES) >= {"model", "matcher", "union", "matcher-first"}

@@ -1,0 +1,129 @@
+"""Tag schemes (BIO, BIOES) over tokens, and constrained Viterbi decoding that only yields valid spans.
+
+A token classifier scores each token independently, so its argmax can say ``I-City`` after
+``O`` or switch type inside a mention. Decoding the best path under the scheme's allowed
+transitions instead gives well-formed spans always, without a CRF layer. Pure numpy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+OUTSIDE = "O"
+SCHEMES = {"BIO": ("B", "I"), "BIOES": ("B", "I", "E", "S")}
+
+
+def tag_labels(types: Sequence[str], scheme: str) -> list[str]:
+    """``O`` first (index 0), then every prefix of the scheme per type, types sorted."""
+    labels = [OUTSIDE]
+    for name in sorted(set(types)):
+        labels += [f"{prefix}-{name}" for prefix in SCHEMES[scheme]]
+    return labels
+
+
+def _split(label: str) -> tuple[str, str | None]:
+    if label == OUTSIDE:
+        return OUTSIDE, None
+    prefix, _, name = label.partition("-")
+    return prefix, name
+
+
+def span_tags(n_tokens: int, spans: Sequence[tuple[str, int, int]], scheme: str) -> list[str]:
+    """Tags for ``n_tokens`` tokens given mentions as ``(type, first token, end token exclusive)``."""
+    tags = [OUTSIDE] * n_tokens
+    for type_name, start, end in spans:
+        if end - start == 1 and scheme == "BIOES":
+            tags[start] = f"S-{type_name}"
+            continue
+        tags[start] = f"B-{type_name}"
+        for i in range(start + 1, end):
+            tags[i] = f"I-{type_name}"
+        if scheme == "BIOES" and end - start > 1:
+            tags[end - 1] = f"E-{type_name}"
+    return tags
+
+
+class Decoder:
+    """Constrained Viterbi over one label inventory, plus span extraction from tag ids."""
+
+    def __init__(self, labels: Sequence[str], scheme: str) -> None:
+        self.labels = list(labels)
+        self.scheme = scheme
+        parts = [_split(label) for label in self.labels]
+        self.prefix = [p for p, _ in parts]
+        self.type = [t for _, t in parts]
+        n = len(self.labels)
+        inside = ("I", "E") if scheme == "BIOES" else ("I",)
+        open_prefixes = ("B", "I") if scheme == "BIOES" else ()
+        allowed = np.zeros((n, n), dtype=bool)
+        for i, (p_from, t_from) in enumerate(parts):
+            for j, (p_to, t_to) in enumerate(parts):
+                continues = p_from in ("B", "I") and t_from == t_to
+                if p_to in inside:
+                    allowed[i, j] = continues
+                else:
+                    # a mention still open under BIOES must be continued, not abandoned
+                    allowed[i, j] = p_from not in open_prefixes
+        start = np.array([p not in inside for p in self.prefix])
+        end = np.array([p not in open_prefixes for p in self.prefix])
+        self.transitions = np.where(allowed, 0.0, -np.inf).astype(np.float32)
+        self.start = np.where(start, 0.0, -np.inf).astype(np.float32)
+        self.end = np.where(end, 0.0, -np.inf).astype(np.float32)
+
+    def viterbi(self, logprobs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """Best allowed tag ids, shape ``(batch, time)``; ``-1`` beyond each length.
+
+        Args:
+            logprobs: ``(batch, time, labels)`` log-probabilities per token.
+            lengths: real tokens per row (the rest is padding).
+        """
+        batch, time, n = logprobs.shape
+        path = np.full((batch, time), -1, dtype=np.int64)
+        if time == 0 or batch == 0:
+            return path
+        score = logprobs[:, 0, :] + self.start
+        backpointers = np.empty((batch, time, n), dtype=np.int64)
+        identity = np.broadcast_to(np.arange(n), (batch, n))
+        for t in range(1, time):
+            candidates = score[:, :, None] + self.transitions[None, :, :]
+            best = candidates.argmax(axis=1)
+            new = np.take_along_axis(candidates, best[:, None, :], axis=1)[:, 0, :] + logprobs[:, t, :]
+            active = (t < lengths)[:, None]
+            score = np.where(active, new, score)
+            backpointers[:, t, :] = np.where(active, best, identity)
+        current = (score + self.end).argmax(axis=1)
+        rows = np.arange(batch)
+        for t in range(time - 1, 0, -1):
+            path[:, t] = current
+            current = backpointers[rows, t, current]
+        path[:, 0] = current
+        path[np.arange(time)[None, :] >= lengths[:, None]] = -1
+        return path
+
+    def spans(self, tag_ids: Sequence[int]) -> list[tuple[str, int, int]]:
+        """Mentions as ``(type, first token, end token exclusive)`` from a valid tag path."""
+        out: list[tuple[str, int, int]] = []
+        start = -1
+        current: str | None = None
+        for i, tag in enumerate(tag_ids):
+            if tag < 0:
+                break
+            prefix, name = self.prefix[tag], self.type[tag]
+            if prefix in ("I", "E") and name == current:
+                if prefix == "E":
+                    out.append((name, start, i + 1))
+                    current = None
+                continue
+            if current is not None:
+                out.append((current, start, i))
+                current = None
+            if prefix == "S" or (prefix in ("I", "E") and name is not None and self.scheme == "BIOES"):
+                out.append((name, i, i + 1))  # type: ignore[arg-type]
+            elif prefix != OUTSIDE:
+                start, current = i, name
+        if current is not None:
+            n = next((i for i, t in enumerate(tag_ids) if t < 0), len(tag_ids))
+            out.append((current, start, n))
+        return out

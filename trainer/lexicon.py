@@ -1,0 +1,81 @@
+"""Gazetteer-match features per character: what lets the tagger use the gazetteer and still go beyond it.
+
+For every character and every entity type, four bits say whether some surface form of
+that type covers it as its Beginning, Middle, End or as a Single character (the
+SoftLexicon/LEBERT idea, reduced to match positions). Every match counts, overlapping
+ones included, so the model decides between readings instead of inheriting the
+matcher's longest-match choice. In training the features of some gold mentions are
+hidden (``lexicon_dropout``), which teaches the model to find names the gazetteer lacks
+from their shape and context. Torch-free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ahocorasick
+import numpy as np
+
+from gazetteers.linker import fold_width
+from gazetteers.model import Gazetteer
+from nerloop.dates import find_dates
+
+POSITIONS = 4  # B, M, E, S
+Match = tuple[int, int, int]  # start, end, type index
+
+
+class Lexicon:
+    """Every surface form of the gazetteer by type, matched all at once (Aho-Corasick).
+
+    Args:
+        gazetteer: the gazetteer whose names the features describe; at inference it may be
+            newer than the one the model was trained with (same types).
+        types: the feature types, in the model's order (saved with the model).
+    """
+
+    def __init__(self, gazetteer: Gazetteer, types: Sequence[str]) -> None:
+        self.types = tuple(types)
+        self.n_features = len(self.types) * POSITIONS
+        index = {t: i for i, t in enumerate(self.types)}
+        self._date = index.get("Date")
+        forms: dict[str, set[int]] = {}
+        for type_name in self.types:
+            for form in gazetteer.surfaces(type_name):
+                if len(form) >= 2:
+                    forms.setdefault(form, set()).add(index[type_name])
+        self._automaton = ahocorasick.Automaton()
+        for form, type_ids in forms.items():
+            self._automaton.add_word(form, (len(form), tuple(sorted(type_ids))))
+        self._empty = not forms
+        if not self._empty:
+            self._automaton.make_automaton()
+
+    def matches(self, text: str) -> list[Match]:
+        """Every ``(start, end, type index)`` a surface form or a date covers, overlaps included."""
+        folded = fold_width(text)
+        found: list[Match] = []
+        if not self._empty:
+            for end_index, (length, type_ids) in self._automaton.iter(folded):
+                start = end_index - length + 1
+                found.extend((start, end_index + 1, t) for t in type_ids)
+        if self._date is not None:
+            found.extend((start, end, self._date) for start, end in find_dates(folded))
+        return found
+
+    def char_features(self, n_chars: int, matches: Sequence[Match]) -> np.ndarray:
+        """``(n_chars + 1, n_features)`` 0/1 array; the extra last row is all zeros (for special tokens)."""
+        features = np.zeros((n_chars + 1, self.n_features), dtype=np.float32)
+        for start, end, type_id in matches:
+            base = type_id * POSITIONS
+            if end - start == 1:
+                features[start, base + 3] = 1.0
+                continue
+            features[start, base] = 1.0
+            features[start + 1 : end - 1, base + 1] = 1.0
+            features[end - 1, base + 2] = 1.0
+        return features
+
+
+def drop_mentions(matches: Sequence[Match], hidden: Sequence[tuple[int, int]]) -> list[Match]:
+    """The matches that overlap none of the ``hidden`` spans (gold mentions playing "unknown names")."""
+    return [m for m in matches if all(m[1] <= s or m[0] >= e for s, e in hidden)]
