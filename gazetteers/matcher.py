@@ -360,6 +360,12 @@ def _confidence(slipped: bool, match: Match) -> float:
     return 0.8 if slipped else 1.0
 
 
+def ambiguity_uncertainty(record: TaggedQuery) -> float:
+    """``1 − 1/k`` where ``k`` is the largest number of candidate chains of any target (0 when none is ambiguous)."""
+    chains = max((len(t.ambiguous) for t in record.targets or ()), default=len(record.ambiguous))
+    return 1.0 - 1.0 / chains if chains > 1 else 0.0
+
+
 def uncertainty(record: TaggedQuery) -> float:
     """How unsure the matcher is about a record: ``max(1 − min score, 1 − 1/k)``.
 
@@ -370,6 +376,4 @@ def uncertainty(record: TaggedQuery) -> float:
     """
     scores = [e.score for e in record.entities if e.score is not None]
     by_score = 1.0 - min(scores) if scores else 0.0
-    chains = max((len(t.ambiguous) for t in record.targets or ()), default=len(record.ambiguous))
-    by_ambiguity = 1.0 - 1.0 / chains if chains > 1 else 0.0
-    return round(max(by_score, by_ambiguity), 4)
+    return round(max(by_score, ambiguity_uncertainty(record)), 4)

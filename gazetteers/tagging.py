@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gazetteers.config import ResolverConfig
-from gazetteers.matcher import MATCHER_VERSION, GazetteerMatcher
+from gazetteers.matcher import MATCHER_VERSION, GazetteerMatcher, ambiguity_uncertainty
 from gazetteers.model import Gazetteer
 from gazetteers.resolver import Resolution, Resolver
 from nerloop.errors import NerloopError
@@ -131,13 +131,20 @@ class TaggingPipeline:
         return out
 
     def tag_with_predictions(self, texts: Sequence[str], reference: dt.date) -> list[tuple[Resolution, Prediction]]:
-        """Resolved records (with ``score``, ``uncertainty`` and ``model``) and the predictions behind them."""
+        """Resolved records (with ``score``, ``uncertainty`` and ``model``) and the predictions behind them.
+
+        ``uncertainty`` is the tagger's, raised to what the resolver could not settle (a query whose
+        mentions fit k chains is at least 1 − 1/k uncertain), so ambiguous queries reach annotators.
+        """
         if isinstance(self.tagger, MatcherTagger):  # the matcher's own records (its uncertainty, its --explain)
             return [self._matcher_record(text, reference) for text in texts]
         out = []
         for text, prediction in zip(texts, self.predict(texts)):
-            extra = {"uncertainty": query_uncertainty(prediction, prediction.entities), "model": self.version}
-            out.append((self.resolver.resolve(text, prediction.entities, reference, extra), prediction))
+            resolution = self.resolver.resolve(text, prediction.entities, reference, {"model": self.version})
+            record = resolution.record
+            value = max(query_uncertainty(prediction, prediction.entities), ambiguity_uncertainty(record))
+            record = record.with_extra(uncertainty=round(value, 4))
+            out.append((Resolution(record, resolution.links, resolution.segmentation), prediction))
         return out
 
     def _matcher_record(self, text: str, reference: dt.date) -> tuple[Resolution, Prediction]:

@@ -188,10 +188,14 @@ def domain_to_dict(domain: Domain) -> dict[str, object]:
             "description": t.description,
             "examples": list(t.examples),
             "file_required": t.file_required,
+            "measure_words": list(t.measure_words),
             "short_forms": {
                 "strip_suffixes": list(rules.strip_suffixes),
                 "add_suffixes": list(rules.add_suffixes),
                 "min_length": rules.min_length,
+                "suffix_min_lengths": dict(rules.suffix_min_lengths),
+                "strip_ethnic": rules.strip_ethnic,
+                "stop_forms": list(rules.stop_forms),
             },
         }
     return {"name": domain.name, "language": domain.language, "hierarchy": list(domain.hierarchy), "types": types}
@@ -199,7 +203,7 @@ def domain_to_dict(domain: Domain) -> dict[str, object]:
 
 def save_domain(domain: Domain, path: Path) -> None:
     """Write ``domain`` as YAML (a model directory keeps the schema it was trained on)."""
-    Path(path).write_text(yaml.safe_dump(domain_to_dict(domain), allow_unicode=True, sort_keys=False), "utf-8")
+    Path(path).write_text(dump_domain(domain), "utf-8")
 
 
 def dump_domain(domain: Domain) -> str:

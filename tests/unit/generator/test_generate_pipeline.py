@@ -143,5 +143,5 @@ def test_a_rerun_without_exports_removes_the_previous_exports(mini, tmp_path: Pa
     assert first.sampling_seconds <= first.seconds  # the samples/s figure leaves export time out
     generate_dataset(mini, grammar, tmp_path, GeneratorConfig(n=60, seed=2))
     names = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
-    assert names == [MANIFEST, "test.jsonl", "train.jsonl", "validation.jsonl"]
+    assert names == ["gazetteer_train", MANIFEST, "test.jsonl", "train.jsonl", "validation.jsonl"]
     assert json.loads((tmp_path / MANIFEST).read_text("utf-8"))["config"]["seed"] == 2
