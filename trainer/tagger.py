@@ -113,6 +113,20 @@ class TokenTagger:
                 out[index] = prediction
         return out  # type: ignore[return-value]
 
+    def predict_samples(self, texts: Sequence[str], n: int) -> list[list[Prediction]]:
+        """``n`` predictions per text with dropout switched on (MC-dropout), for BALD.
+
+        Dropout is active only for these passes; the weights do not change, and ``predict``
+        stays deterministic.
+        """
+        was_training = self.network.training
+        self.network.train()
+        try:
+            passes = [self.predict(texts) for _ in range(n)]
+        finally:
+            self.network.train(was_training)
+        return [list(samples) for samples in zip(*passes)]
+
     def _predict_batch(self, texts: list[str]) -> list[Prediction]:
         encoded = encode(self.tokenizer, texts, self.spec.max_length)
         n, width = len(texts), max(len(e.input_ids) for e in encoded)

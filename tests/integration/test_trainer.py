@@ -296,3 +296,18 @@ def test_a_local_hugging_face_directory_is_a_base_and_defaults_to_lora(
     tagger = open_model(out, gazetteer=load_gazetteer(generated / "gazetteer_train"), device="cpu")
     (prediction,) = tagger.predict(["本月菏泽投诉"])
     assert len(prediction.token_probs) == len("本月菏泽投诉")
+
+
+def test_mc_dropout_samples_differ_between_passes_and_leave_predict_deterministic(tiny_model: Path, generated: Path):
+    from active_learning.strategies import bald
+
+    gazetteer = load_gazetteer(generated / "gazetteer_train")
+    tagger = open_model(tiny_model, gazetteer=gazetteer, device="cpu")
+    texts = [r.text for r in list(read_jsonl(generated / "test.jsonl"))[:8]]
+    before = tagger.predict(texts)
+    torch.manual_seed(0)
+    samples = tagger.predict_samples(texts, 4)
+    assert len(samples) == len(texts) and all(len(s) == 4 for s in samples)
+    assert any(s[0].token_probs != s[1].token_probs for s in samples)  # dropout was on
+    assert all(bald([p.token_probs for p in s]) >= 0 for s in samples)
+    assert tagger.predict(texts) == before and not tagger.network.training
