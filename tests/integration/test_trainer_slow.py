@@ -31,24 +31,12 @@ def _generate(out: Path, n: int, seed: int) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def heldout_recall(gold, predicted, known) -> float:
-    """Share of gold hierarchy mentions of entries the gazetteer lacks that are predicted exactly."""
-    hits = total = 0
-    for g, p in zip(gold, predicted):
-        spans = {(e.type, e.start, e.end) for e in p.entities}
-        for entity in g.entities:
-            if entity.id is not None and entity.id not in known:
-                total += 1
-                hits += (entity.type, entity.start, entity.end) in spans
-    return hits / total if total else 0.0
-
-
 def test_model_with_reduced_gazetteer_beats_matcher_and_finds_most_heldout_names(tmp_path: Path) -> None:
     import torch
 
     from gazetteers import load_gazetteer
     from gazetteers.tagging import open_pipeline
-    from nerloop.evaluation import evaluate
+    from nerloop.evaluation import evaluate, heldout_recall
     from nerloop.export import read_jsonl
     from trainer.config import TrainConfig
     from trainer.data import DataSpec

@@ -185,3 +185,18 @@ def test_targets_are_scored_whole_and_multi_unit_queries_apart():
 def test_records_without_hierarchy_mentions_have_no_target_to_score():
     metrics = evaluate([q("投诉多少")], [q("投诉多少")], HIERARCHY)
     assert (metrics["target_accuracy"], metrics["n_targeted"], metrics["multi_target_accuracy"]) == (None, 0, None)
+
+
+def test_heldout_recall_counts_exact_finds_of_names_the_gazetteer_lacks():
+    from nerloop.evaluation import heldout_recall
+    from nerloop.records import Entity, TaggedQuery
+
+    gold = TaggedQuery(
+        "新所和旧所投诉",
+        (Entity("Substation", 0, 2, "新所", "A/新"), Entity("Substation", 3, 5, "旧所", "A/旧")),
+    )
+    found_new = TaggedQuery(gold.text, (Entity("Substation", 0, 2, "新所"),))
+    found_wrong_span = TaggedQuery(gold.text, (Entity("Substation", 0, 1, "新"),))
+    assert heldout_recall([gold], [found_new], known={"A/旧"}) == 1.0
+    assert heldout_recall([gold], [found_wrong_span], known={"A/旧"}) == 0.0
+    assert heldout_recall([gold], [found_new], known={"A/旧", "A/新"}) is None
