@@ -1,0 +1,121 @@
+"""Benchmark: ``nerloop al score`` against plain ``tag --model`` on the same queries.
+
+What is measured, and why
+-------------------------
+Scoring a log pool must run at the speed of tagging: the issue's bar is "``al score`` runs at the
+speed of ``tag --model``". This script generates ``--n`` queries, stores them as a log pool in a
+fresh SQLite store, trains (or reuses) a tiny tagger, then times (1) the tagging pipeline alone
+over the texts and (2) :func:`active_learning.score.score_pool` over the pool — tagging, every
+uncertainty strategy, resolver signals and the store writes — without and with BALD
+(``--mc-samples`` MC-dropout passes). One torch thread, best of ``--repeat``.
+
+Run from the repository root with the project venv::
+
+    .venv/bin/python bench/score.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (  # noqa: E402
+    DEFAULT_WORK,
+    REFERENCE_DATE,
+    default_cpu,
+    fmt_int,
+    machine_facts,
+    markdown_table,
+    pin,
+)
+from _tagger import generated_data, quick_model  # noqa: E402
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument("--n", type=int, default=5000, help="queries in the pool")
+    parser.add_argument("--mc-samples", type=int, default=4, help="MC-dropout passes for the BALD run")
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK / "score")
+    parser.add_argument("--cpu", type=int, default=default_cpu())
+    return parser.parse_args(argv)
+
+
+def _pool(engine, texts: list[str]) -> None:
+    from active_learning.batch import text_hash
+    from nerloop.store import QueryLog, run_in_transaction
+
+    def write(session) -> None:
+        session.add_all(QueryLog(text=t, text_hash=text_hash(t), source="bench") for t in dict.fromkeys(texts))
+
+    run_in_transaction(engine, write)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    pin(args.cpu)
+    import torch
+
+    from active_learning.deps import open_scoring_pipeline
+    from active_learning.score import score_pool
+    from gazetteers import load_gazetteer
+    from nerloop.export import read_jsonl
+    from nerloop.store import open_store
+
+    torch.set_num_threads(1)
+    data = generated_data(None, args.n * 10 // 8 + 10, args.work / "data")
+    model = args.work / "model"
+    if not (model / "nerloop_model.json").is_file():
+        quick_model(data, model, "tiny", 60)
+    texts = list(dict.fromkeys(r.text for r in read_jsonl(data / "train.jsonl")))[: args.n]
+    gazetteer = load_gazetteer(None)
+    pipeline, sampler = open_scoring_pipeline(model, gazetteer)
+    hierarchy = gazetteer.domain.hierarchy
+    rows = []
+
+    best = min(_timed(lambda: pipeline.tag(texts, REFERENCE_DATE)) for _ in range(args.repeat))
+    rows.append(["tag --model (pipeline only)", fmt_int(len(texts)), fmt_int(round(len(texts) / best))])
+    for label, mc in (
+        ("al score (all strategies + store)", 0),
+        (f"al score + BALD ({args.mc_samples} passes)", args.mc_samples),
+    ):
+        times = []
+        for attempt in range(args.repeat):
+            store = args.work / f"store-{mc}-{attempt}.db"
+            store.unlink(missing_ok=True)
+            engine = open_store(f"sqlite:///{store}")
+            _pool(engine, texts)
+            times.append(
+                _timed(
+                    lambda engine=engine, mc=mc: score_pool(
+                        engine,
+                        pipeline,
+                        model_version=pipeline.version,
+                        reference=REFERENCE_DATE,
+                        hierarchy=hierarchy,
+                        sampler=sampler if mc else None,
+                        mc_samples=mc,
+                    )
+                )
+            )
+            engine.dispose()
+        rows.append([label, fmt_int(len(texts)), fmt_int(round(len(texts) / min(times)))])
+    print(markdown_table(["what", "value"], machine_facts(args.cpu)))
+    print()
+    print(markdown_table(["run (one thread, tiny tagger)", "queries", "queries/s"], rows))
+
+
+def _timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+if __name__ == "__main__":
+    main()
