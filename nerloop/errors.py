@@ -48,4 +48,4 @@ class DiskSpaceError(NerloopError):
 
 
 class UsageError(NerloopError):
-    """A flag or argument the command cannot use (exit 2, like other bad input)."""
+    """A flag, argument or input file the command cannot use (exit 2, like other bad input)."""

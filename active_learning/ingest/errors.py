@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from nerloop.errors import NerloopError
+from nerloop.errors import UsageError
 
 
-class IngestError(NerloopError, ValueError):
-    """A log file or an ingest setting that cannot be used as given."""
+class IngestError(UsageError, ValueError):
+    """A log file or an ingest setting that cannot be used as given (bad input: exit 2)."""

@@ -28,5 +28,5 @@ def test_logs_ingest_bad_column_is_a_one_line_error(tmp_path):
     result = runner.invoke(
         app, ["logs", "ingest", str(log), "--column", "问题", "--db", f"sqlite:///{tmp_path / 's.db'}"]
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # bad input
     assert result.stderr.strip().splitlines() == [f"error: {log}: no --column '问题'; the header has id, query"]
