@@ -70,7 +70,7 @@ def open_scoring_pipeline(
 ) -> tuple[ScoringPipeline, StochasticTagger | None]:
     """``gazetteers.tagging.open_pipeline`` plus the tagger when it supports MC-dropout (for BALD)."""
     tagging = require_component("gazetteers.tagging", "tagging pipeline to score with")
-    pipeline = tagging.open_pipeline(model_dir, matcher, gazetteer, fuzzy_threshold)
+    pipeline = tagging.open_pipeline(model_dir, matcher, gazetteer, fuzzy_threshold, token_probs=True)
     tagger = getattr(pipeline, "tagger", None)
     return pipeline, tagger if isinstance(tagger, StochasticTagger) else None
 

@@ -170,6 +170,7 @@ def open_pipeline(
     *,
     combine: str | None = None,
     device: str | None = None,
+    token_probs: bool = False,
 ) -> TaggingPipeline:
     """The pipeline ``--model``/``--matcher`` ask for, resolving against ``gazetteer``.
 
@@ -180,6 +181,8 @@ def open_pipeline(
         fuzzy_threshold: see :func:`resolver_config`.
         combine: override the model's default combination with the matcher (its manifest's ``combine``).
         device: ``cpu``, ``cuda``…; default: the best available.
+        token_probs: keep the model's per-token label distributions in the predictions (active
+            learning needs them; tagging is faster without).
 
     Raises:
         NerloopError: neither or both of ``model`` and ``matcher``; a model directory that cannot be opened.
@@ -193,7 +196,7 @@ def open_pipeline(
     from trainer.model_dir import read_manifest
 
     manifest = read_manifest(model)
-    tagger = open_model(model, gazetteer=gazetteer, device=device)
+    tagger = open_model(model, gazetteer=gazetteer, device=device, token_probs=token_probs)
     return TaggingPipeline(tagger, resolver, matcher=gazetteer_matcher, combine=combine or manifest.combine)
 
 

@@ -25,8 +25,13 @@ def backend_module(backend: str):
         raise TrainingError(f"the {backend} backend needs {exc.name}: pip install 'nerloop[train]'") from None
 
 
-def open_model(model_dir: Path, *, gazetteer: Gazetteer | None = None, device: str | None = None) -> Tagger:
+def open_model(
+    model_dir: Path, *, gazetteer: Gazetteer | None = None, device: str | None = None, token_probs: bool = True
+) -> Tagger:
     """The tagger saved in ``model_dir``; ``gazetteer`` feeds lexicon features where the backend uses them.
+
+    ``token_probs``: keep per-token label distributions in every prediction (what uncertainty
+    strategies read); ``tag`` and ``eval`` turn it off for speed.
 
     Raises:
         ModelDirError: not a model directory, or one that cannot be loaded.
@@ -37,5 +42,5 @@ def open_model(model_dir: Path, *, gazetteer: Gazetteer | None = None, device: s
     manifest = read_manifest(model_dir)
     module = backend_module(manifest.backend)
     if manifest.backend == "tagger":
-        return module.load_model(model_dir, manifest, device=device, gazetteer=gazetteer)
+        return module.load_model(model_dir, manifest, device=device, gazetteer=gazetteer, token_probs=token_probs)
     return module.load_model(model_dir, manifest, device=device)

@@ -413,10 +413,13 @@ def load_model(
     device: str | None = None,
     gazetteer: Gazetteer | None = None,
     precision: str = "auto",
+    token_probs: bool = True,
 ) -> TokenTagger:
     """Open a tagger model directory for inference; ``gazetteer`` feeds its lexicon features.
 
     ``precision``: see :class:`TokenTagger` (``fp32`` for bit-comparable runs across machines).
+    ``token_probs``: keep per-token label distributions (active learning reads them; plain
+    tagging is about 20 % faster without).
     """
     model_dir = Path(model_dir)
     network, tokenizer = _load_network(model_dir, manifest)
@@ -424,4 +427,6 @@ def load_model(
     network.to(device)
     spec = TaggerSpec.read(model_dir)
     lexicon = Lexicon(gazetteer, spec.lexicon_types) if gazetteer is not None and spec.lexicon_types else None
-    return TokenTagger(network, tokenizer, spec, manifest.version, lexicon, precision=precision)
+    return TokenTagger(
+        network, tokenizer, spec, manifest.version, lexicon, precision=precision, token_probs=token_probs
+    )
