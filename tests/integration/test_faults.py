@@ -107,6 +107,7 @@ def test_kill_9_at_random_moments_leaves_only_complete_files(tmp_path: Path, pha
     assert _verify(out).returncode == 0
     assert sorted(p.name for p in out.iterdir()) == [
         LOCK_FILE,
+        "gazetteer_train",
         MANIFEST,
         "test.jsonl",
         "train.jsonl",
