@@ -69,7 +69,9 @@ class CycleConfig:
         models_dir: where challengers are trained (``cycle-<round>`` each).
         label_studio_url, project: where tasks go (token from ``NERLOOP_LS_TOKEN``); empty
             url with ``export_dir`` set: air-gapped files instead.
-        export_dir: directory for ``push --to-file`` batches / ``pull --from-file`` exports.
+        export_dir: air-gapped annotation: batches are written to ``export_dir/outbox/batch-*.json``
+            (import them into any Label Studio) and every JSON export dropped into
+            ``export_dir/inbox/`` is pulled.
         reference_date: YYYY-MM-DD relative dates refer to; empty: today.
         sources: select only queries logged from these sources (``QueryLog.source``); empty: all.
     """

@@ -250,11 +250,17 @@ def entity_f1(
 
 
 def synthetic_test(config: CycleConfig) -> list[TaggedQuery]:
-    path = (
-        Path(config.synthetic_test)
-        if config.synthetic_test
-        else Path(config.synthetic.rsplit(":", 1)[0]) / "test.jsonl"
-    )
+    """``synthetic_test``, else the ``test.jsonl`` beside the synthetic data (a generate directory or a file in one)."""
+    if config.synthetic_test:
+        path = Path(config.synthetic_test)
+    else:
+        head, _, tail = config.synthetic.rpartition(":")
+        try:
+            float(tail)
+            data = Path(head) if head else Path(config.synthetic)
+        except ValueError:  # no ``:WEIGHT``: the colon, if any, is part of the path
+            data = Path(config.synthetic)
+        path = (data if data.is_dir() else data.parent) / "test.jsonl"
     return list(read_jsonl(path)) if path.is_file() else []
 
 

@@ -230,8 +230,12 @@ def _before_after(
     logs_test = list(read_jsonl(heldout / "test.jsonl"))
     synthetic = synthetic_test(cycle_config)
     rows = {}
-    retrained = [p for p in sorted(models.glob("cycle-*")) if (p / "nerloop_model.json").is_file()]
-    for label, path in (("before", first), ("after", retrained[-1] if retrained and challenger else None)):
+    retrained = [
+        p
+        for p in models.glob("cycle-*")
+        if (p / "nerloop_model.json").is_file() and challenger and read_manifest(p).version == challenger
+    ]
+    for label, path in (("before", first), ("after", retrained[0] if retrained else None)):
         if path is None:
             continue
         pipeline, _ = deps.open_pipeline(path)

@@ -9,6 +9,7 @@ package imports without torch.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,12 +105,20 @@ def default_deps(config: CycleConfig, gazetteer: Any, fuzzy_threshold: float = 7
     def pull(engine: Engine) -> Any:
         from active_learning.label_studio import pull_annotations
 
-        return pull_annotations(engine, target())
+        source = target()
+        if isinstance(source, Path):  # air-gapped: every Label Studio JSON export dropped into inbox/
+            return [pull_annotations(engine, export) for export in sorted((source / "inbox").glob("*.json"))]
+        return pull_annotations(engine, source)
 
     def push(engine: Engine, items: Sequence[BatchItem]) -> Any:
         from active_learning.label_studio import push_batch
 
-        return push_batch(engine, items, target())
+        destination = target()
+        if isinstance(destination, Path):  # air-gapped: one file per batch in outbox/, named by its content
+            key = hashlib.sha256("".join(sorted(i.text_hash for i in items)).encode()).hexdigest()[:12]
+            (destination / "outbox").mkdir(parents=True, exist_ok=True)
+            destination = destination / "outbox" / f"batch-{key}.json"
+        return push_batch(engine, items, destination)
 
     return CycleDeps(pull=pull, push=push, train=train, open_pipeline=open_pipeline)
 

@@ -338,4 +338,5 @@ class TrainerLearner:
         out = self.work_dir / f"fit-{self.fits}"
         config = TrainConfig(base=self.base, max_steps=self.steps, seed=seed, early_stopping_patience=0)
         manifest = backend.train_model(config, train, validation, self.domain, out, gazetteer=self.gazetteer)
-        return backend.load_model(out, manifest, device="cpu")
+        # the same gazetteer at inference: the lexicon features the model was trained with
+        return backend.load_model(out, manifest, gazetteer=self.gazetteer)

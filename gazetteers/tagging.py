@@ -16,7 +16,7 @@ from gazetteers.config import ResolverConfig
 from gazetteers.matcher import MATCHER_VERSION, GazetteerMatcher, ambiguity_uncertainty
 from gazetteers.model import Gazetteer
 from gazetteers.resolver import Resolution, Resolver
-from nerloop.errors import NerloopError
+from nerloop.errors import NerloopError, UsageError
 from nerloop.records import Entity
 from nerloop.tagging import Prediction, Tagger
 
@@ -60,7 +60,7 @@ def combine_entities(mode: str, model: Sequence[Entity], matcher: Sequence[Entit
         return _disjoint_from(model, matcher)
     if mode == "matcher-first":
         return _disjoint_from(matcher, model)
-    raise NerloopError(f"unknown combination {mode!r}; choose one of: {', '.join(COMBINE_MODES)}")
+    raise UsageError(f"unknown combination {mode!r}; choose one of: {', '.join(COMBINE_MODES)}")
 
 
 def query_uncertainty(prediction: Prediction, entities: Sequence[Entity]) -> float:
@@ -94,7 +94,7 @@ class TaggingPipeline:
         batch_size: int = 256,
     ) -> None:
         if combine not in COMBINE_MODES:
-            raise NerloopError(f"unknown combination {combine!r}; choose one of: {', '.join(COMBINE_MODES)}")
+            raise UsageError(f"unknown combination {combine!r}; choose one of: {', '.join(COMBINE_MODES)}")
         if combine != "model" and matcher is None and not isinstance(tagger, MatcherTagger):
             raise NerloopError(f"combination {combine!r} needs the gazetteer matcher")
         self.tagger = tagger
@@ -191,6 +191,8 @@ def open_pipeline(
     resolver = Resolver(gazetteer, resolver_config(fuzzy_threshold))
     gazetteer_matcher = MatcherTagger(GazetteerMatcher(gazetteer, resolver))
     if model is None:
+        if combine is not None and combine != "matcher":
+            raise UsageError(f"--combine {combine} merges a model with the matcher; it needs --model")
         return TaggingPipeline(gazetteer_matcher, resolver)
     from trainer.loading import open_model
     from trainer.model_dir import read_manifest
@@ -203,6 +205,6 @@ def open_pipeline(
 def check_selection(model: Path | None, matcher: bool) -> None:
     """Exactly one of ``--model`` and ``--matcher``; checked before anything slow is loaded."""
     if model is not None and matcher:
-        raise NerloopError("give either --model or --matcher, not both")
+        raise UsageError("give either --model or --matcher, not both")
     if model is None and not matcher:
-        raise NerloopError("give --model MODEL_DIR or --matcher")
+        raise UsageError("give --model MODEL_DIR or --matcher")

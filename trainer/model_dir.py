@@ -90,7 +90,10 @@ def read_manifest(path: Path) -> ModelManifest:
     if not manifest.is_file():
         raise ModelDirError(f"{path} is not a nerloop model directory (no {MANIFEST}); train one with nerloop train")
     try:
-        return ModelManifest.from_dict(json.loads(manifest.read_text("utf-8")))
+        data = json.loads(manifest.read_text("utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("expected a JSON object")
+        return ModelManifest.from_dict(data)
     except (ValueError, TypeError) as exc:
         raise ModelDirError(f"{manifest}: not a valid model manifest: {exc}") from exc
 

@@ -61,7 +61,7 @@ class TaggerSpec:
         try:
             data = json.loads((model_dir / TAGGER_FILE).read_text("utf-8"))
             return cls(tuple(data["labels"]), data["scheme"], tuple(data["lexicon_types"]), int(data["max_length"]))
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ModelDirError(f"{model_dir}: unreadable {TAGGER_FILE} ({exc}); retrain the model") from None
 
 

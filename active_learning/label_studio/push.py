@@ -183,6 +183,8 @@ def push_to_file(engine: Engine, items: Sequence[BatchItem], path: Path) -> Push
     recorded = _pushed_hashes(engine, FILE_PROJECT, list(tasks))
     fresh = [item for item in items if item.text_hash not in recorded]
     path = Path(path)
+    if not fresh and path.is_file():  # a repeated push (a resumed cycle): the file already holds the batch
+        return PushReport(project=FILE_PROJECT, imported=0, already_pushed=len(recorded), file=str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps([tasks[i.text_hash] for i in fresh], ensure_ascii=False, indent=1), "utf-8")

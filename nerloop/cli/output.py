@@ -20,6 +20,7 @@ from contextlib import contextmanager
 import typer
 import yaml
 from rich.console import Console
+from sqlalchemy.exc import IntegrityError
 
 from nerloop.errors import InputError, NerloopError, UsageError
 
@@ -83,6 +84,10 @@ def user_errors() -> Iterator[None]:
         raise _fail(f"error: {exc}", EXIT_INPUT) from None
     except NerloopError as exc:
         raise _fail(f"error: {exc}", EXIT_FAILURE) from None
+    except IntegrityError:  # a concurrent run stored the same rows first (unique keys back every idempotent write)
+        raise _fail(
+            "error: another nerloop process stored the same rows at the same time; run the command again", EXIT_FAILURE
+        ) from None
     except UnicodeDecodeError as exc:
         raise _fail(
             f"error: input is not UTF-8 (byte {exc.object[exc.start : exc.start + 1]!r} at offset {exc.start}); "

@@ -101,13 +101,14 @@ class OutputTransaction:
             entries.append(FileEntry.of(path, path.relative_to(self.staging).as_posix()))
         return entries
 
-    def _previous_names(self) -> set[str]:
+    def _previous_names(self) -> set[str]:  # never trust a manifest to name something outside out_dir
         """Top-level names the previous manifest lists (its run's files)."""
         try:
             files = json.loads((self.out_dir / MANIFEST).read_text("utf-8")).get("files") or []
         except (OSError, ValueError, AttributeError):
             return set()
-        return {f["path"].split("/")[0] for f in files if isinstance(f, dict) and isinstance(f.get("path"), str)}
+        names = {f["path"].split("/")[0] for f in files if isinstance(f, dict) and isinstance(f.get("path"), str)}
+        return {name for name in names if is_plain_name(name)}
 
     def commit(self, manifest: dict[str, Any], stale_names: Iterable[str] = ()) -> list[FileEntry]:
         """Move the staged files into place, remove the previous run's other files, write the manifest last.
@@ -142,3 +143,11 @@ class OutputTransaction:
         self.staging.rmdir()
         _fsync_dir(self.out_dir)
         return entries
+
+
+def is_plain_name(name: str) -> bool:
+    """A single path part inside a directory: not empty, ``.``, ``..``, absolute or nested.
+
+    A manifest is read back from disk (another tool, a hand edit); only such names may be removed.
+    """
+    return bool(name) and name not in (".", "..") and "/" not in name and "\\" not in name and name == name.strip()

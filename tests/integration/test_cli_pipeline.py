@@ -188,3 +188,26 @@ def test_every_command_has_help():
     for command in (["generate"], ["tag"], ["eval"], ["resolve"], ["gazetteer", "check"]):
         result = nerloop(*command, "--help")
         assert result.returncode == 0 and "Usage" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("tag",), "give --model MODEL_DIR or --matcher"),
+        (("tag", "--matcher", "--model", "m"), "either --model or --matcher"),
+        (("tag", "--matcher", "--combine", "vote"), "needs --model"),
+    ],
+)
+def test_tagger_selection_mistakes_are_usage_errors(args, message, tmp_path):
+    result = nerloop(*args, stdin="本月菏泽投诉\n", cwd=tmp_path)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1 and message in lines[0], result.stderr
+
+
+def test_a_model_manifest_that_is_not_an_object_is_one_line(tmp_path):
+    model = tmp_path / "m"
+    model.mkdir()
+    (model / "nerloop_model.json").write_text("[1, 2]", "utf-8")
+    result = nerloop("tag", "--model", str(model), stdin="本月菏泽投诉\n", cwd=tmp_path)
+    assert result.returncode == 1 and "not a valid model manifest" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1

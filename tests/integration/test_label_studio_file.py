@@ -117,3 +117,25 @@ def test_a_file_that_is_not_a_json_export_is_a_one_line_error(tmp_path):
     result = runner.invoke(app, ["al", "pull", "--from-file", str(export), "--db", f"sqlite:///{tmp_path / 's.db'}"])
     assert result.exit_code == 1
     assert len(result.stderr.strip().splitlines()) == 1 and "not a Label Studio JSON export" in result.stderr
+
+
+def test_cycle_file_edge_pushes_to_outbox_once_and_pulls_every_inbox_export(tmp_path, mini):
+    from active_learning.batch import BatchItem, text_hash
+    from active_learning.config import CycleConfig
+    from active_learning.deps import default_deps
+
+    engine = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    deps = default_deps(CycleConfig(export_dir=str(tmp_path / "files")), mini)
+    record = TaggedQuery(TEXT, (Entity("City", 2, 4, "菏泽", score=0.8),))
+    items = [BatchItem(None, text_hash(TEXT), record, 0.7, "m1")]
+    deps.push(engine, items)
+    deps.push(engine, items)  # a resumed round pushes the same batch again: same file, nothing twice
+    (batch,) = (tmp_path / "files" / "outbox").glob("batch-*.json")
+    (task,) = json.loads(batch.read_text("utf-8"))
+    assert deps.pull(engine) == []  # nothing annotated yet: an empty inbox
+    value = {"start": 2, "end": 4, "text": "菏泽", "labels": ["City"]}
+    result = [{"from_name": "label", "to_name": "text", "type": "labels", "id": "r1", "value": value}]
+    (tmp_path / "files" / "inbox").mkdir()
+    (tmp_path / "files" / "inbox" / "export.json").write_text(json.dumps([_annotate(task, 1, result)]), "utf-8")
+    (report,) = deps.pull(engine)
+    assert report.added == 1 and [g.text for g in gold_records(engine)] == [TEXT]

@@ -118,3 +118,23 @@ def test_a_run_killed_before_its_commit_leaves_the_previous_data_set_intact(tmp_
     assert verify_output(tmp_path)["run"] == ["train.jsonl"]
     _commit(tmp_path, {"train.jsonl": "new\n"})  # the next run drops the dead run's staging
     assert (tmp_path / "train.jsonl").read_text("utf-8") == "new\n" and not (tmp_path / STAGING).exists()
+
+
+def test_a_manifest_naming_paths_outside_the_directory_removes_nothing_outside(tmp_path):
+    import json
+
+    from nerloop.outdir import OutputTransaction
+
+    parent = tmp_path / "parent"
+    out = parent / "out"
+    out.mkdir(parents=True)
+    (parent / "sibling.txt").write_text("keep", "utf-8")
+    files = [{"path": p} for p in ("../sibling.txt", "..", "/etc", "", "./x", "old.jsonl")]
+    (out / "manifest.json").write_text(json.dumps({"files": files}), "utf-8")
+    (out / "old.jsonl").write_text("{}\n", "utf-8")
+    transaction = OutputTransaction(out)
+    staging = transaction.begin()
+    (staging / "train.jsonl").write_text("{}\n", "utf-8")
+    transaction.commit({"config": {}})
+    assert (parent / "sibling.txt").read_text("utf-8") == "keep"
+    assert (out / "train.jsonl").is_file() and not (out / "old.jsonl").exists()
