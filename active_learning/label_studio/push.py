@@ -95,15 +95,13 @@ def _pushed_hashes(engine: Engine, project: str, hashes: Sequence[str]) -> set[s
 
 def _record_pushed(engine: Engine, project: str, pushed: Sequence[tuple[BatchItem, int | None]]) -> None:
     """Our bookkeeping: one ``label_tasks`` row per query in the project (kept if it exists)."""
+    hashes = [i.text_hash for i, _ in pushed]
     with session_scope(engine) as session:
-        existing = {
-            row.text_hash: row
-            for row in session.scalars(
-                select(LabelTask).where(
-                    LabelTask.project == project, LabelTask.text_hash.in_([i.text_hash for i, _ in pushed])
-                )
-            )
-        }
+        existing = {}
+        for start in range(0, len(hashes), 500):  # bounded IN lists, as everywhere in this module
+            chunk = hashes[start : start + 500]
+            query = select(LabelTask).where(LabelTask.project == project, LabelTask.text_hash.in_(chunk))
+            existing.update((row.text_hash, row) for row in session.scalars(query))
         for item, task_id in pushed:
             row = existing.get(item.text_hash)
             if row is None:
