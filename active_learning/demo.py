@@ -33,6 +33,7 @@ from nerloop.export import read_jsonl
 from nerloop.store.engine import session_scope
 from nerloop.store.models import QueryLog
 from nerloop.store.registry import champion, promote, register_model
+from nerloop.store.urls import store_name
 from trainer.model_dir import read_manifest
 
 SAMPLE_LOG = Path(__file__).parent / "data" / "sample_log.txt"
@@ -177,7 +178,7 @@ def run_demo(
             config.reference_date,
         )
     report["paths"] = {
-        "store": str(engine.url.render_as_string(hide_password=True)),
+        "store": store_name(engine),
         "synthetic_data": str(data),
         "heldout_labelled": str(heldout),
         "sample_log": str(SAMPLE_LOG),

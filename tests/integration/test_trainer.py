@@ -309,5 +309,5 @@ def test_mc_dropout_samples_differ_between_passes_and_leave_predict_deterministi
     samples = tagger.predict_samples(texts, 4)
     assert len(samples) == len(texts) and all(len(s) == 4 for s in samples)
     assert any(s[0].token_probs != s[1].token_probs for s in samples)  # dropout was on
-    assert all(bald([p.token_probs for p in s]) >= 0 for s in samples)
+    assert max(bald([p.token_probs for p in s]) for s in samples) > 0  # the passes disagree somewhere
     assert tagger.predict(texts) == before and not tagger.network.training

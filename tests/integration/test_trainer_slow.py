@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -81,6 +82,9 @@ def test_torchrun_two_cpu_processes_train_one_model(tmp_path: Path) -> None:
     _generate(data, 1000, 5)
     out = tmp_path / "ddp"
     torchrun = shutil.which("torchrun") or str(Path(sys.executable).with_name("torchrun"))
+    with socket.socket() as probe:  # a free port: parallel test runs must not collide
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
     env = {
         **os.environ,
         "CUDA_VISIBLE_DEVICES": "",
@@ -88,7 +92,7 @@ def test_torchrun_two_cpu_processes_train_one_model(tmp_path: Path) -> None:
         "NERLOOP_DB": f"sqlite:///{tmp_path / 's.db'}",
     }
     done = subprocess.run(
-        [torchrun, "--nproc_per_node", "2", "--master_port", "29533", "-m", "nerloop", "train"]
+        [torchrun, "--nproc_per_node", "2", "--master_port", port, "-m", "nerloop", "train"]
         + ["--data", str(data), "--out", str(out), "--max-steps", "4", "--batch-size", "8", "--patience", "0"],
         capture_output=True,
         text=True,
