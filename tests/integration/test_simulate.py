@@ -48,3 +48,19 @@ def test_simulate_writes_curves_and_ratios_for_every_strategy(mini, tmp_path):
     assert saved["label_efficiency"]["random"]["per_seed"] in ([1.0, 1.0], [None, None], [1.0, None], [None, 1.0])
     assert all(len(v["per_seed"]) == 2 for v in saved["label_efficiency"].values())
     assert png_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png_path.stat().st_size > 10_000
+
+
+def test_trainer_learner_tags_with_the_gazetteer_it_trained_with(mini, tmp_path):
+    from active_learning.simulate import TrainerLearner
+    from nerloop.records import Entity, TaggedQuery
+
+    torch.set_num_threads(1)
+    records = [
+        TaggedQuery(f"{city}{indicator}", (Entity("City", 0, 3, city), Entity("Indicator", 3, 5, indicator)))
+        for city in ("济南市", "枣庄市")
+        for indicator in ("投诉", "意见")
+    ]
+    learner = TrainerLearner(mini.domain, mini, tmp_path, steps=2)
+    tagger = learner.fit([(r, 1.0) for r in records], records[:2], seed=1)
+    assert tagger.lexicon is not None  # lexicon features at inference, as in training
+    assert len(tagger.predict(["济南市投诉"])) == 1
