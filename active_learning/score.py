@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from sqlalchemy import Engine, exists, select
+from sqlalchemy import Engine, exists, insert, select
 
 from active_learning.strategies import resolver_signals, score_all
 from gazetteers.resolver import Resolution
@@ -89,7 +89,7 @@ def score_pool(
     hierarchy: Sequence[str],
     sampler: StochasticTagger | None = None,
     mc_samples: int = 0,
-    batch_size: int = 64,
+    batch_size: int = 256,
     limit: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ScoreReport:
@@ -117,20 +117,21 @@ def score_pool(
         texts = [text for _, text in rows]
         pairs = pipeline.tag_with_predictions(texts, reference)
         samples = sampler.predict_samples(texts, mc_samples) if sampler is not None and mc_samples > 1 else None
-        with session_scope(engine) as session:
+        stored = [
+            {
+                "query_log_id": query_id,
+                "model_version": model_version,
+                "record": resolution.record.to_dict(),
+                "uncertainty": _uncertainty(resolution, prediction, scores),
+                "scores": {k: _finite(v) for k, v in scores.items()},
+                "signals": signals,
+            }
             for (query_id, _), (resolution, prediction), (scores, signals) in zip(
                 rows, pairs, score_records(pairs, hierarchy, samples)
-            ):
-                session.add(
-                    StoredPrediction(
-                        query_log_id=query_id,
-                        model_version=model_version,
-                        record=resolution.record.to_dict(),
-                        uncertainty=_uncertainty(resolution, prediction, scores),
-                        scores={k: _finite(v) for k, v in scores.items()},
-                        signals=signals,
-                    )
-                )
+            )
+        ]
+        with session_scope(engine) as session:
+            session.execute(insert(StoredPrediction), stored)  # one executemany, not an ORM object per row
         last_id = rows[-1][0]
         scored += len(rows)
         batches += 1

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -209,6 +209,8 @@ def score_all(prediction: Prediction, samples: Sequence[Probs] | None = None) ->
     uncertain, so every probability-based strategy ranks it first rather than skipping it.
     """
     scores: dict[str, float] = {}
+    if prediction.token_probs is not None:  # one array for every strategy, not one conversion each
+        prediction = replace(prediction, token_probs=np.asarray(prediction.token_probs, dtype=np.float64))
     for strategy in STRATEGIES.values():
         value = strategy.score(prediction, samples)
         if value is None and prediction.unparseable:

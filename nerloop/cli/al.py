@@ -51,7 +51,7 @@ def score(
     ] = False,
     gazetteer: GazetteerOpt = None,
     reference_date: ReferenceDateOpt = None,
-    batch_size: Annotated[int, typer.Option(help="Queries tagged and stored per transaction.")] = 64,
+    batch_size: Annotated[int, typer.Option(help="Queries tagged and stored per transaction.")] = 256,
     limit: Annotated[
         Optional[int], typer.Option(help="Score at most this many queries (default: the whole pool).")
     ] = None,
