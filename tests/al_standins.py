@@ -1,14 +1,13 @@
-"""Real, cheap stand-ins for the trainer and pipeline, for testing active learning before they merge.
+"""Real, cheap stand-ins for the trainer, for testing active learning in seconds.
 
-Not shipped and not a result: a gazetteer-matcher tagger (no probabilities) and a tiny
-PyTorch character CNN tagger with dropout (token probabilities, MC-dropout samples), small
-enough to train in a second or two on one core. Both produce real predictions; nothing here
-returns canned scores.
+Not shipped and not a result: a tiny PyTorch character CNN tagger with dropout (token
+probabilities, MC-dropout samples), small enough to train in a second or two on one core,
+run through the real ``TaggingPipeline``. Its predictions are real; nothing here returns
+canned scores.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,39 +15,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from gazetteers.matcher import GazetteerMatcher
-from gazetteers.resolver import Resolution, Resolver
+from gazetteers.resolver import Resolver
+from gazetteers.tagging import TaggingPipeline
 from nerloop.records import Entity, TaggedQuery
 from nerloop.tagging import Prediction, Tagger
 
 _BUCKETS = 2048
-
-
-class MatcherTagger:
-    """GazetteerMatcher.find as a Tagger (what A1's MatcherTagger will be)."""
-
-    version = "matcher"
-
-    def __init__(self, matcher: GazetteerMatcher) -> None:
-        self.matcher = matcher
-
-    def predict(self, texts: Sequence[str]) -> list[Prediction]:
-        return [Prediction(tuple(self.matcher.find(t))) for t in texts]
-
-
-class ResolvingPipeline:
-    """Tagger then resolver: the part of TaggingPipeline that scoring uses."""
-
-    def __init__(self, tagger: Tagger, resolver: Resolver) -> None:
-        self.tagger = tagger
-        self.resolver = resolver
-
-    def tag_with_predictions(self, texts: Sequence[str], reference: dt.date) -> list[tuple[Resolution, Prediction]]:
-        predictions = self.tagger.predict(texts)
-        return [
-            (self.resolver.resolve(t, p.entities, reference, {"model": self.tagger.version}), p)
-            for t, p in zip(texts, predictions)
-        ]
 
 
 def bio_labels(types: Sequence[str]) -> list[str]:
@@ -196,7 +168,7 @@ class TinyTrainer:
 
     def open_pipeline(self, path: Path):
         tagger = TinyTagger.load(path)
-        return ResolvingPipeline(tagger, Resolver(self.gazetteer)), tagger
+        return TaggingPipeline(tagger, Resolver(self.gazetteer)), tagger
 
 
 def ingest_lines(engine, path: Path) -> int:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 import torch
-from al_standins import MatcherTagger, ResolvingPipeline, TinyTagger, bio_labels
+from al_standins import TinyTagger, bio_labels
 from sqlalchemy import func, select
 
 from active_learning.batch import text_hash
@@ -15,6 +15,7 @@ from active_learning.score import score_pool
 from active_learning.select import select_batch
 from gazetteers.matcher import GazetteerMatcher
 from gazetteers.resolver import Resolver
+from gazetteers.tagging import MatcherTagger, TaggingPipeline
 from nerloop.store import open_store
 from nerloop.store.engine import session_scope
 from nerloop.store.models import GoldLabel, LabelTask, QueryLog, StoredPrediction
@@ -49,7 +50,7 @@ def _count(engine, table) -> int:
 
 
 def test_score_stores_every_query_once_and_a_rerun_adds_nothing(engine, mini):
-    pipeline = ResolvingPipeline(MatcherTagger(GazetteerMatcher(mini)), Resolver(mini))
+    pipeline = TaggingPipeline(MatcherTagger(GazetteerMatcher(mini)), Resolver(mini))
     seen: list[int] = []
     report = score_pool(
         engine,
@@ -73,7 +74,7 @@ def test_score_stores_every_query_once_and_a_rerun_adds_nothing(engine, mini):
 def test_select_from_a_tagger_pool_is_diverse_and_skips_pushed_and_labelled(engine, mini):
     labels = bio_labels(mini.domain.type_names)
     tagger = TinyTagger(labels, "tiny-v1", seed=0)  # untrained weights: real, if poor, probabilities
-    pipeline = ResolvingPipeline(tagger, Resolver(mini))
+    pipeline = TaggingPipeline(tagger, Resolver(mini))
     score_pool(
         engine,
         pipeline,
@@ -111,7 +112,7 @@ def test_select_from_a_tagger_pool_is_diverse_and_skips_pushed_and_labelled(engi
 def test_select_asks_for_scoring_first_and_names_missing_strategies(engine, mini):
     with pytest.raises(SelectionError, match="al score first"):
         select_batch(engine, "mnlp", 5, hierarchy=mini.domain.hierarchy)
-    pipeline = ResolvingPipeline(MatcherTagger(GazetteerMatcher(mini)), Resolver(mini))
+    pipeline = TaggingPipeline(MatcherTagger(GazetteerMatcher(mini)), Resolver(mini))
     score_pool(engine, pipeline, model_version="matcher", reference=REFERENCE, hierarchy=mini.domain.hierarchy)
     with pytest.raises(SelectionError, match="no 'mnlp' scores"):
         select_batch(engine, "mnlp", 5, hierarchy=mini.domain.hierarchy)

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 
 import pytest
-from al_standins import MatcherTagger, ResolvingPipeline
 from typer.testing import CliRunner
 
 from active_learning.batch import text_hash
@@ -15,6 +14,7 @@ from active_learning.score import score_pool
 from active_learning.select import item_from_dict
 from gazetteers.matcher import GazetteerMatcher
 from gazetteers.resolver import Resolver
+from gazetteers.tagging import MatcherTagger, TaggingPipeline
 from nerloop.cli.app import app
 from nerloop.store import open_store
 from nerloop.store.engine import session_scope
@@ -58,7 +58,7 @@ def test_al_select_writes_batch_items_that_read_back(db, mini, mini_dir, tmp_pat
     texts = ["本月崮山供电所投诉个数", "龙山所意见多不多", "𠀀七贤所上月投诉", "你好"]
     with session_scope(engine) as session:
         session.add_all(QueryLog(text=t, text_hash=text_hash(t), source="log") for t in texts)
-    pipeline = ResolvingPipeline(MatcherTagger(GazetteerMatcher(mini)), Resolver(mini))
+    pipeline = TaggingPipeline(MatcherTagger(GazetteerMatcher(mini)), Resolver(mini))
     score_pool(
         engine, pipeline, model_version="matcher", reference=dt.date(2026, 11, 25), hierarchy=mini.domain.hierarchy
     )
