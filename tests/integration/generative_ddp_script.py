@@ -16,6 +16,9 @@ train = [(r, 1.0) for r in read_jsonl(data / "train.jsonl")][:128]
 validation = list(read_jsonl(data / "validation.jsonl"))[:8]
 config = TrainConfig(backend="generative", max_steps=6, batch_size=8, eval_steps=3, early_stopping_patience=1)
 manifest = train_model(config, train, validation, load_domain(), out)
-print(
-    f"rank {torch.distributed.get_rank()} of {torch.distributed.get_world_size()} ({torch.distributed.get_backend()}): steps={manifest.metrics['steps']}"
+# One file per rank: two processes printing to one pipe can interleave their lines.
+rank = torch.distributed.get_rank()
+(out.parent / f"rank-{rank}.txt").write_text(
+    f"rank {rank} of {torch.distributed.get_world_size()} ({torch.distributed.get_backend()}): steps={manifest.metrics['steps']}",
+    "utf-8",
 )
