@@ -16,7 +16,7 @@ from typing import Protocol, runtime_checkable
 
 from sqlalchemy import Engine, exists, insert, select
 
-from active_learning.strategies import resolver_signals, score_all
+from active_learning.strategies import resolver_signals, score_batch
 from gazetteers.resolver import Resolution
 from nerloop.store.engine import session_scope
 from nerloop.store.models import QueryLog, StoredPrediction
@@ -62,15 +62,14 @@ def score_records(
     samples: Sequence[Sequence[Prediction]] | None = None,
 ) -> list[tuple[dict[str, float], dict[str, bool]]]:
     """Strategy scores and resolver signals per (resolution, prediction), with MC samples if given."""
-    out = []
-    for i, (resolution, prediction) in enumerate(pairs):
-        passes = None
-        if samples is not None:
-            passes = [p.token_probs for p in samples[i] if p.token_probs is not None] or None
-        out.append(
-            (score_all(prediction, passes), resolver_signals(resolution.record, hierarchy, prediction.unparseable))
-        )
-    return out
+    passes = None
+    if samples is not None:
+        passes = [[p.token_probs for p in per_text if p.token_probs is not None] or None for per_text in samples]
+    scores = score_batch([prediction for _, prediction in pairs], passes)
+    return [
+        (values, resolver_signals(resolution.record, hierarchy, prediction.unparseable))
+        for values, (resolution, prediction) in zip(scores, pairs)
+    ]
 
 
 def _uncertainty(resolution: Resolution, prediction: Prediction, scores: dict[str, float]) -> float:

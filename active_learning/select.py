@@ -220,6 +220,11 @@ def _load_scores(engine: Engine, model_version: str, strategy: str, sources: Seq
                 missing += 1
                 continue
             rows.append(_Scored(prediction_id, query_id, hashed, float(value), dict(signals or {})))
+    if missing and not rows and strategy == "bald":
+        raise SelectionError(
+            f"model {model_version!r} has no bald scores: BALD needs MC-dropout passes; run nerloop al score "
+            "--mc-samples 8 (a tagger model) or choose another --strategy"
+        )
     if missing and not rows:
         raise SelectionError(
             f"model {model_version!r} gives no {strategy!r} scores (a matcher has no probabilities, a tagger no "

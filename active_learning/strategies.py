@@ -7,6 +7,12 @@ keeps ``al score`` close to the speed of tagging. A :class:`Strategy` says which
 (token distributions, emitted log-probabilities, MC-dropout samples, or the whole
 prediction); :func:`score_all` computes every strategy a prediction has the input for.
 
+``al score`` scores a batch at a time: :func:`score_batch` pads the batch's token
+distributions into one array and runs each strategy's batch form (``Strategy.batch_fn``,
+the same math over a batch axis) once, so scoring costs a few numpy calls per batch, not
+per query. The per-query functions stay the definition; a property test holds the two
+forms equal.
+
 Resolver signals (a mention that links to nothing, an ambiguous or conflicting chain, a
 generative output that did not parse) are not uncertainties of the model but of the
 answer; they are kept apart as flags and added as boosts at selection time
@@ -37,8 +43,7 @@ def _matrix(probs: Probs) -> np.ndarray | None:
 
 def _entropies(m: np.ndarray) -> np.ndarray:
     """Shannon entropy (nats) along the last axis; probabilities ≤ 1e-12 count as 0."""
-    safe = np.where(m > _EPS, m, 1.0)
-    return -(np.where(m > _EPS, m, 0.0) * np.log(safe)).sum(axis=-1)
+    return -(m * np.log(np.where(m > _EPS, m, 1.0))).sum(axis=-1)  # log 1 = 0 zeroes the tiny ones
 
 
 def least_confidence(probs: Probs) -> float:
@@ -103,7 +108,7 @@ def bald(samples: Sequence[Probs]) -> float:
     Args:
         samples: T arrays of the same shape (tokens × labels), one per pass.
     """
-    if not samples or not samples[0]:
+    if len(samples) == 0 or len(samples[0]) == 0:  # len, not truth: the passes may be arrays
         return 0.0
     n_tokens = len(samples[0])
     if any(len(s) != n_tokens for s in samples):
@@ -116,6 +121,43 @@ def bald(samples: Sequence[Probs]) -> float:
         return 0.0
     informative = _entropies(passes.mean(axis=0)) - _entropies(passes).mean(axis=0)
     return max(float(informative.mean()), 0.0)
+
+
+# Batch forms over padded arrays: probabilities ``P`` (queries × tokens × labels), log-probs
+# ``LP`` (queries × tokens), MC passes ``S`` (passes × queries × tokens × labels), and each
+# query's token count. Padding rows are one-hot distributions (max 1, top-2 gap 1, entropy 0,
+# log-prob 0), neutral for every reduction below, so no mask is needed.
+
+
+def least_confidence_batch(probs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    return 1.0 - np.prod(probs.max(axis=2), axis=1)
+
+
+def margin_batch(probs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    if probs.shape[2] == 1:
+        gaps = probs[:, :, 0]
+    else:
+        top = -np.partition(-probs, 1, axis=2)
+        gaps = top[:, :, 0] - top[:, :, 1]
+    return 1.0 - gaps.min(axis=1)
+
+
+def token_entropy_batch(probs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    return np.where(lengths > 0, _entropies(probs).sum(axis=1) / np.maximum(lengths, 1), 0.0)
+
+
+def mnlp_batch(logprobs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    return np.where(lengths > 0, -logprobs.sum(axis=1) / np.maximum(lengths, 1), 0.0)
+
+
+def g_nll_batch(logprobs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    return -logprobs.sum(axis=1)
+
+
+def bald_batch(samples: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    informative = _entropies(samples.mean(axis=0)) - _entropies(samples).mean(axis=0)  # queries × tokens
+    mean = np.where(lengths > 0, informative.sum(axis=1) / np.maximum(lengths, 1), 0.0)
+    return np.maximum(mean, 0.0)
 
 
 # What a strategy reads from a prediction.
@@ -133,12 +175,15 @@ class Strategy:
             ``prediction`` (the whole :class:`Prediction`).
         fn: the function over that input.
         help: one line for ``--help`` and the docs.
+        batch_fn: optional, the same function over a padded batch (see :func:`score_batch`);
+            strategies without one are scored query by query.
     """
 
     name: str
     needs: str
     fn: Callable
     help: str
+    batch_fn: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
 
     def __post_init__(self) -> None:
         if self.needs not in NEEDS:
@@ -191,12 +236,18 @@ def strategy_names() -> list[str]:
 
 
 for _strategy in (
-    Strategy("least_confidence", "probs", least_confidence, "1 − probability of the greedy label sequence"),
-    Strategy("margin", "probs", margin, "1 − smallest top-1/top-2 gap over tokens"),
-    Strategy("token_entropy", "probs", token_entropy, "mean token entropy over all labels"),
-    Strategy("mnlp", "logprobs", mnlp, "length-normalized negative log-prob of the best sequence"),
-    Strategy("bald", "samples", bald, "mutual information over MC-dropout passes (tagger)"),
-    Strategy("g_nll", "logprobs", g_nll, "negative log-likelihood of the greedy output (generative)"),
+    Strategy(
+        "least_confidence",
+        "probs",
+        least_confidence,
+        "1 − probability of the greedy label sequence",
+        least_confidence_batch,
+    ),
+    Strategy("margin", "probs", margin, "1 − smallest top-1/top-2 gap over tokens", margin_batch),
+    Strategy("token_entropy", "probs", token_entropy, "mean token entropy over all labels", token_entropy_batch),
+    Strategy("mnlp", "logprobs", mnlp, "length-normalized negative log-prob of the best sequence", mnlp_batch),
+    Strategy("bald", "samples", bald, "mutual information over MC-dropout passes (tagger)", bald_batch),
+    Strategy("g_nll", "logprobs", g_nll, "negative log-likelihood of the greedy output (generative)", g_nll_batch),
     Strategy("unparseable", "prediction", lambda p: 1.0 if p.unparseable else 0.0, "generative output failed"),
 ):
     register_strategy(_strategy)
@@ -214,10 +265,128 @@ def score_all(prediction: Prediction, samples: Sequence[Probs] | None = None) ->
     for strategy in STRATEGIES.values():
         value = strategy.score(prediction, samples)
         if value is None and prediction.unparseable:
-            value = math.inf if strategy.needs == "logprobs" else 1.0
+            value = _unparseable_value(strategy)
         if value is not None:
             scores[strategy.name] = value
     return scores
+
+
+def _unparseable_value(strategy: Strategy) -> float:
+    """What an unparseable output scores: infinite NLL, else the maximum 1."""
+    return math.inf if strategy.needs == "logprobs" else 1.0
+
+
+def score_batch(
+    predictions: Sequence[Prediction], samples: Sequence[Sequence[Probs] | None] | None = None
+) -> list[dict[str, float]]:
+    """:func:`score_all` for every prediction of a batch, vectorized where the inputs allow.
+
+    Predictions with token distributions (the tagger's) are padded into one array per label
+    count and every strategy with a ``batch_fn`` runs once over it; the rest (the matcher's,
+    the generative model's log-probs, unparseable outputs, strategies without a batch form)
+    go through :meth:`Strategy.score` one by one, with the same results.
+
+    Args:
+        samples: per prediction, its MC-dropout passes (``None`` for none), or ``None`` for the batch.
+    """
+    per_query = samples if samples is not None else [None] * len(predictions)
+    arrays: list[np.ndarray | None] = [
+        None if p.unparseable or p.token_probs is None else _floats(p.token_probs) for p in predictions
+    ]
+    vectorized: dict[str, dict[int, float]] = {name: {} for name in STRATEGIES}
+    groups: dict[int, list[int]] = {}
+    for i, m in enumerate(arrays):
+        if m is not None and m.ndim == 2 and m.shape[1] > 0:
+            groups.setdefault(m.shape[1], []).append(i)
+    for n_labels, rows in groups.items():
+        _score_group(rows, [arrays[i] for i in rows], n_labels, predictions, per_query, vectorized)  # type: ignore[misc]
+    out: list[dict[str, float]] = []
+    for i, prediction in enumerate(predictions):
+        scores: dict[str, float] = {}
+        for strategy in STRATEGIES.values():
+            value = vectorized[strategy.name].get(i)
+            if value is None:
+                value = strategy.score(prediction, per_query[i])
+            if value is None and prediction.unparseable:
+                value = _unparseable_value(strategy)
+            if value is not None:
+                scores[strategy.name] = value
+        out.append(scores)
+    return out
+
+
+def _floats(probs: Probs) -> np.ndarray:
+    """The tagger's float32 array as it is (half the work of float64), anything else as float64."""
+    if isinstance(probs, np.ndarray) and probs.dtype == np.float32:
+        return probs
+    return np.asarray(probs, dtype=np.float64)
+
+
+def _padded(matrices: Sequence[np.ndarray], n_labels: int) -> tuple[np.ndarray, np.ndarray]:
+    """Queries × tokens × labels with one-hot padding rows (in the inputs' precision), and token counts."""
+    lengths = np.fromiter((len(m) for m in matrices), dtype=np.int64, count=len(matrices))
+    dtype = np.result_type(*matrices) if matrices else np.float64
+    padded = np.zeros((len(matrices), max(1, int(lengths.max(initial=0))), n_labels), dtype=dtype)
+    padded[:, :, 0] = 1.0
+    for row, m in enumerate(matrices):
+        padded[row, : len(m)] = m
+    return padded, lengths
+
+
+def _score_group(
+    rows: list[int],
+    matrices: list[np.ndarray],
+    n_labels: int,
+    predictions: Sequence[Prediction],
+    samples: Sequence[Sequence[Probs] | None],
+    out: dict[str, dict[int, float]],
+) -> None:
+    """Batch-form scores of the queries ``rows`` (all with ``n_labels`` labels) into ``out``."""
+    probs, lengths = _padded(matrices, n_labels)
+    best = np.log(np.maximum(probs.max(axis=2), _EPS))  # the tagger's stand-in for emitted log-probs
+    own = [i for i, row in enumerate(rows) if predictions[row].token_logprobs is None]
+    for strategy in STRATEGIES.values():
+        if strategy.batch_fn is None:
+            continue
+        if strategy.needs == "probs":
+            values, targets = strategy.batch_fn(probs, lengths), range(len(rows))
+        elif strategy.needs == "logprobs":  # predictions with their own log-probs go one by one
+            values, targets = strategy.batch_fn(best, lengths), own
+        elif strategy.needs == "samples":
+            values, targets = _bald_like(strategy, rows, matrices, n_labels, samples)
+        else:
+            continue
+        for i in targets:
+            out[strategy.name][rows[i]] = float(values[i])
+
+
+def _bald_like(
+    strategy: Strategy,
+    rows: list[int],
+    matrices: list[np.ndarray],
+    n_labels: int,
+    samples: Sequence[Sequence[Probs] | None],
+) -> tuple[np.ndarray, list[int]]:
+    """A samples strategy over the rows whose passes are all there and shaped like the prediction."""
+    usable = []
+    for i, row in enumerate(rows):
+        passes = samples[row]
+        if passes and all(np.shape(p) == matrices[i].shape for p in passes):
+            usable.append(i)
+    if not usable:
+        return np.zeros(0), []
+    n_passes = {len(samples[rows[i]]) for i in usable}
+    if len(n_passes) != 1:  # mixed pass counts: leave them to the per-query form
+        return np.zeros(0), []
+    # every pass of a query has the query's shape, so the padded passes share one width
+    passes = np.stack(
+        [_padded([_floats(samples[rows[i]][t]) for i in usable], n_labels)[0] for t in range(n_passes.pop())]
+    )
+    assert strategy.batch_fn is not None
+    values = strategy.batch_fn(passes, np.array([len(matrices[i]) for i in usable]))
+    full = np.zeros(len(rows))
+    full[usable] = values
+    return full, usable
 
 
 SIGNALS = ("unlinked", "ambiguous", "conflict", "unparseable")

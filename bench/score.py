@@ -4,8 +4,10 @@ What is measured, and why
 -------------------------
 Scoring a log pool must run at the speed of tagging: the issue's bar is "``al score`` runs at the
 speed of ``tag --model``". This script generates ``--n`` queries, stores them as a log pool in a
-fresh SQLite store, trains (or reuses) a tiny tagger, then times (1) the tagging pipeline alone
-over the texts and (2) :func:`active_learning.score.score_pool` over the pool — tagging, every
+fresh SQLite store, trains (or reuses) a tiny tagger, then times (1) what ``nerloop tag --model``
+does with them (tagging without token probabilities, the XML form, one JSON line each, written
+to memory instead of stdout), (2) the tagging pipeline with token probabilities (what scoring
+tags with) and (3) :func:`active_learning.score.score_pool` over the pool — tagging, every
 uncertainty strategy, resolver signals and the store writes — without and with BALD
 (``--mc-samples`` MC-dropout passes). One torch thread, best of ``--repeat``.
 
@@ -17,6 +19,7 @@ Run from the repository root with the project venv::
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import time
 from pathlib import Path
@@ -41,7 +44,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--n", type=int, default=5000, help="queries in the pool")
     parser.add_argument("--mc-samples", type=int, default=4, help="MC-dropout passes for the BALD run")
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK / "score")
     parser.add_argument("--cpu", type=int, default=default_cpu())
     return parser.parse_args(argv)
@@ -65,6 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     from active_learning.deps import open_scoring_pipeline
     from active_learning.score import score_pool
     from gazetteers import load_gazetteer
+    from gazetteers.tagging import open_pipeline
     from nerloop.export import read_jsonl
     from nerloop.store import open_store
 
@@ -77,38 +81,61 @@ def main(argv: list[str] | None = None) -> None:
     gazetteer = load_gazetteer(None)
     pipeline, sampler = open_scoring_pipeline(model, gazetteer)
     hierarchy = gazetteer.domain.hierarchy
-    rows = []
+    command = open_pipeline(model, False, gazetteer)  # what `nerloop tag --model` opens: no token probs
+    gc.freeze()  # as both commands do once the gazetteer is loaded
 
-    best = min(_timed(lambda: pipeline.tag(texts, REFERENCE_DATE)) for _ in range(args.repeat))
-    rows.append(["tag --model (pipeline only)", fmt_int(len(texts)), fmt_int(round(len(texts) / best))])
-    for label, mc in (
-        ("al score (all strategies + store)", 0),
-        (f"al score + BALD ({args.mc_samples} passes)", args.mc_samples),
-    ):
-        times = []
-        for attempt in range(args.repeat):
-            store = args.work / f"store-{mc}-{attempt}.db"
-            store.unlink(missing_ok=True)
-            engine = open_store(f"sqlite:///{store}")
-            _pool(engine, texts)
-            times.append(
-                _timed(
-                    lambda engine=engine, mc=mc: score_pool(
-                        engine,
-                        pipeline,
-                        model_version=pipeline.version,
-                        reference=REFERENCE_DATE,
-                        hierarchy=hierarchy,
-                        sampler=sampler if mc else None,
-                        mc_samples=mc,
-                    )
+    def score_run(mc: int, attempt: int) -> float:
+        store = args.work / f"store-{mc}-{attempt}.db"
+        store.unlink(missing_ok=True)
+        engine = open_store(f"sqlite:///{store}")
+        _pool(engine, texts)
+        try:
+            return _timed(
+                lambda: score_pool(
+                    engine,
+                    pipeline,
+                    model_version=pipeline.version,
+                    reference=REFERENCE_DATE,
+                    hierarchy=hierarchy,
+                    sampler=sampler if mc else None,
+                    mc_samples=mc,
                 )
             )
+        finally:
             engine.dispose()
-        rows.append([label, fmt_int(len(texts)), fmt_int(round(len(texts) / min(times)))])
+
+    runs = {
+        "tag --model (tag, XML, JSON lines)": lambda attempt: _timed(
+            lambda: _tag_command(command, texts, gazetteer.domain)
+        ),
+        "tagging with token probabilities": lambda attempt: _timed(lambda: pipeline.tag(texts, REFERENCE_DATE)),
+        "al score (all strategies + store)": lambda attempt: score_run(0, attempt),
+        f"al score + BALD ({args.mc_samples} passes)": lambda attempt: score_run(args.mc_samples, attempt),
+    }
+    # Interleaved, best of --repeat: on a shared host the load drifts, and running one kind after
+    # the other would hand that drift to whichever ran in the quieter minute.
+    times: dict[str, list[float]] = {label: [] for label in runs}
+    for attempt in range(args.repeat):
+        for label, run in runs.items():
+            times[label].append(run(attempt))
+    rows = [[label, fmt_int(len(texts)), fmt_int(round(len(texts) / min(t)))] for label, t in times.items()]
+    tag_rate, score_rate = (len(texts) / min(times[label]) for label in list(runs)[0:3:2])
+    rows.append(["al score / tag --model", "", f"{score_rate / tag_rate:.2f}"])
     print(markdown_table(["what", "value"], machine_facts(args.cpu)))
     print()
     print(markdown_table(["run (one thread, tiny tagger)", "queries", "queries/s"], rows))
+
+
+def _tag_command(pipeline, texts: list[str], domain) -> None:
+    """What ``nerloop tag --model`` does per batch of 256 lines: tag, add the XML form, write a JSON line."""
+    import io
+
+    from nerloop.cli.tag import _output
+
+    sink = io.StringIO()
+    for i in range(0, len(texts), 256):
+        for resolution in pipeline.tag(texts[i : i + 256], REFERENCE_DATE):
+            sink.write(_output(resolution, domain, False) + "\n")
 
 
 def _timed(fn) -> float:

@@ -17,7 +17,7 @@ from typing import Protocol, runtime_checkable
 from nerloop.records import Entity
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Prediction:
     """What a tagger found in one text, before the gazetteer links it.
 
@@ -27,7 +27,8 @@ class Prediction:
         token_probs: per input position (one row per token the model saw, in text order),
             the probability distribution over the model's labels; ``None`` for taggers
             without one (the matcher). Uncertainty strategies (least confidence, margin,
-            entropy, MNLP) read this.
+            entropy, MNLP) read this. The model taggers give a read-only numpy array (a
+            view of their batch output, no per-token Python floats); nested tuples also do.
         token_logprobs: log-probabilities of the tokens a generative model emitted
             (from raw logits, not renormalized by constrained decoding); ``None`` otherwise.
         unparseable: a generative output failed validation (tags stripped ≠ input, unknown
@@ -37,10 +38,31 @@ class Prediction:
     """
 
     entities: tuple[Entity, ...]
-    token_probs: tuple[tuple[float, ...], ...] | None = None
+    token_probs: Sequence[Sequence[float]] | None = None
     token_logprobs: tuple[float, ...] | None = None
     unparseable: bool = False
     uncertainty: float | None = None
+
+    __hash__ = None  # type: ignore[assignment]  # token_probs may be an array: equal, but not hashable
+
+    def __eq__(self, other: object) -> bool:
+        """Field by field, the token distributions by value whether tuples or an array."""
+        if not isinstance(other, Prediction):
+            return NotImplemented
+        return (
+            self.entities == other.entities
+            and _rows(self.token_probs) == _rows(other.token_probs)
+            and self.token_logprobs == other.token_logprobs
+            and self.unparseable == other.unparseable
+            and self.uncertainty == other.uncertainty
+        )
+
+
+def _rows(probs: Sequence[Sequence[float]] | None) -> tuple[tuple[float, ...], ...] | None:
+    if probs is None:
+        return None
+    rows = probs.tolist() if hasattr(probs, "tolist") else probs  # a numpy array, without importing numpy
+    return tuple(tuple(float(p) for p in row) for row in rows)
 
 
 @runtime_checkable

@@ -154,6 +154,9 @@ class TokenTagger:
             compact[row, : len(enc.kept)] = logprobs[row, enc.kept]
         paths = self.decoder.viterbi(compact, lengths)
         chosen = np.exp(np.take_along_axis(compact, np.maximum(paths, 0)[:, :, None], axis=2)[:, :, 0])
+        probs_all = np.exp(compact) if self.token_probs else None
+        if probs_all is not None:
+            probs_all.setflags(write=False)
         predictions = []
         for row, (text, enc) in enumerate(zip(texts, encoded)):
             k = len(enc.kept)
@@ -163,9 +166,8 @@ class TokenTagger:
                 score = round(float(chosen[row, a:b].min()), 4)
                 entities.append(Entity(type_name, start, end, text[start:end], score=score))
             uncertainty = round(1.0 - float(chosen[row, :k].min()), 4) if k else 0.0
-            probs = None
-            if self.token_probs:
-                probs = tuple(map(tuple, np.exp(compact[row, :k]).tolist()))
+            # a read-only tokens × labels view of the batch array: no per-token Python floats
+            probs = None if probs_all is None else probs_all[row, :k]
             predictions.append(Prediction(tuple(entities), token_probs=probs, uncertainty=uncertainty))
         return predictions
 

