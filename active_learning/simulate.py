@@ -3,7 +3,9 @@
 The annotators' pool is written by a *different* grammar than training
 (``active_learning/data/simulation_grammar.yaml``: other shapes and word orders, typos,
 hard negatives), on held-out gazetteer entries for its test part, so that "human" labels
-teach something the synthetic warm start does not already know, as real logs do. Every
+teach something the synthetic warm start does not already know, as real logs do; and, as in
+real logs, part of the pool (``routine_share``) is the routine shapes the generator covers,
+new draws of the training grammar the warm start already handles. Every
 strategy starts from the same warm-start model per seed; each round the current model tags
 the unlabelled pool, a diverse batch is chosen (:func:`~active_learning.select.diverse_top_k`),
 its gold records join the training data (upweighted), and the model is retrained from scratch
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -89,28 +92,46 @@ def prepare_data(
     grammar: Path | None = None,
     simulation_grammar: Path = SIMULATION_GRAMMAR,
 ) -> SimulationData:
-    """Generate the warm start with the training grammar and the pool with the simulation grammar."""
+    """The warm start (training grammar) and the annotators' pool and test set.
+
+    The pool and test set are the simulation grammar's long tail plus ``routine_share`` of new
+    training-grammar draws (none a warm-start text), shuffled together.
+    """
     from nerloop.export import read_jsonl
 
     validation = max(config.warm_size // 8, 1)
     warm = generate_splits(
         gazetteer, grammar, Path(work_dir) / "warm", (config.warm_size, validation, 0), 101, reference
     )
-    pool = generate_splits(
+    routine_pool = round(config.pool_size * config.routine_share)
+    routine_test = round(config.test_size * config.routine_share)
+    tail = generate_splits(
         gazetteer,
         simulation_grammar,
         Path(work_dir) / "pool",
-        (config.pool_size, 0, config.test_size),
+        (config.pool_size - routine_pool, 0, config.test_size - routine_test),
         202,
         reference,
         config.typo_rate,
     )
-    return SimulationData(
-        list(read_jsonl(warm / "train.jsonl")),
-        list(read_jsonl(warm / "validation.jsonl")),
-        list(read_jsonl(pool / "train.jsonl")),
-        list(read_jsonl(pool / "test.jsonl")),
-    )
+    pool, test = list(read_jsonl(tail / "train.jsonl")), list(read_jsonl(tail / "test.jsonl"))
+    warm_train = list(read_jsonl(warm / "train.jsonl"))
+    if routine_pool or routine_test:
+        # new draws of the training grammar, none a text the warm start trained on; a margin for those dropped
+        sizes = (routine_pool + routine_pool // 4 + 5, 0, routine_test + routine_test // 4 + 5)
+        routine = generate_splits(gazetteer, grammar, Path(work_dir) / "routine", sizes, 303, reference)
+        seen = {r.text for r in warm_train} | {r.text for r in pool} | {r.text for r in test}
+        pool += [r for r in read_jsonl(routine / "train.jsonl") if r.text not in seen][:routine_pool]
+        test += [r for r in read_jsonl(routine / "test.jsonl") if r.text not in seen][:routine_test]
+        mix = random.Random(404)  # interleaved, so pool order says nothing about the source
+        mix.shuffle(pool)
+        mix.shuffle(test)
+    if (len(pool), len(test)) != (config.pool_size, config.test_size):
+        raise SimulationError(
+            f"the grammars gave {len(pool)} pool and {len(test)} test queries, not {config.pool_size} and "
+            f"{config.test_size}: the gazetteer is too small for these sizes; lower --pool-size/--test-size"
+        )
+    return SimulationData(warm_train, list(read_jsonl(warm / "validation.jsonl")), pool, test)
 
 
 def tagger_f1(tagger: Tagger, test: Sequence[TaggedQuery], hierarchy: Sequence[str]) -> float:

@@ -12,9 +12,15 @@ from _common import REFERENCE_DATE
 
 
 def generated_data(gazetteer_dir: Path | None, n: int, out: Path, seed: int = 0) -> Path:
-    """A ``nerloop generate`` output directory with ``n`` records (reused when it exists)."""
-    if (out / "manifest.json").is_file():
-        return out
+    """A ``nerloop generate`` output directory with ``n`` records (reused when one of that size and seed exists)."""
+    import json
+
+    manifest = out / "manifest.json"
+    if manifest.is_file():
+        config = json.loads(manifest.read_text("utf-8")).get("config", {})
+        if (config.get("n"), config.get("seed")) == (n, seed):
+            return out
+        shutil.rmtree(out)
     from gazetteers import load_gazetteer
     from generator.config import GeneratorConfig
     from generator.grammar import load_grammar

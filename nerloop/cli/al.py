@@ -202,6 +202,13 @@ def simulate(
         float, typer.Option(help="Weight of annotated queries vs synthetic ones.")
     ] = _SIM.human_weight,
     mc_samples: Annotated[int, typer.Option(help="MC-dropout passes for bald.")] = _SIM.mc_samples,
+    routine_share: Annotated[
+        float,
+        typer.Option(
+            help="Share of the pool and test set drawn from the training grammar: real logs are mostly routine "
+            "shapes the generator covers, plus a long tail it does not (0: long tail only)."
+        ),
+    ] = _SIM.routine_share,
     base: Annotated[str, typer.Option(help="Trainer --base (tiny, a local path, a model dir).")] = "tiny",
     grammar: Annotated[Optional[Path], typer.Option(help="Training grammar of the warm start.")] = None,
     simulation_grammar: Annotated[
@@ -229,6 +236,7 @@ def simulate(
             train_steps=steps,
             human_weight=human_weight,
             mc_samples=mc_samples,
+            routine_share=routine_share,
         )
         gaz = load_gazetteer(gazetteer)
         reference = reference_for(reference_date)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 
 import torch
 from al_standins import TinyLearner
@@ -48,6 +49,22 @@ def test_simulate_writes_curves_and_ratios_for_every_strategy(mini, tmp_path):
     assert saved["label_efficiency"]["random"]["per_seed"] in ([1.0, 1.0], [None, None], [1.0, None], [None, 1.0])
     assert all(len(v["per_seed"]) == 2 for v in saved["label_efficiency"].values())
     assert png_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png_path.stat().st_size > 10_000
+
+
+def test_routine_share_draws_that_part_of_pool_and_test_from_the_training_grammar(mini, tmp_path):
+    config = SimulationConfig(
+        seeds=1, rounds=1, batch_size=8, pool_size=40, test_size=20, warm_size=60, routine_share=0.25
+    )
+    data = prepare_data(mini, config, tmp_path / "mixed", REFERENCE)
+    assert (len(data.pool), len(data.test)) == (40, 20)
+    assert sum(r.extra["template"].startswith("sim_") for r in data.pool) == 30
+    assert sum(r.extra["template"].startswith("sim_") for r in data.test) == 15
+    assert not {r.text for r in data.pool} & {r.text for r in data.test}
+    # interleaved: the routine part is not a block at the end
+    assert not all(r.extra["template"].startswith("sim_") for r in data.pool[:30])
+
+    tail_only = prepare_data(mini, replace(config, routine_share=0.0), tmp_path / "tail", REFERENCE)
+    assert all(r.extra["template"].startswith("sim_") for r in [*tail_only.pool, *tail_only.test])
 
 
 def test_trainer_learner_tags_with_the_gazetteer_it_trained_with(mini, tmp_path):
