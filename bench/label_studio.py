@@ -61,7 +61,7 @@ def run(url: str, token: str, args: argparse.Namespace) -> list[list[str]]:
     from label_studio_sdk import LabelStudio
 
     from active_learning.label_studio import LabelStudioTarget, pull_annotations, push_batch
-    from active_learning.label_studio import push as push_module
+    from active_learning.label_studio.convert import accepted_task
     from nerloop.store import open_store
 
     client = LabelStudio(base_url=url, api_key=token)
@@ -85,12 +85,7 @@ def run(url: str, token: str, args: argparse.Namespace) -> list[list[str]]:
         annotated = client.projects.create(
             title=f"bench-annotated-{tag}", label_config=client.projects.get(report.project_id).label_config
         )
-        tasks = []
-        for item in items:
-            task = push_module.item_to_task(item)
-            task["annotations"] = [{"result": task.pop("predictions")[0]["result"], "was_cancelled": False}]
-            tasks.append(task)
-        client.projects.import_tasks(annotated.id, request=tasks)
+        client.projects.import_tasks(annotated.id, request=[accepted_task(item) for item in items])
         fresh = open_store(f"sqlite:///{args.work / f'pull-{tag}.db'}")
         started = time.perf_counter()
         pulled = pull_annotations(fresh, LabelStudioTarget(url=url, token=token, project=str(annotated.id)))

@@ -47,6 +47,14 @@ def item_to_task(item: BatchItem) -> dict[str, Any]:
     return task
 
 
+def accepted_task(item: BatchItem) -> dict[str, Any]:
+    """:func:`item_to_task` with its pre-annotation submitted as the annotation, for importing into a
+    project: what an annotator who accepts every suggestion leaves behind (benchmarks and tests of pull)."""
+    task = item_to_task(item)
+    task["annotations"] = [{"result": task.pop("predictions")[0]["result"], "was_cancelled": False}]
+    return task
+
+
 def task_key(data: dict[str, Any]) -> str:
     """Our hash of a task's text; ``nerloop_key`` must agree with the text (else it was edited).
 

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from active_learning.batch import BatchItem, text_hash
 from active_learning.label_studio import LabelStudioTarget, gold_records, pull_annotations, push_batch
 from active_learning.label_studio import push as push_module
+from active_learning.label_studio.convert import accepted_task
 from active_learning.label_studio.pull import pull_from_file
 from nerloop.cli.app import app
 from nerloop.records import Entity, TaggedQuery
@@ -197,12 +198,7 @@ def test_push_and_pull_of_a_thousand_tasks_take_seconds(engine, target, client):
     annotated = client.projects.create(
         title=f"bulk-{uuid.uuid4().hex[:6]}", label_config=client.projects.get(report.project_id).label_config
     )
-    tasks = []
-    for item in items:
-        task = push_module.item_to_task(item)
-        task["annotations"] = [{"result": task.pop("predictions")[0]["result"], "was_cancelled": False}]
-        tasks.append(task)
-    client.projects.import_tasks(annotated.id, request=tasks)
+    client.projects.import_tasks(annotated.id, request=[accepted_task(item) for item in items])
     start = time.perf_counter()
     pulled = pull_annotations(engine, LabelStudioTarget(url=target.url, token=target.token, project=str(annotated.id)))
     pull_seconds = time.perf_counter() - start
