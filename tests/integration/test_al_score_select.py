@@ -117,3 +117,13 @@ def test_select_asks_for_scoring_first_and_names_missing_strategies(engine, mini
     with pytest.raises(SelectionError, match="no 'mnlp' scores"):
         select_batch(engine, "mnlp", 5, hierarchy=mini.domain.hierarchy)
     assert len(select_batch(engine, "random", 3, hierarchy=mini.domain.hierarchy)) == 3
+
+
+def test_bald_without_mc_passes_says_how_to_score_them(engine, mini):
+    labels = bio_labels(mini.domain.type_names)
+    tagger = TinyTagger(labels, "tiny-v1", seed=0)
+    pipeline = TaggingPipeline(tagger, Resolver(mini))
+    score_pool(engine, pipeline, model_version="tiny-v1", reference=REFERENCE, hierarchy=mini.domain.hierarchy)
+    with pytest.raises(SelectionError, match="--mc-samples 8"):
+        select_batch(engine, "bald", 5, hierarchy=mini.domain.hierarchy)
+    assert select_batch(engine, "mnlp", 5, hierarchy=mini.domain.hierarchy)  # the one pass scored the rest
