@@ -46,6 +46,8 @@ class IngestConfig:
             duplicate of an earlier one; 100 turns near-duplicate detection off.
         near_duplicate_window: how many recent queries per block (same first or last characters)
             are compared; bounds time and memory, so 1M-line logs stay near-linear.
+        near_duplicate_history: how many of the most recently stored queries a run starts from, so
+            today's near duplicate of a query ingested yesterday is marked too; 0: this run only.
         batch_size: rows per insert transaction (a crash loses at most one batch; re-run to finish).
     """
 
@@ -56,6 +58,7 @@ class IngestConfig:
     time_column: str | None = None
     near_duplicate_threshold: float = 92.0
     near_duplicate_window: int = 32
+    near_duplicate_history: int = 50_000
     batch_size: int = 5000
 
     def __post_init__(self) -> None:
@@ -63,5 +66,7 @@ class IngestConfig:
             raise IngestError("near_duplicate_threshold must be in (0, 100]")
         if self.near_duplicate_window < 1 or self.batch_size < 1:
             raise IngestError("near_duplicate_window and batch_size must be positive")
+        if self.near_duplicate_history < 0:
+            raise IngestError("near_duplicate_history must be 0 or more")
         if self.delimiter is not None and len(self.delimiter) != 1:
             raise IngestError("delimiter must be one character")

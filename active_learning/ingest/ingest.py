@@ -77,6 +77,26 @@ def _store_batch(
     return len(rows), len(batch) - len(rows), near
 
 
+def stored_finder(engine: Engine, config: IngestConfig) -> NearDuplicateFinder:
+    """A finder that already remembers the ``near_duplicate_history`` most recent stored originals.
+
+    Logs arrive a day at a time; without this, a query that nearly repeats one ingested by an
+    earlier run would go unmarked. The finder's own bounds (blocks × window) still cap memory.
+    """
+    finder = NearDuplicateFinder(config.near_duplicate_threshold, config.near_duplicate_window)
+    if config.near_duplicate_history and config.near_duplicate_threshold < 100:
+        with session_scope(engine) as session:
+            recent = session.execute(
+                select(QueryLog.text, QueryLog.text_hash)
+                .where(QueryLog.near_duplicate_of.is_(None))
+                .order_by(QueryLog.id.desc())
+                .limit(config.near_duplicate_history)
+            ).all()
+        for text, digest in reversed(recent):  # oldest first, so the newest stay in each window
+            finder.remember(text, digest)
+    return finder
+
+
 def ingest_file(
     engine: Engine,
     path: Path,
@@ -91,7 +111,7 @@ def ingest_file(
         IngestError: the file is unreadable or malformed (rows before the bad line are kept).
     """
     config = config or IngestConfig()
-    finder = finder or NearDuplicateFinder(config.near_duplicate_threshold, config.near_duplicate_window)
+    finder = finder or stored_finder(engine, config)
     path = Path(path)
     if not path.is_file():
         raise IngestError(f"log file {path} does not exist")
@@ -138,7 +158,7 @@ def ingest_logs(
         progress: given a file, returns the callback for its progress (or ``None``).
     """
     config = config or IngestConfig()
-    finder = NearDuplicateFinder(config.near_duplicate_threshold, config.near_duplicate_window)
+    finder = stored_finder(engine, config)
     report = IngestReport()
     for path in paths:
         report.merge(ingest_file(engine, path, config, finder=finder, progress=progress(path) if progress else None))

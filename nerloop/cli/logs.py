@@ -51,6 +51,13 @@ def ingest(
             help="rapidfuzz ratio (0-100) from which a query is marked a near duplicate of an earlier one; 100 turns it off.",
         ),
     ] = 92.0,
+    near_duplicate_history: Annotated[
+        int,
+        typer.Option(
+            "--near-duplicate-history",
+            help="Most recently stored queries a near duplicate is also looked for among (earlier runs); 0: this run only.",
+        ),
+    ] = 50_000,
     db: DbOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
 ) -> None:
@@ -80,6 +87,7 @@ def ingest(
             field=field,
             time_column=time_column,
             near_duplicate_threshold=near_duplicate_threshold,
+            near_duplicate_history=near_duplicate_history,
         )
         engine = open_store(db)
         columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())

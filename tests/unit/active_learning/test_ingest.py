@@ -117,6 +117,26 @@ def test_near_duplicates_are_found_across_files_of_one_run(engine, tmp_path):
     assert ingest_logs(engine, [first, second]).near_duplicates == 1
 
 
+def test_near_duplicates_of_queries_stored_by_an_earlier_run_are_marked(engine, tmp_path):
+    yesterday, today = tmp_path / "day1.log", tmp_path / "day2.log"
+    yesterday.write_text(f"{QUERY}\n上季度济南停电次数\n", "utf-8")
+    today.write_text(f"{QUERY}？\n上季度济南的停电次数\n", "utf-8")
+    assert ingest_file(engine, yesterday).near_duplicates == 0
+    assert ingest_logs(engine, [today]).near_duplicates == 2  # a separate run, as from cron the next day
+    rows = _rows(engine)
+    assert [r.near_duplicate_of for r in rows[2:]] == [text_hash(QUERY), text_hash("上季度济南停电次数")]
+
+
+def test_a_history_of_zero_looks_within_the_run_only(engine, tmp_path):
+    yesterday, today = tmp_path / "day1.log", tmp_path / "day2.log"
+    yesterday.write_text(QUERY + "\n", "utf-8")
+    today.write_text(QUERY + "？\n", "utf-8")
+    ingest_file(engine, yesterday)
+    assert ingest_file(engine, today, IngestConfig(near_duplicate_history=0)).near_duplicates == 0
+    with pytest.raises(IngestError, match="near_duplicate_history"):
+        IngestConfig(near_duplicate_history=-1)
+
+
 def test_finder_threshold_100_turns_near_duplicates_off():
     finder = NearDuplicateFinder(100)
     finder.remember(QUERY, "a")
