@@ -40,6 +40,7 @@ class Project:
     id: int
     title: str
     model_version: str | None
+    label_config: str | None = None
 
 
 def _as_dict(item: Any) -> dict[str, Any]:
@@ -106,19 +107,21 @@ class LabelStudioApi:
         """The project with this exact title (the oldest if several), or ``None``."""
         found = self._call("list projects", lambda: list(self._client.projects.list(title=title)))
         matches = sorted((p for p in found if p.title == title), key=lambda p: p.id)
-        return Project(matches[0].id, matches[0].title, matches[0].model_version) if matches else None
+        if not matches:
+            return None
+        return Project(matches[0].id, matches[0].title, matches[0].model_version, matches[0].label_config)
 
     def get_project(self, project_id: int) -> Project:
         """Raises :class:`ProjectNotFound` when it is gone."""
         p = self._call("read the project", lambda: self._client.projects.get(project_id), project=project_id)
-        return Project(p.id, p.title, p.model_version)
+        return Project(p.id, p.title, p.model_version, p.label_config)
 
     def create_project(self, title: str, label_config: str, model_version: str | None) -> Project:
         kwargs: dict[str, Any] = {"title": title, "label_config": label_config, "show_skip_button": True}
         if model_version:
             kwargs["model_version"] = model_version
         p = self._call("create a project", lambda: self._client.projects.create(**kwargs))
-        return Project(p.id, title, model_version)
+        return Project(p.id, title, model_version, label_config)
 
     def set_model_version(self, project_id: int, model_version: str) -> None:
         """Make the prediction score column show this version's scores."""

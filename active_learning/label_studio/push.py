@@ -21,7 +21,8 @@ from active_learning.batch import BatchItem, text_hash
 from active_learning.label_studio.api import LabelStudioApi, Project
 from active_learning.label_studio.config import FILE_PROJECT, LabelStudioTarget
 from active_learning.label_studio.convert import KEY_FIELD, item_to_task
-from nerloop.convert.label_studio import labeling_config
+from active_learning.label_studio.errors import LabelStudioError
+from nerloop.convert.label_studio import labeling_config, labeling_config_problems
 from nerloop.domain import load_domain
 from nerloop.records import TaggedQuery
 from nerloop.store.engine import session_scope
@@ -120,12 +121,18 @@ def _record_pushed(engine: Engine, project: str, pushed: Sequence[tuple[BatchIte
 
 
 def _project(api: LabelStudioApi, target: LabelStudioTarget, model_version: str | None) -> Project:
-    if target.project_id is not None:
-        return api.get_project(target.project_id)
-    project = api.find_project(target.project)
+    """The target project: created with our labeling config, or an existing one whose config fits."""
+    domain = target.domain or load_domain()
+    project = api.get_project(target.project_id) if target.project_id is not None else api.find_project(target.project)
     if project is None:
-        config = labeling_config(target.domain or load_domain())
-        project = api.create_project(target.project, config, model_version)
+        return api.create_project(target.project, labeling_config(domain), model_version)
+    problems = labeling_config_problems(project.label_config or "", domain)
+    if problems:
+        raise LabelStudioError(
+            f"project {project.title!r} (id {project.id}) on {target.url} cannot take nerloop's tasks: "
+            f"{'; '.join(problems)}. Push to a new --project (nerloop creates it with the right labels: "
+            f"{', '.join(domain.types)}) or fix its labeling interface in Label Studio"
+        )
     return project
 
 

@@ -32,6 +32,35 @@ def labeling_config(domain: Domain) -> str:
     )
 
 
+def labeling_config_problems(label_config: str, domain: Domain) -> list[str]:
+    """What keeps a project's labeling config from taking our tasks: missing labels or controls.
+
+    A reused project may have been set up by hand or for another domain; pre-annotations with a
+    label the config lacks do not show, and annotators cannot choose it. Extra labels are allowed
+    (they come back as mentions of a type the domain lacks, which pull reports).
+    """
+    import xml.etree.ElementTree as ElementTree  # the server's config, not model output
+
+    try:
+        root = ElementTree.fromstring(label_config)
+    except ElementTree.ParseError as exc:
+        return [f"it is not valid XML ({exc})"]
+    problems = []
+    labels = [e for e in root.iter("Labels") if e.get("name") == FROM_NAME]
+    if not labels:
+        problems.append(f'it has no <Labels name="{FROM_NAME}">')
+    elif labels[0].get("toName") != TO_NAME:
+        problems.append(f'its <Labels name="{FROM_NAME}"> does not point at toName="{TO_NAME}"')
+    if not any(e.get("name") == TO_NAME and e.get("value") == "$text" for e in root.iter("Text")):
+        problems.append(f'it has no <Text name="{TO_NAME}" value="$text"/>')
+    if labels:
+        present = {e.get("value") for e in labels[0].iter("Label")}
+        missing = [name for name in domain.types if name not in present]
+        if missing:
+            problems.append(f"it lacks the label(s) {', '.join(missing)}")
+    return problems
+
+
 def span_id(task_key: str, entity: Entity) -> str:
     """A short region id that stays the same when the same task is pushed again."""
     raw = f"{task_key}|{entity.type}|{entity.start}|{entity.end}"

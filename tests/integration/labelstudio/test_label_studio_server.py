@@ -250,6 +250,25 @@ def test_push_failures_are_one_line_errors_and_nothing_is_marked_pushed(
     assert token not in pulled.output
 
 
+def test_a_reused_project_whose_labels_do_not_fit_is_refused_and_nothing_is_pushed(
+    label_studio, client, records, tmp_path
+):
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    project = f"foreign-{uuid.uuid4().hex[:6]}"
+    created = client.projects.create(
+        title=project,
+        label_config='<View><Labels name="label" toName="text"><Label value="Date"/></Labels>'
+        '<Text name="text" value="$text"/></View>',
+    )
+    env = {"NERLOOP_LS_TOKEN": label_studio.token}
+    result = _push_cli(records, db, "--url", label_studio.url, "--project", project, env=env)
+    assert result.exit_code == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: project '{project}' (id {created.id})") and "lacks the label(s) Province" in line
+    assert _label_tasks(open_store(db)) == {}
+    assert _tasks(client, created.id) == []
+
+
 def test_push_and_pull_through_the_cli_with_the_environment(label_studio, records, tmp_path):
     db = f"sqlite:///{tmp_path / 'store.db'}"
     env = {"NERLOOP_LS_URL": label_studio.url, "NERLOOP_LS_TOKEN": label_studio.token}

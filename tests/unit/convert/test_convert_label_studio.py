@@ -6,7 +6,12 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from nerloop.convert.errors import SpanMismatch
-from nerloop.convert.label_studio import annotation_to_entities, labeling_config, record_to_task
+from nerloop.convert.label_studio import (
+    annotation_to_entities,
+    labeling_config,
+    labeling_config_problems,
+    record_to_task,
+)
 from nerloop.records import Entity, SpanError, TaggedQuery
 
 
@@ -92,3 +97,22 @@ def test_spans_outside_the_text_or_without_text_raise(value):
 def test_record_with_bad_span_is_not_pushed():
     with pytest.raises(SpanError):
         record_to_task(TaggedQuery("菏泽", (Entity("City", 0, 1, "菏泽"),)), task_key="k", model_version=None)
+
+
+def test_our_labeling_config_fits_the_domain_and_foreign_ones_say_what_is_missing(domain):
+    assert labeling_config_problems(labeling_config(domain), domain) == []
+    only_dates = (
+        '<View><Labels name="label" toName="text"><Label value="Date"/><Label value="Extra"/></Labels>'
+        '<Text name="text" value="$text"/></View>'
+    )
+    (problem,) = labeling_config_problems(only_dates, domain)
+    assert problem.startswith("it lacks the label(s) ") and "City" in problem and "Date" not in problem
+    assert labeling_config_problems("<View></View>", domain) == [
+        'it has no <Labels name="label">',
+        'it has no <Text name="text" value="$text"/>',
+    ]
+    assert labeling_config_problems("<View>", domain)[0].startswith("it is not valid XML")
+    pointed_elsewhere = labeling_config(domain).replace('toName="text"', 'toName="other"')
+    assert labeling_config_problems(pointed_elsewhere, domain) == [
+        'its <Labels name="label"> does not point at toName="text"'
+    ]
