@@ -127,15 +127,15 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _tag_command(pipeline, texts: list[str], domain) -> None:
-    """What ``nerloop tag --model`` does per batch of 256 lines: tag, add the XML form, write a JSON line."""
+    """``nerloop tag --model``'s own batch loop (its batches, XML form and JSON lines), stdout kept in memory."""
+    import contextlib
     import io
 
-    from nerloop.cli.tag import _output
+    from nerloop.cli.tag import BATCH, _print_batch
 
-    sink = io.StringIO()
-    for i in range(0, len(texts), 256):
-        for resolution in pipeline.tag(texts[i : i + 256], REFERENCE_DATE):
-            sink.write(_output(resolution, domain, False) + "\n")
+    with contextlib.redirect_stdout(io.StringIO()):
+        for i in range(0, len(texts), BATCH):
+            _print_batch(pipeline, texts[i : i + BATCH], REFERENCE_DATE, domain, False)
 
 
 def _timed(fn) -> float:

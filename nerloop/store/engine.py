@@ -60,15 +60,14 @@ def compact_json(value: object) -> str:
 
 def _create_engine(raw: str) -> tuple[Engine | None, str]:
     """The engine, or None and why not (one line, password removed)."""
+    if raw.partition("://")[2].count("@") > 1:
+        # An unencoded '@' in the password: the rest of it would be taken for the host name, or
+        # (with '@:') the URL would not parse at all.
+        return None, "percent-encode '@' in the user name or password as %40"
     try:
         parsed = make_url(raw)
     except Exception:  # noqa: BLE001 - its text would quote the URL, password included
-        if raw.partition("://")[2].count("@") > 1:  # e.g. a pasted password with '@:' in it
-            return None, "percent-encode '@' in the user name or password as %40"
         return None, "not a SQLAlchemy URL (dialect+driver://user:password@host/db)"
-    if parsed.host and "@" in parsed.host:
-        # An unencoded '@' in the password: the rest of it would be taken for the host name.
-        return None, "percent-encode '@' in the user name or password as %40"
     try:
         return create_engine(
             parsed, pool_pre_ping=True, json_serializer=compact_json, json_deserializer=orjson.loads
