@@ -7,7 +7,8 @@ slots (one per entity type, lower-cased, with an optional surface form: ``full``
 distractors (``{{person}}``); ``{{x | maybe(0.3)}}`` keeps ``x`` with probability 0.3.
 A slot with ``_2`` (``{{company_2}}``, ``{{substation_2.short}}``) names a second unit of
 the same level as the first, from a second chain (a sibling where there is one), for
-comparisons and lists: ``对比{{company}}和{{company_2}}``.
+comparisons and lists: ``对比{{company}}和{{company_2}}``; ``_3`` a third one, different from
+both (``{{substation}}、{{substation_2}}、{{substation_3}}``).
 Line breaks in a template only lay it out and are dropped: a query is one line.
 jinja2 parses the templates; they are compiled once into flat operation lists,
 because rendering through jinja2 for every sample would cap throughput far below
@@ -30,12 +31,13 @@ from nerloop.domain import Domain
 from nerloop.errors import Problem
 from nerloop.textfiles import decode_utf8, yaml_problem
 
-LITERAL, SLOT, FRAGMENT, DISTRACTOR, OTHER_SLOT = 0, 1, 2, 3, 4
+LITERAL, SLOT, FRAGMENT, DISTRACTOR, OTHER_SLOT, THIRD_SLOT = 0, 1, 2, 3, 4, 5
 SURFACE_FORMS = ("any", "full", "alias", "short")
 # Forms of the date slot only: a second, independent date (对比今年和去年), or a comparison (同比, 去年同期).
 DATE_FORMS = ("other", "compare")
 DISTRACTOR_KINDS = ("person", "org", "address", "lookalike")
 OTHER_SUFFIX = "_2"
+THIRD_SUFFIX = "_3"
 DEFAULT_GRAMMAR = Path(__file__).parent / "data" / "default_grammar.yaml"
 DEFAULT_DISTRACTOR_POOL = 200
 # Checked when a grammar is parsed: fragments that double at each level would otherwise
@@ -66,6 +68,7 @@ class Template:
     line: int
     holdout: bool | None = None
     other_slot_types: frozenset[str] = frozenset()
+    third_slot_types: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -183,18 +186,22 @@ class _Compiler:
             )
             return None
         name = node.name
-        other = name.endswith(OTHER_SUFFIX) and name[: -len(OTHER_SUFFIX)] in self.slots
-        if name in self.slots or other:
+        unit = next(
+            (k for suffix, k in ((OTHER_SUFFIX, OTHER_SLOT), (THIRD_SUFFIX, THIRD_SLOT))
+             if name.endswith(suffix) and name[: -len(suffix)] in self.slots),
+            None,
+        )  # fmt: skip
+        if name in self.slots or unit is not None:
             forms = SURFACE_FORMS + (DATE_FORMS if self.slots.get(name) == "Date" else ())
             if form not in forms:
                 self.fail(line, f"{where}: unknown surface form {name}.{form}; use one of {', '.join(forms)}")
                 return None
-            if other:
-                slot = self.slots[name[: -len(OTHER_SUFFIX)]]
+            if unit is not None:
+                slot = self.slots[name[:-2]]
                 if slot not in self.hierarchy:
-                    self.fail(line, f"{where}: {name}: only hierarchy slots have a second unit")
+                    self.fail(line, f"{where}: {name}: only hierarchy slots have a second or third unit")
                     return None
-                return (OTHER_SLOT, slot, form, probability)
+                return (unit, slot, form, probability)
             return (SLOT, self.slots[name], form, probability)
         if form != "any":
             self.fail(line, f"{where}: only slots take a surface form, not {name}.{form}")
@@ -305,7 +312,8 @@ def parse_grammar(text: str, domain: Domain, source: str = "<grammar>") -> Gramm
             )
         types = frozenset(_reachable_slots(ops, fragments, slot_memo))
         others = frozenset(_reachable_slots(ops, fragments, slot_memo, kind=OTHER_SLOT))
-        templates.append(Template(template_id, ops, weight, types, line, spec.get("holdout"), others))
+        thirds = frozenset(_reachable_slots(ops, fragments, slot_memo, kind=THIRD_SLOT))
+        templates.append(Template(template_id, ops, weight, types, line, spec.get("holdout"), others, thirds))
     distractors = _distractor_sizes(data, templates, fragments, compiler)
     if compiler.problems:
         raise GrammarError(compiler.problems, summary=f"grammar {source} has {len(compiler.problems)} problem(s)")

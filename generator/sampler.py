@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from gazetteers.measure_words import MeasureWordIndex
 from gazetteers.model import Gazetteer
 from gazetteers.resolver import Resolver
-from generator.grammar import DISTRACTOR, FRAGMENT, LITERAL, OTHER_SLOT, SLOT, Grammar, Op, Template
+from generator.grammar import DISTRACTOR, FRAGMENT, LITERAL, OTHER_SLOT, SLOT, THIRD_SLOT, Grammar, Op, Template
 from generator.noise import to_fullwidth, typo
 from nerloop.dates import sample_comparison, sample_date
 from nerloop.records import Entity, TaggedQuery
@@ -112,7 +112,9 @@ class Sampler:
         chain = self._draw_chain(template)
         state = _RenderState(chain, {})
         if template.other_slot_types:
-            state.other = self._draw_other(chain, template)
+            state.other = self._draw_other(chain, template.other_slot_types)
+        if template.third_slot_types:
+            state.third = self._draw_other(chain, template.third_slot_types, avoid=state.other)
         self._render(template.ops, state)
         text = "".join(state.parts)
         mentions = [(t, s, self.measure_words.extend(t, text, s, e)) for t, s, e in state.mentions]
@@ -139,22 +141,25 @@ class Sampler:
             chain[level] = self.cycles[level].draw() or chain[level]
         return chain
 
-    def _draw_other(self, chain: dict[str, str], template: Template) -> dict[str, str]:
-        """A second unit for comparisons: at the deepest level of the template's ``_2`` slots,
+    def _draw_other(
+        self, chain: dict[str, str], slot_types: frozenset[str], avoid: dict[str, str] | None = None
+    ) -> dict[str, str]:
+        """A second (or third) unit for comparisons: at the deepest level of ``slot_types``,
         another entry — a sibling of the first where the split's pool has one, so that the
-        shared parent fits both — and its chain."""
-        level = max(template.other_slot_types, key=self.levels.__getitem__)
+        shared parent fits all — and its chain; never the first unit nor ``avoid``'s."""
+        level = max(slot_types, key=self.levels.__getitem__)
         first = chain.get(level)
+        taken = {first, (avoid or {}).get(level)} - {None}
         pool = self.pool_sets.get(level, frozenset())
         siblings = []
         if first is not None:
             parent = self.gazetteer.get(first).parent
-            siblings = [c for c in self.gazetteer.children(parent) if c != first and c in pool]
+            siblings = [c for c in self.gazetteer.children(parent) if c not in taken and c in pool]
         if siblings:
             return self.gazetteer.chain_ids(_pick(self.rng, siblings))
         for _ in range(8):
             other = self.cycles[level].draw() if level in self.cycles else None
-            if other is not None and other != first:
+            if other is not None and other not in taken:
                 return self.gazetteer.chain_ids(other)
         return {}
 
@@ -168,7 +173,9 @@ class Sampler:
             elif kind == SLOT:
                 self._slot(value, form, state)
             elif kind == OTHER_SLOT:
-                self._slot(value, form, state, other=True)
+                self._slot(value, form, state, unit=2)
+            elif kind == THIRD_SLOT:
+                self._slot(value, form, state, unit=3)
             elif kind == FRAGMENT:
                 fragment = self.grammar.fragments[value]
                 if fragment.probability < 1.0 and rng.random() >= fragment.probability:
@@ -187,7 +194,7 @@ class Sampler:
             surface = sample_date(self.rng, self.reference)[0]
         return surface
 
-    def _slot(self, type_name: str, form: str, state: _RenderState, other: bool = False) -> None:
+    def _slot(self, type_name: str, form: str, state: _RenderState, unit: int = 1) -> None:
         rng = self.rng
         if type_name == "Date" and form == "compare":  # 同比, 去年同期: a Date mention without a range
             state.add_mention(type_name, sample_comparison(rng))
@@ -206,8 +213,8 @@ class Sampler:
                 state.drawn["Date"] = surface
             state.add_mention(type_name, surface)
             return
-        if other:
-            entry_id = state.other.get(type_name)
+        if unit > 1:
+            entry_id = (state.other if unit == 2 else state.third).get(type_name)
         else:
             entry_id = state.chain.get(type_name) if type_name in self.levels else state.drawn.get(type_name)
         if entry_id is None and type_name not in self.levels:
@@ -234,11 +241,12 @@ class Sampler:
 
 
 class _RenderState:
-    __slots__ = ("chain", "other", "drawn", "parts", "mentions", "length")
+    __slots__ = ("chain", "other", "third", "drawn", "parts", "mentions", "length")
 
     def __init__(self, chain: dict[str, str], drawn: dict[str, str]) -> None:
         self.chain = chain
         self.other: dict[str, str] = {}
+        self.third: dict[str, str] = {}
         self.drawn = drawn
         self.parts: list[str] = []
         self.mentions: list[tuple[str, int, int]] = []

@@ -1,4 +1,4 @@
-"""Comparison templates (a second unit per ``_2`` slot) and lookalike hard negatives."""
+"""Comparison templates (a second unit per ``_2`` slot, a third per ``_3``) and lookalike hard negatives."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from gazetteers.matcher import GazetteerMatcher
 from generator.distractors import lookalikes
 from generator.errors import GrammarError
-from generator.grammar import OTHER_SLOT, parse_grammar
+from generator.grammar import OTHER_SLOT, THIRD_SLOT, parse_grammar
 from nerloop.domain import load_domain
 
 DOMAIN = load_domain()
@@ -41,6 +41,23 @@ def test_comparisons_name_two_sibling_units_as_two_targets(default_gazetteer, ma
         assert [t.mentions for t in record.targets] == [(0, 1), (0, 2)]  # the city belongs to both
         assert record.conflict is False and record.ambiguous == ()
         assert record.resolved["City"] == default_gazetteer.get(city.id).name and record.resolved["Company"] is None
+
+
+def test_lists_of_three_name_three_different_units_as_three_targets(default_gazetteer, make_sampler):
+    text = "{{company.full}}{{substation.full}}、{{substation_2.full}}、{{substation_3.full}}的{{indicator}}"
+    g = grammar(f'templates:\n  - {{id: t, text: "{text}"}}\n')
+    (template,) = g.templates
+    assert (
+        template.third_slot_types == frozenset({"Substation"})
+        and (THIRD_SLOT, "Substation", "full", 1.0) in template.ops
+    )
+    records = draw(make_sampler(default_gazetteer, g), 200)
+    three = [r for r in records if len(r.targets) == 3]
+    assert len(three) > 150  # a company with fewer than three substations cannot list three siblings
+    for record in three:
+        units = [e for e in record.entities if e.type == "Substation"]
+        assert len({e.id for e in units}) == 3 and record.conflict is False
+        assert all(record.text[e.start : e.end] == e.text for e in record.entities)
 
 
 def test_lookalikes_are_written_as_text_and_labelled_as_no_entity(default_gazetteer, make_sampler):
