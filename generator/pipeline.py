@@ -23,11 +23,12 @@ from gazetteers.matcher import GazetteerMatcher
 from gazetteers.model import Gazetteer
 from gazetteers.resolver import Resolver
 from gazetteers.writer import write_gazetteer_dir
-from generator.config import SPLITS, GeneratorConfig
+from generator.config import NEGATIVE_SOURCES, SPLITS, GeneratorConfig
 from generator.distractors import distractor_pools
 from generator.errors import GrammarError, GrammarExhausted
 from generator.estimate import SAMPLE_SIZE, check_free_space, estimate_bytes
-from generator.grammar import LITERAL, Grammar
+from generator.grammar import LITERAL, Grammar, Template
+from generator.negatives import HARD_SOURCES, NegativeSampler, load_negatives_grammar
 from generator.sampler import Sampler, surface_choices
 from generator.splits import SplitPlan, plan_splits
 from nerloop.errors import Problem
@@ -39,6 +40,10 @@ Progress = Callable[[str, int], None]
 # The gazetteer without the held-out entries, beside the splits: tag the test split against it
 # to measure how a model finds names the gazetteer lacks (docs/training.md).
 TRAIN_GAZETTEER = "gazetteer_train"
+# Failed draws of entity-free or mixed records in a row (checks, duplicates) after which a split stops asking
+# for more: a small gazetteer or grammar runs out of unique ones, and the split is filled with queries.
+NEGATIVE_GIVE_UP = 500
+QUERY, NEGATIVE, MIXED = 0, 1, 2
 
 
 @dataclass
@@ -54,6 +59,7 @@ class GenerationSummary:
     unseen_templates: list[str] = field(default_factory=list)
     heldout: dict[str, dict[str, int]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    negatives: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -153,6 +159,11 @@ def generate_dataset(
     pools = build_distractors(grammar, matcher, config.seed)
     resolver = Resolver(gazetteer, ResolverConfig(fuzzy=False))
     surfaces = surface_choices(gazetteer)
+    negatives = None
+    if config.negative_share or config.mixed_share:
+        negatives = NegativeSampler(
+            matcher, load_negatives_grammar(gazetteer.domain), config.negative_weights, config.seed
+        )
 
     def sampler_for(split: str, rng: random.Random) -> Sampler:
         return Sampler(
@@ -176,7 +187,9 @@ def generate_dataset(
             if not force:
                 sample = _estimation_sample(plan, sampler_for, config.seed)
                 check_free_space(out_dir, estimate_bytes(sample, config.n, exports, gazetteer.domain))
-            counts, stats = _write_splits(staging, config, plan, sampler_for, progress)
+            counts, stats, report, negative_warnings = _write_splits(
+                staging, config, plan, sampler_for, progress, negatives
+            )
             sampling_seconds = time.perf_counter() - started
             heldout = frozenset(i for i, s in plan.assignment.items() if s in ("validation", "test"))
             write_gazetteer_dir(gazetteer, staging / TRAIN_GAZETTEER, heldout)
@@ -194,7 +207,8 @@ def generate_dataset(
                 sampling_seconds=round(sampling_seconds, 3),
                 unseen_templates=sorted(plan.unseen_templates),
                 heldout=_heldout_counts(plan, gazetteer),
-                warnings=[*plan.warnings, *literal_warnings],
+                warnings=[*plan.warnings, *literal_warnings, *negative_warnings],
+                negatives=report,
             )
             with _naming(out_dir):
                 entries = transaction.commit(_manifest(summary, config, gazetteer, grammar), stale_names=_stale_names())
@@ -237,29 +251,53 @@ def _write_splits(
     plan: SplitPlan,
     sampler_for: Callable[[str, random.Random], Sampler],
     progress: Progress | None,
-) -> tuple[dict[str, int], dict[str, int]]:
-    """Sample every split into ``staging/{split}.jsonl``; return counts and attempt statistics."""
+    negatives: NegativeSampler | None = None,
+) -> tuple[dict[str, int], dict[str, int], dict[str, Any], list[str]]:
+    """Sample every split into ``staging/{split}.jsonl``; return counts, statistics, negatives report, warnings.
+
+    Per split, ``negative_share`` of the records hold no entity (the grammar's own entity-free
+    records count towards it; ``negatives`` draws the rest) and ``mixed_share`` are mixed records;
+    which record comes next is drawn in proportion to what each kind still lacks.
+    """
     # a train sample must not name a held-out entry, not even as one candidate of an ambiguous bare name
     heldout = frozenset(i for i, s in plan.assignment.items() if s in ("validation", "test"))
     seen: set[int] = set()
     counts: dict[str, int] = {}
-    attempts = duplicates = rejected = 0
+    by_source = dict.fromkeys((*NEGATIVE_SOURCES, "grammar"), 0)
+    warnings: list[str] = []
+    if negatives is not None:
+        warnings += negatives.warnings
+        if not negatives.sources:
+            warnings.append("no negative source has candidates in this gazetteer; only the grammar writes negatives")
+            negatives = None
+    attempts = duplicates = rejected = mixed_total = 0
     for split, size in config.split_sizes().items():
         rng = random.Random(f"{config.seed}:{split}")
         sampler = sampler_for(split, rng)
         chooser = _TemplateChooser(plan.templates[split], rng)
         path = staging / f"{split}.jsonl"
-        written = streak = 0
+        want = {NEGATIVE: 0, MIXED: 0}
+        if negatives is not None:
+            want = {NEGATIVE: round(size * config.negative_share), MIXED: round(size * config.mixed_share)}
+        have = {NEGATIVE: 0, MIXED: 0}
+        written = streak = failed = 0
         with _naming(staging.parent / path.name), path.open("w", encoding="utf-8") as stream:
             while written < size:
-                template = chooser.next()
-                record = sampler.sample(template)
+                kind = _next_kind(rng, size - written, want[NEGATIVE] - have[NEGATIVE], want[MIXED] - have[MIXED])
+                record, template = _draw(kind, chooser, sampler, negatives, rng)
                 attempts += 1
-                key = hash(record.text)
-                leaks = split == "train" and bool(heldout) and _names_any(record, heldout)
-                if key in seen or leaks:
+                key = hash(record.text) if record is not None else None
+                leaks = record is not None and split == "train" and bool(heldout) and _names_any(record, heldout)
+                if record is None or key in seen or leaks:
                     rejected += leaks
-                    duplicates += not leaks
+                    duplicates += record is not None and not leaks
+                    if kind != QUERY:
+                        failed += 1
+                        if failed >= NEGATIVE_GIVE_UP:
+                            warnings.append(_gave_up(split, kind, have[kind], want[kind]))
+                            want[kind] = have[kind]
+                            failed = 0
+                        continue
                     streak += 1
                     if streak >= config.max_duplicate_streak:
                         raise GrammarExhausted(
@@ -268,10 +306,20 @@ def _write_splits(
                             "add templates or fragments, use a larger gazetteer, or lower -n"
                         )
                     continue
-                streak = 0
+                streak = failed = 0
                 seen.add(key)
+                if not record.entities:
+                    have[NEGATIVE] += 1
+                    if "negative" not in record.extra:
+                        record = record.with_extra(negative="grammar")
+                    by_source[record.extra["negative"]] += 1
+                elif kind == MIXED:
+                    have[MIXED] += 1
+                    mixed_total += 1
                 if split == "test":
-                    record = record.with_extra(unseen_template=template.id in plan.unseen_templates)
+                    record = record.with_extra(
+                        unseen_template=template is not None and template.id in plan.unseen_templates
+                    )
                 record.check_spans()
                 stream.write(record.to_json())
                 stream.write("\n")
@@ -281,7 +329,45 @@ def _write_splits(
         if progress is not None and written % 1000:
             progress(split, written % 1000)
         counts[split] = written
-    return counts, {"attempts": attempts, "duplicates": duplicates, "rejected": rejected}
+    total = sum(counts.values())
+    entity_free = sum(by_source.values())
+    report = {
+        "share": round(entity_free / total, 4) if total else 0.0,
+        "entity_free": entity_free,
+        "by_source": by_source,
+        "mixed": mixed_total,
+        "hard_negatives": sum(by_source[s] for s in HARD_SOURCES),
+        "dropped_by_check": negatives.dropped if negatives is not None else 0,
+    }
+    return counts, {"attempts": attempts, "duplicates": duplicates, "rejected": rejected}, report, warnings
+
+
+def _draw(
+    kind: int, chooser: _TemplateChooser, sampler: Sampler, negatives: NegativeSampler | None, rng: random.Random
+) -> tuple[TaggedQuery | None, Template | None]:
+    """A record of ``kind`` and the grammar template it came from (``None`` for an entity-free draw)."""
+    if kind == NEGATIVE:
+        return negatives.sample(rng), None
+    template = chooser.next()
+    record = sampler.sample(template)
+    return (negatives.mix(record, rng) if kind == MIXED else record), template
+
+
+def _next_kind(rng: random.Random, remaining: int, negatives: int, mixed: int) -> int:
+    """What the next record is: in proportion to how many entity-free and mixed records the split still lacks."""
+    negatives, mixed = max(negatives, 0), max(mixed, 0)
+    if not negatives and not mixed:
+        return QUERY  # no draw: with both shares 0 a seed writes what it wrote before they existed
+    u = rng.random() * remaining
+    return NEGATIVE if u < negatives else MIXED if u < negatives + mixed else QUERY
+
+
+def _gave_up(split: str, kind: int, have: int, want: int) -> str:
+    what = "entity-free" if kind == NEGATIVE else "mixed"
+    return (
+        f"{split}: only {have} of {want} {what} records: the negative sources ran out of unique texts that pass "
+        "the gazetteer check; the rest are queries (lower --negative-share/--mixed-share or -n)"
+    )
 
 
 def _names_any(record: TaggedQuery, ids: frozenset[str]) -> bool:

@@ -57,6 +57,24 @@ def generate(
     conflict_rate: Annotated[
         float, typer.Option(help="Chance that a sample names a wrong parent; labelled conflict, never completed.")
     ] = 0.01,
+    negative_share: Annotated[
+        float,
+        typer.Option(
+            help="Share of each split's records that hold no entity, so a model learns not to invent mentions: "
+            "out-of-domain chat (greetings, system questions, English, codes) and hard negatives (person, "
+            "school and street names, dictionary words that contain a short form, checked against the "
+            "gazetteer). Records the grammar writes without an entity count towards it; the manifest reports "
+            "how many came from each source. 0 keeps only the grammar's own (about 2.5%). At most 0.9 together "
+            "with --mixed-share."
+        ),
+    ] = 0.2,
+    mixed_share: Annotated[
+        float,
+        typer.Option(
+            help="Share of records that are a query with an out-of-domain or hard-negative clause before or after "
+            "it (你好，…; …，谢谢), labelled for the query only. 0 disables them."
+        ),
+    ] = 0.08,
     db: DbOpt = None,
     force: Annotated[
         bool,
@@ -115,6 +133,8 @@ def generate(
             typo_rate=typo_rate,
             fullwidth_rate=fullwidth_rate,
             conflict_rate=conflict_rate,
+            negative_share=negative_share,
+            mixed_share=mixed_share,
         )
         engine = open_store(db)
         gaz = load_gazetteer(gazetteer)

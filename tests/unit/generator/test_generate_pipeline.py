@@ -30,7 +30,9 @@ def spans(entities) -> list[tuple[str, int, int, str]]:
 
 
 def test_exhausted_grammar_fails_fast_with_a_clear_message(mini, tmp_path: Path):
-    cfg = GeneratorConfig(n=50, seed=0, reference_date=REFERENCE, max_duplicate_streak=200)
+    cfg = GeneratorConfig(
+        n=50, seed=0, reference_date=REFERENCE, max_duplicate_streak=200, negative_share=0.0, mixed_share=0.0
+    )
     started = time.perf_counter()
     with pytest.raises(GrammarExhausted) as caught:
         generate_dataset(mini, parse_grammar(TINY, DOMAIN), tmp_path, cfg)

@@ -92,7 +92,15 @@ def test_template_weights_are_followed(mini, tmp_path):
         '  - {id: heavy, weight: 3, text: "{{date}}{{substation}}{{indicator}}"}\n'
         '  - {id: light, weight: 1, text: "{{indicator}}{{date}}{{substation}}"}\n'
     )
-    config = GeneratorConfig(n=1200, seed=3, reference_date=REFERENCE, split_ratios=(1, 0, 0), template_holdout=0.0)
+    config = GeneratorConfig(
+        n=1200,
+        seed=3,
+        reference_date=REFERENCE,
+        split_ratios=(1, 0, 0),
+        template_holdout=0.0,
+        negative_share=0.0,
+        mixed_share=0.0,
+    )
     generate_dataset(mini, g, tmp_path, config)
     counts = Counter(r.extra["template"] for r in read_jsonl(tmp_path / "train.jsonl"))
     assert abs(counts["heavy"] / 1200 - 0.75) < 0.05

@@ -105,7 +105,9 @@ def test_template_holdout_flag_overrides_the_draw(mini, tmp_path: Path):
         '  - {id: shape, holdout: true, text: "{{indicator}}{{substation}}{{date}}"}\n',
         DOMAIN,
     )
-    summary = generate_dataset(mini, g, tmp_path, config(300, 0, template_holdout=0.9))
+    summary = generate_dataset(
+        mini, g, tmp_path, config(300, 0, template_holdout=0.9, negative_share=0.0, mixed_share=0.0)
+    )
     assert summary.unseen_templates == ["shape"]
     assert {r["template"] for r in read(tmp_path, "train")} == {"seen"}
 
@@ -158,7 +160,7 @@ def test_same_seed_gives_identical_files_across_processes(mini_dir: Path, mini, 
 
 
 def test_train_covers_every_train_pool_entry_and_seen_template(mini, tmp_path: Path):
-    cfg = config(1500, 0)
+    cfg = config(1500, 0, negative_share=0.0, mixed_share=0.0)  # about queries; negatives have their own tests
     plan = plan_splits(mini, GRAMMAR, cfg)
     generate_dataset(mini, GRAMMAR, tmp_path, cfg)
     train = read(tmp_path, "train")
