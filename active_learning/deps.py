@@ -2,7 +2,7 @@
 
 The cycle's logic (when to retrain, what to compare, what to promote, what to push, how to
 resume) is tested with real stand-ins through :class:`CycleDeps`; :func:`default_deps`
-binds the real trainer (``trainer.train.train``), pipeline (``gazetteers.tagging.open_pipeline``)
+binds the real trainer (``trainer.train.train``), pipeline (``inference.pipeline.open_pipeline``)
 and Label Studio edge (``active_learning.label_studio``), imported lazily so that this
 package imports without torch.
 """
@@ -69,8 +69,8 @@ def require_component(module: str, what: str) -> Any:
 def open_scoring_pipeline(
     model_dir: Path | None, gazetteer: Any, *, matcher: bool = False, fuzzy_threshold: float = 75.0
 ) -> tuple[ScoringPipeline, StochasticTagger | None]:
-    """``gazetteers.tagging.open_pipeline`` plus the tagger when it supports MC-dropout (for BALD)."""
-    tagging = require_component("gazetteers.tagging", "tagging pipeline to score with")
+    """``inference.pipeline.open_pipeline`` plus the tagger when it supports MC-dropout (for BALD)."""
+    tagging = require_component("inference.pipeline", "tagging pipeline to score with")
     pipeline = tagging.open_pipeline(model_dir, matcher, gazetteer, fuzzy_threshold, token_probs=True)
     tagger = getattr(pipeline, "tagger", None)
     return pipeline, tagger if isinstance(tagger, StochasticTagger) else None
@@ -83,12 +83,12 @@ def default_deps(config: CycleConfig, gazetteer: Any, fuzzy_threshold: float = 7
         from trainer.config import TrainConfig
 
         data = require_component("trainer.data", "trainer data loading")
-        trainer = require_component("trainer.train", "trainer")
+        trainer = require_component("inference.fit", "trainer with calibration")
         options: dict[str, Any] = {"base": request.base, "finetune": request.finetune}
         if request.steps:
             options["max_steps"] = request.steps
         specs = [data.DataSpec.parse(s) for s in request.data_specs]
-        return trainer.train(TrainConfig(**options), specs, request.out_dir, gazetteer)
+        return trainer.train_calibrated(TrainConfig(**options), specs, request.out_dir, gazetteer)
 
     def open_pipeline(model_dir: Path) -> tuple[ScoringPipeline, StochasticTagger | None]:
         return open_scoring_pipeline(model_dir, gazetteer, fuzzy_threshold=fuzzy_threshold)

@@ -4,7 +4,7 @@ What is measured, and why
 -------------------------
 ``al score`` tags whole query logs and a server answers one query at a time, so the cost
 per query of the full tagging pipeline decides both. This script opens a tagger model
-directory through ``gazetteers.tagging.open_pipeline`` (exactly what ``tag --model`` does),
+directory through ``inference.pipeline.open_pipeline`` (exactly what ``tag --model`` does),
 and times ``pipeline.tag(queries, reference)`` over ``--n-queries`` generated test-split
 queries for every batch size in ``--batch-sizes``:
 
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from gazetteers import load_gazetteer
-    from gazetteers.tagging import open_pipeline
+    from inference.pipeline import open_pipeline
     from nerloop.export import read_jsonl
 
     work = args.work.resolve() / "infer"

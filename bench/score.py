@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     from active_learning.deps import open_scoring_pipeline
     from active_learning.score import score_pool
     from gazetteers import load_gazetteer
-    from gazetteers.tagging import open_pipeline
+    from inference.pipeline import open_pipeline
     from nerloop.export import read_jsonl
     from nerloop.store import open_store
 

@@ -168,6 +168,15 @@ class GazetteerMatcher:
         weak = tuple(m.form for m in segmentation.candidates if m.weak)
         return weak, sum(not m.weak for m in segmentation.candidates)
 
+    def form_info(self, text: str) -> tuple[tuple[str, ...], int, bool] | None:
+        """``(types, strength, weak)`` of a surface form (width-folded first), ``None`` if no entry has it.
+
+        ``strength`` is the best of ``FULL``/``ALIAS``/``SHORT`` over the entries with this form;
+        what the calibrated combination of a model with the gazetteer weighs.
+        """
+        value = self._automaton.get(fold_width(text), None) if len(self._automaton) else None
+        return None if value is None else (value[1], value[2], value[4])
+
     def weak_forms(self, type_name: str) -> list[str]:
         """Every weak form that names an entry of ``type_name``, sorted."""
         return sorted(f for f in self.gazetteer.surfaces(type_name) if (v := self._automaton.get(f, None)) and v[4])

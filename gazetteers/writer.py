@@ -14,6 +14,7 @@ from pathlib import Path
 
 from gazetteers.model import Gazetteer
 from nerloop.domain import DOMAIN_FILE, dump_domain
+from nerloop.errors import NerloopError
 
 ALIAS_SEPARATOR = "|"
 
@@ -57,3 +58,28 @@ def write_gazetteer_dir(gazetteer: Gazetteer, out_dir: Path, exclude: Collection
     shutil.rmtree(out_dir, ignore_errors=True)
     partial.replace(out_dir)
     return counts
+
+
+def read_id_list(path: Path) -> list[str]:
+    """Entry ids, one per line; ``#`` starts a comment, blank lines are skipped."""
+    ids = []
+    for line in Path(path).read_text("utf-8-sig").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            ids.append(line)
+    return ids
+
+
+def drop_entries(gazetteer: Gazetteer, out_dir: Path, ids: Collection[str], source: str = "ids") -> dict[str, int]:
+    """Write ``gazetteer`` without ``ids`` (and everything below them) into ``out_dir``.
+
+    Evaluating on names a gazetteer lacks needs a gazetteer that lacks them; an id that names
+    nothing is refused (a typo would silently measure nothing).
+    """
+    unknown = [i for i in ids if i not in gazetteer]
+    if unknown:
+        raise NerloopError(
+            f"{source}: {len(unknown)} id(s) not in the gazetteer: {', '.join(unknown[:5])}"
+            f"{' …' if len(unknown) > 5 else ''}; ids are the `id` column of the level CSVs"
+        )
+    return write_gazetteer_dir(gazetteer, out_dir, ids)

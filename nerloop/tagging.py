@@ -35,6 +35,9 @@ class Prediction:
             tag, broken nesting); ``entities`` is then empty and the query is maximally
             uncertain.
         uncertainty: the tagger's own query-level uncertainty in 0..1, if it has one.
+        char_entity_probs: per character of the text, the model's probability that it is part
+            of some mention (1 − P(O)); what the calibrated combination weighs a gazetteer match
+            against. ``None`` for taggers without token marginals.
     """
 
     entities: tuple[Entity, ...]
@@ -42,6 +45,7 @@ class Prediction:
     token_logprobs: tuple[float, ...] | None = None
     unparseable: bool = False
     uncertainty: float | None = None
+    char_entity_probs: Sequence[float] | None = None
 
     __hash__ = None  # type: ignore[assignment]  # token_probs may be an array: equal, but not hashable
 

@@ -37,6 +37,6 @@ esac
 # PostgreSQL tests need the server on 127.0.0.1:5432; start the machine's cluster if it is down.
 scripts/ensure-postgres.sh || echo "warning: PostgreSQL is not available; its tests will be skipped" >&2
 
-"$VENV/bin/ruff" check --quiet nerloop gazetteers generator trainer active_learning bench tests
+"$VENV/bin/ruff" check --quiet nerloop gazetteers generator trainer inference active_learning bench scripts tests
 
 exec "$VENV/bin/python" -m pytest "$@"

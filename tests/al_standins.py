@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from gazetteers.resolver import Resolver
-from gazetteers.tagging import TaggingPipeline
+from inference.pipeline import TaggingPipeline
 from nerloop.records import Entity, TaggedQuery
 from nerloop.tagging import Prediction, Tagger
 

@@ -103,6 +103,7 @@ class TokenTagger:
         self.device = next(network.parameters()).device
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self.bf16 = fast_bf16(self.device) if precision == "auto" else precision == "bf16"
+        self._o_index = spec.labels.index("O") if "O" in spec.labels else None
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -157,6 +158,7 @@ class TokenTagger:
         probs_all = np.exp(compact) if self.token_probs else None
         if probs_all is not None:
             probs_all.setflags(write=False)
+        entity_probs = 1.0 - np.exp(compact[:, :, self._o_index]) if self._o_index is not None else None
         predictions = []
         for row, (text, enc) in enumerate(zip(texts, encoded)):
             k = len(enc.kept)
@@ -168,8 +170,31 @@ class TokenTagger:
             uncertainty = round(1.0 - float(chosen[row, :k].min()), 4) if k else 0.0
             # a read-only tokens × labels view of the batch array: no per-token Python floats
             probs = None if probs_all is None else probs_all[row, :k]
-            predictions.append(Prediction(tuple(entities), token_probs=probs, uncertainty=uncertainty))
+            chars = (
+                None if entity_probs is None else char_probs(len(text), enc.offsets[enc.kept], entity_probs[row, :k])
+            )
+            predictions.append(
+                Prediction(tuple(entities), token_probs=probs, uncertainty=uncertainty, char_entity_probs=chars)
+            )
         return predictions
+
+
+def char_probs(n_chars: int, offsets: np.ndarray, token_values: np.ndarray) -> np.ndarray:
+    """Spread per-token values over the characters each token covers (the highest where tokens share one).
+
+    Vectorised: no Python loop over tokens, since this runs for every query the tagger sees.
+    """
+    out = np.zeros(n_chars, dtype=np.float32)
+    if not len(offsets):
+        return out
+    starts, ends = offsets[:, 0].astype(np.int64), offsets[:, 1].astype(np.int64)
+    lengths = np.maximum(ends - starts, 0)
+    token = np.repeat(np.arange(len(starts)), lengths)
+    position = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths) + np.repeat(starts, lengths)
+    inside = position < n_chars
+    np.maximum.at(out, position[inside], token_values[token[inside]].astype(np.float32))
+    out.setflags(write=False)
+    return out
 
 
 def fast_bf16(device: torch.device) -> bool:
@@ -332,10 +357,7 @@ def train_model(
         untrained_rows_to_unk(trainer.model, train_set.token_ids(), unk_id)
     _save(trainer.model, tokenizer, spec, config, out_dir)
     save_curves(trainer.state.log_history, out_dir / CURVES, METRIC)
-    tagger = TokenTagger(trainer.model, tokenizer, spec, manifest.version, lexicon)
-    metrics["combinations"] = combined = measure_combinations(tagger, gazetteer, validation)
-    best = max(combined, key=lambda mode: (combined[mode], mode == "model")) if combined else "model"
-    return replace(manifest, metrics=metrics, combine=best)
+    return replace(manifest, metrics=metrics)
 
 
 def span_metrics(decoder: Decoder, logits: np.ndarray, label_ids: np.ndarray) -> dict[str, float]:
@@ -356,28 +378,6 @@ def span_metrics(decoder: Decoder, logits: np.ndarray, label_ids: np.ndarray) ->
     recall = tp / n_gold if n_gold else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {"entity_precision": precision, "entity_recall": recall, "entity_f1": f1}
-
-
-def measure_combinations(
-    tagger: TokenTagger, gazetteer: Gazetteer | None, records: Sequence[TaggedQuery]
-) -> dict[str, float]:
-    """Entity F1 on ``records`` of every way to combine the model with the matcher (empty without a gazetteer)."""
-    if gazetteer is None or not records:
-        return {}
-    from gazetteers.matcher import GazetteerMatcher
-    from gazetteers.tagging import COMBINE_MODES, MatcherTagger, combine_entities
-    from nerloop.evaluation import evaluate
-
-    texts = [r.text for r in records]
-    model = [p.entities for p in tagger.predict(texts)]
-    matcher = [p.entities for p in MatcherTagger(GazetteerMatcher(gazetteer)).predict(texts)]
-    scores = {}
-    for mode in COMBINE_MODES:
-        predicted = [
-            TaggedQuery(text, tuple(combine_entities(mode, m, g))) for text, m, g in zip(texts, model, matcher)
-        ]
-        scores[mode] = round(evaluate(records, predicted, ())["entity_f1"], 4)
-    return scores
 
 
 def _load_network(model_dir: Path, manifest: ModelManifest, *, merge: bool = False):

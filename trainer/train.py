@@ -19,8 +19,9 @@ from pathlib import Path
 
 import nerloop
 from gazetteers.model import Gazetteer
-from nerloop.domain import dump_domain
+from nerloop.domain import Domain, dump_domain
 from nerloop.errors import InputError, NerloopError, Problem
+from nerloop.records import TaggedQuery
 from trainer.config import TrainConfig
 from trainer.data import DataSpec, load_training_data
 from trainer.errors import TrainingError
@@ -28,6 +29,8 @@ from trainer.loading import backend_module
 from trainer.model_dir import ModelManifest, is_model_dir, read_manifest, write_manifest
 
 CHECKPOINTS = "checkpoints"
+# (staged model dir, manifest, gazetteer, validation records) → the manifest to write
+Finalize = Callable[[Path, ModelManifest, Gazetteer, Sequence[TaggedQuery]], ModelManifest]
 
 
 def partial_dir(out_dir: Path) -> Path:
@@ -89,6 +92,8 @@ def train(
     *,
     progress: Callable[[dict], None] | None = None,
     engine=None,
+    validation: Sequence[TaggedQuery] | Callable[[Domain], Sequence[TaggedQuery] | None] | None = None,
+    finalize: Finalize | None = None,
 ) -> ModelManifest:
     """Train a model of ``config.backend`` on ``data_specs`` into ``out_dir``.
 
@@ -100,6 +105,13 @@ def train(
             ``gazetteer_train/`` that ``nerloop generate`` writes beside its splits, when there is one.
         progress: called with step counts, losses and validation scores (the CLI's progress bar).
         engine: a store engine; the model is registered there as a candidate version when given.
+        validation: records to validate on (early stopping, the model's metrics) instead of the
+            data's validation split: a realistic development set says more than generated data. A
+            callable gets the domain and may return ``None`` (its records do not fit the domain).
+        finalize: called with the complete staged directory, the manifest, the gazetteer and the
+            validation records before the manifest is written; returns the manifest to write. This
+            is where :mod:`inference` calibrates the model and chooses its combination with the
+            gazetteer, without the trainer importing it.
 
     Raises:
         InputError: bad data, an existing ``--out``, nothing to resume.
@@ -117,10 +129,12 @@ def train(
         from gazetteers import load_gazetteer
 
         gazetteer = load_gazetteer(None)
+    chosen = validation(gazetteer.domain) if callable(validation) else validation
+    checked = list(chosen) if chosen is not None else data.validation
     work = _prepare(out_dir, config.resume)
     try:
         manifest = module.train_model(
-            config, data.train, data.validation, gazetteer.domain, work, gazetteer=gazetteer, progress=progress
+            config, data.train, checked, gazetteer.domain, work, gazetteer=gazetteer, progress=progress
         )
     except BaseException as exc:
         if not (work / CHECKPOINTS).is_dir() or isinstance(exc, NerloopError):
@@ -147,8 +161,11 @@ def train(
         return manifest
     (work / "domain.yaml").write_text(dump_domain(gazetteer.domain), "utf-8")
     (work / "training_config.json").write_text(config.to_json(), "utf-8")
+    if finalize is not None:
+        write_manifest(work, manifest)  # so that the staged directory opens as a model for calibration
+        manifest = finalize(work, manifest, gazetteer, checked)
     (work / "metrics.json").write_text(json.dumps(manifest.metrics, ensure_ascii=False, indent=2) + "\n", "utf-8")
-    (work / "README.md").write_text(_model_card(manifest, config, len(data.train), len(data.validation)), "utf-8")
+    (work / "README.md").write_text(_model_card(manifest, config, len(data.train), len(checked)), "utf-8")
     shutil.rmtree(work / CHECKPOINTS, ignore_errors=True)
     write_manifest(work, manifest)
     if out_dir.is_dir():

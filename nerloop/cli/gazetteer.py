@@ -1,4 +1,4 @@
-"""``nerloop gazetteer check|stats|build-cn``."""
+"""``nerloop gazetteer check|stats|build-cn|drop|suggest``."""
 
 from __future__ import annotations
 
@@ -102,6 +102,31 @@ def build_cn_command(
         source, target = default_directory() / "indicators.csv", out_dir / "indicators.csv"
         if with_indicators and not (target.exists() and target.samefile(source)):  # regenerating the default
             shutil.copyfile(source, target)
+        stdout.print(", ".join(f"{t}: {n}" for t, n in counts.items()) + f" → {out_dir}")
+
+
+@app.command()
+def drop(
+    out_dir: Annotated[Path, typer.Argument(help="Directory to write the reduced gazetteer into (replaced).")],
+    ids: Annotated[
+        Path, typer.Option("--ids", help="File of entry ids to remove, one per line (`#` comments allowed).")
+    ],
+    directory: Annotated[
+        Optional[Path], typer.Option("--gazetteer", "-g", help="Source gazetteer; default: the embedded one.")
+    ] = None,
+) -> None:
+    """Write a copy of a gazetteer without some entries (and everything below them).
+
+    Use it to measure how a model finds names the gazetteer lacks: generate and train on the
+    reduced copy, tag real queries against it. Example (the development set's removals):
+
+        nerloop gazetteer drop cn_reduced/ -g cn/ --ids inference/data/devset/removed.txt
+    """
+    from gazetteers.writer import drop_entries, read_id_list
+
+    with user_errors():
+        gazetteer = load_gazetteer(directory)
+        counts = drop_entries(gazetteer, out_dir, read_id_list(ids), source=str(ids))
         stdout.print(", ".join(f"{t}: {n}" for t, n in counts.items()) + f" → {out_dir}")
 
 

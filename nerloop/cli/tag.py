@@ -27,8 +27,8 @@ CombineOpt = Annotated[
     Optional[str],
     typer.Option(
         "--combine",
-        help="How --model meets the gazetteer matcher: model, matcher, union or matcher-first; "
-        "default: the model's own choice (best on validation, see its README.md).",
+        help="How --model meets the gazetteer matcher: calibrated (span by span, thresholds fitted on the "
+        "development set), model, matcher, union or matcher-first; default: the model's own choice (see its README.md).",
     ),
 ]
 BATCH = 256
@@ -45,7 +45,9 @@ ExplainOpt = Annotated[
     typer.Option(
         "--explain",
         help="Add an 'explain' field: how each mention was linked, with candidates and scores; with --matcher also "
-        "'segmentation': the matches chosen and every alternative considered, with why it lost.",
+        "'segmentation': the matches chosen and every alternative considered, with why it lost; with a calibrated "
+        "--model 'combination': every model and gazetteer span, kept or dropped, with its confidence, the gazetteer "
+        "evidence and the threshold.",
     ),
 ]
 
@@ -67,7 +69,7 @@ def _open_input(path: str) -> Iterator[tuple[BinaryIO, str]]:
 def _pipeline(model: Path | None, matcher: bool, gazetteer: Path | None, fuzzy_threshold: float, combine: str | None):
     """The tagging pipeline the flags ask for, and the gazetteer it resolves against."""
     from gazetteers import load_gazetteer
-    from gazetteers.tagging import check_selection, open_pipeline
+    from inference.pipeline import check_selection, open_pipeline
 
     check_selection(model, matcher)  # before loading anything slow
     import gc
@@ -84,8 +86,9 @@ def _output(resolution, domain, explain: bool) -> str:
     record = resolution.record.with_extra(xml=record_to_xml(resolution.record, domain))
     if explain:
         record = record.with_extra(explain=resolution.explanation())
-        if resolution.segmentation is not None:
-            record = record.with_extra(segmentation=resolution.segmentation.explain())
+        account = resolution.segmentation
+        if account is not None:  # the matcher's segmentation, or the calibrated combination's decisions
+            record = record.with_extra(**{getattr(account, "explain_key", "segmentation"): account.explain()})
     return record.to_json()
 
 
@@ -142,7 +145,7 @@ def resolve(
     """
     from gazetteers import load_gazetteer
     from gazetteers.resolver import Resolver
-    from gazetteers.tagging import resolver_config
+    from inference.pipeline import resolver_config
     from nerloop.export import read_jsonl
 
     with user_errors():

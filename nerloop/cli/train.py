@@ -63,6 +63,15 @@ def train(
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue a failed or interrupted run from its last checkpoint.")
     ] = False,
+    dev: Annotated[
+        str,
+        typer.Option(
+            "--dev",
+            help="Development records (JSON Lines) to early-stop on and to calibrate the combination with the "
+            "gazetteer on; auto: the hand-written set shipped for the power domain (inference/data/devset), or the "
+            "data's validation split for other domains; none: the validation split.",
+        ),
+    ] = "auto",
     db: DbOpt = None,
 ) -> None:
     """Train a model on generated (and human) records; the model directory is registered in the store.
@@ -107,9 +116,9 @@ def train(
             from gazetteers import load_gazetteer
 
             gaz = load_gazetteer(gazetteer)
+        from inference.fit import train_calibrated as run
         from nerloop.store import open_store
         from trainer.train import is_main_process
-        from trainer.train import train as run
 
         main = is_main_process()  # under torchrun every rank runs this command; one registers and prints
         engine = open_store(db) if main else None
@@ -125,11 +134,17 @@ def train(
                     info = f"validation F1 {event['eval_entity_f1']:.4f}"
                 bar.update(task, completed=event.get("step", 0), total=event.get("max_steps") or None, info=info)
 
-            manifest = run(config, specs, out, gaz, progress=progress, engine=engine)
+            dev_records = None if dev == "none" else (dev if dev == "auto" else Path(dev))
+            manifest = run(config, specs, out, gaz, dev=dev_records, progress=progress, engine=engine)
         if not main:
             return
         combos = manifest.metrics.get("combinations") or {}
+        fitted = (manifest.metrics.get("calibration") or {}).get("fitted_on", "validation")
         stdout.print(
             f"{manifest.version} → {out}: validation entity F1 {manifest.metrics.get('entity_f1', 0):.4f}"
-            + (f", default combination {manifest.combine} ({combos[manifest.combine]:.4f})" if combos else "")
+            + (
+                f", default combination {manifest.combine} ({combos[manifest.combine]:.4f} on {fitted})"
+                if combos
+                else ""
+            )
         )

@@ -14,7 +14,8 @@ from active_learning.score import score_pool
 from active_learning.select import item_from_dict
 from gazetteers.matcher import GazetteerMatcher
 from gazetteers.resolver import Resolver
-from gazetteers.tagging import MatcherTagger, TaggingPipeline
+from gazetteers.tagging import MatcherTagger
+from inference.pipeline import TaggingPipeline
 from nerloop.cli.app import app
 from nerloop.store import open_store
 from nerloop.store.engine import session_scope

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,14 +24,16 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from gazetteers import load_gazetteer
-from gazetteers.tagging import open_pipeline
+from inference.combine import COMBINE_MODES
+from inference.fit import CALIBRATION_FILE, fit_model_dir, train_calibrated
+from inference.loading import open_model
+from inference.pipeline import open_pipeline
 from nerloop.cli.app import app
 from nerloop.export import read_jsonl
 from trainer.config import TrainConfig
 from trainer.data import DataSpec
-from trainer.loading import open_model
 from trainer.model_dir import read_manifest
-from trainer.tagger import load_model, measure_combinations
+from trainer.tagger import load_model
 from trainer.train import partial_dir, train
 
 REF = dt.date(2026, 11, 25)
@@ -59,7 +62,7 @@ def tiny_model(generated: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     root = tmp_path_factory.mktemp("models")
     engine = open_store(f"sqlite:///{root / 'store.db'}")
     out = root / "tiny"
-    train(TrainConfig(base="tiny", **STEPS), [DataSpec(generated)], out, engine=engine)
+    train_calibrated(TrainConfig(base="tiny", **STEPS), [DataSpec(generated)], out, dev=None, engine=engine)
     return out
 
 
@@ -71,7 +74,9 @@ def test_train_writes_a_complete_registered_model_directory(tiny_model: Path) ->
     config = json.loads((tiny_model / "training_config.json").read_text("utf-8"))
     assert config["base"] == "tiny" and config["max_steps"] == STEPS["max_steps"]
     assert 0 <= manifest.metrics["entity_f1"] <= 1 and manifest.data_fingerprint and manifest.gazetteer_fingerprint
-    assert manifest.combine == max(manifest.metrics["combinations"], key=manifest.metrics["combinations"].get)
+    saved = json.loads((tiny_model / CALIBRATION_FILE).read_text("utf-8"))
+    assert manifest.combine == saved["combine"] and set(manifest.metrics["combinations"]) == set(COMBINE_MODES)
+    assert saved["fitted_on"] == "generated validation split"
     assert manifest.version in (tiny_model / "README.md").read_text("utf-8")
     assert not partial_dir(tiny_model).exists()
     from nerloop.store import open_store
@@ -81,12 +86,16 @@ def test_train_writes_a_complete_registered_model_directory(tiny_model: Path) ->
     assert info.version == manifest.version and info.path == str(tiny_model.resolve())
 
 
-def test_reloaded_model_scores_validation_exactly_as_the_trained_one(tiny_model: Path, generated: Path) -> None:
+def test_reloaded_model_scores_validation_exactly_as_the_trained_one(
+    tiny_model: Path, generated: Path, tmp_path: Path
+) -> None:
     gazetteer = load_gazetteer(generated / "gazetteer_train")
-    manifest = read_manifest(tiny_model)
     reloaded = open_model(tiny_model, gazetteer=gazetteer, device="cpu")
     validation = list(read_jsonl(generated / "validation.jsonl"))
-    assert measure_combinations(reloaded, gazetteer, validation) == manifest.metrics["combinations"]
+    copy = tmp_path / "model"
+    shutil.copytree(tiny_model, copy)
+    fit = fit_model_dir(copy, gazetteer, validation, "generated validation split")
+    assert fit.to_dict()["scores"] == json.loads((tiny_model / CALIBRATION_FILE).read_text("utf-8"))["scores"]
     again = open_model(tiny_model, gazetteer=gazetteer, device="cpu")
     texts = [r.text for r in validation[:20]]
     assert reloaded.predict(texts) == again.predict(texts)
@@ -106,6 +115,29 @@ def test_tag_model_writes_scores_uncertainty_model_and_valid_spans(tiny_model: P
         for entity in record["entities"]:
             assert record["text"][entity["start"] : entity["end"]] == entity["text"]
             assert 0 <= entity["score"] <= 1
+
+
+def test_tag_explain_shows_confidence_evidence_and_threshold_of_kept_and_dropped_spans(
+    tiny_model: Path, generated: Path, tmp_path: Path
+) -> None:
+    """Thresholds forced so that a supported model span is kept and an unsupported one dropped."""
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model, model)
+    saved = json.loads((model / CALIBRATION_FILE).read_text("utf-8"))
+    saved["thresholds"] = {"supported": 0.0, "unsupported": 1.01, "veto": 0.0}
+    (model / CALIBRATION_FILE).write_text(json.dumps(saved), "utf-8")
+    texts = [r.text for r in read_jsonl(generated / "test.jsonl")][:60] + ["赵建国在城关中学读书", "你好，谢谢"]
+    args = ["tag", "--model", str(model), "--combine", "calibrated", "--explain", "--reference-date", "2026-11-25"]
+    result = CliRunner().invoke(app, args, input="\n".join(texts) + "\n")
+    assert result.exit_code == 0, result.output
+    decisions = [d for line in result.stdout.splitlines() for d in json.loads(line)["combination"]["spans"]]
+    alone = [d for d in decisions if d["reason"] in ("confident model span", "below the threshold")]
+    assert alone, "the tiny model proposed no span of its own"
+    for d in alone:
+        assert d["source"] == "model" and {"confidence", "evidence", "threshold"} <= set(d), d
+        assert d["kept"] == (d["confidence"] >= d["threshold"])
+        assert d["threshold"] == (1.01 if d["evidence"] in ("none", "weak short form") else 0.0), d
+    assert all(d["kept"] for d in decisions if d["source"] == "both")
 
 
 def test_eval_model_resolves_against_a_newer_gazetteer(tiny_model: Path, generated: Path) -> None:

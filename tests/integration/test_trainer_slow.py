@@ -36,7 +36,7 @@ def test_model_with_reduced_gazetteer_beats_matcher_and_finds_most_heldout_names
     import torch
 
     from gazetteers import load_gazetteer
-    from gazetteers.tagging import open_pipeline
+    from inference.pipeline import open_pipeline
     from nerloop.evaluation import evaluate, heldout_recall
     from nerloop.export import read_jsonl
     from trainer.config import TrainConfig

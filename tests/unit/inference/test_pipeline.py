@@ -8,7 +8,9 @@ import pytest
 
 from gazetteers.matcher import GazetteerMatcher
 from gazetteers.resolver import Resolver
-from gazetteers.tagging import COMBINE_MODES, MatcherTagger, TaggingPipeline, combine_entities, open_pipeline
+from gazetteers.tagging import MatcherTagger
+from inference.combine import COMBINE_MODES, combine_entities
+from inference.pipeline import TaggingPipeline, open_pipeline
 from nerloop.errors import NerloopError
 from nerloop.records import Entity
 from nerloop.tagging import Prediction, Tagger

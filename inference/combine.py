@@ -1,0 +1,210 @@
+"""How a model's mentions meet the gazetteer matcher's.
+
+Fixed modes:
+  model:         the model's mentions only (a lexicon-enhanced model already reads the gazetteer);
+  matcher:       the matcher's only (the baseline);
+  union:         the model's, plus the matcher's that overlap none of them;
+  matcher-first: the matcher's, plus the model's that overlap none of them.
+
+``calibrated`` decides per span (:func:`combine_calibrated`): a gazetteer match the model
+cannot remove (a full name, a date, an indicator) always stays; a short-form match stays
+unless the model is sure the characters are no entity (a person named 王麒麟, 黄山烧饼);
+a model span the gazetteer does not know stays only when its calibrated confidence clears
+the threshold for its support (a known form or an organisation suffix; nothing). The
+thresholds are chosen on a realistic development set (:mod:`inference.fit`), and every
+decision can be explained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+from inference.calibration import PlattCalibration
+from inference.evidence import EvidenceFinder
+from nerloop.errors import UsageError
+from nerloop.records import Entity
+
+COMBINE_MODES = ("model", "matcher", "union", "matcher-first", "calibrated")
+FIXED_MODES = COMBINE_MODES[:4]
+
+
+def _disjoint_from(base: Sequence[Entity], extra: Sequence[Entity]) -> list[Entity]:
+    """``base`` plus the mentions of ``extra`` that overlap none of ``base``, in text order."""
+    kept = list(base)
+    for entity in extra:
+        if all(entity.end <= b.start or entity.start >= b.end for b in base):
+            kept.append(entity)
+    return sorted(kept, key=lambda e: (e.start, e.end))
+
+
+def combine_entities(mode: str, model: Sequence[Entity], matcher: Sequence[Entity]) -> list[Entity]:
+    """Merge a model's and the matcher's mentions of one text as a fixed ``mode`` says."""
+    if mode == "model":
+        return list(model)
+    if mode == "matcher":
+        return list(matcher)
+    if mode == "union":
+        return _disjoint_from(model, matcher)
+    if mode == "matcher-first":
+        return _disjoint_from(matcher, model)
+    raise UsageError(f"unknown combination {mode!r}; choose one of: {', '.join(COMBINE_MODES)}")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The calibrated combination's decision points (chosen on the development set).
+
+    Attributes:
+        supported: calibrated confidence a model span needs when the gazetteer knows its form
+            or it ends in its type's organisation suffix, and no gazetteer match is there.
+        unsupported: the same for a span nothing backs (the false mentions in chat text).
+        veto: a short-form gazetteer match is dropped when the model's mean probability that
+            its characters belong to any mention is below this (0: never).
+    """
+
+    supported: float = 0.5
+    unsupported: float = 0.9
+    veto: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Why a span was kept or dropped (``tag --explain``)."""
+
+    entity: Entity
+    source: str  # model, matcher or both
+    kept: bool
+    reason: str
+    evidence: str
+    confidence: float | None = None  # calibrated, for model spans
+    entity_prob: float | None = None  # the model's mean P(mention) over the span's characters
+    threshold: float | None = None
+
+    def to_dict(self) -> dict:
+        out = {"type": self.entity.type, "start": self.entity.start, "end": self.entity.end, "text": self.entity.text}
+        out.update(source=self.source, kept=self.kept, reason=self.reason, evidence=self.evidence)
+        for key in ("confidence", "entity_prob", "threshold"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = round(float(value), 4)
+        return out
+
+
+def _overlaps(a: Entity, b: Entity) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _mean(probs: Sequence[float] | None, start: int, end: int) -> float | None:
+    if probs is None or end > len(probs) or end <= start:
+        return None
+    return float(sum(probs[start:end]) / (end - start))
+
+
+def combine_calibrated(
+    model: Sequence[Entity],
+    matcher: Sequence[Entity],
+    char_probs: Sequence[float] | None,
+    evidence: EvidenceFinder,
+    calibration: PlattCalibration,
+    thresholds: Thresholds,
+) -> tuple[list[Entity], list[Decision]]:
+    """The mentions of one text, decided span by span; and every decision, kept or not.
+
+    ``model`` spans carry their raw score; kept ones leave with the calibrated confidence.
+    """
+    decisions: list[Decision] = []
+    backing = [evidence.in_context(e, matcher, model) for e in model]
+    scored = [
+        (e, backed, calibration(e.score if e.score is not None else 1.0, backed.kind))
+        for e, backed in zip(model, backing)
+    ]
+    claimed: dict[int, tuple[Entity, float]] = {}  # matcher index → the model span that replaces it
+    overlapped: set[int] = set()
+    for p, backed, confidence in scored:
+        hits = [i for i, m in enumerate(matcher) if _overlaps(p, m)]
+        if not hits:
+            continue
+        overlapped.update(hits)
+        same = [i for i in hits if (matcher[i].start, matcher[i].end) == (p.start, p.end)]
+        if same:
+            claimed[same[0]] = (p, confidence)
+            continue
+        covers = all(p.start <= matcher[i].start and matcher[i].end <= p.end for i in hits)
+        if covers and backed.supported and confidence >= thresholds.supported:
+            for i in hits:
+                claimed[i] = (p, confidence)
+        else:
+            decisions.append(
+                Decision(p, "model", False, "overlaps a gazetteer match", backed.kind, confidence, None, None)
+            )
+    kept: list[Entity] = []
+    replaced: set[tuple[int, int]] = set()
+    for i, m in enumerate(matcher):
+        found = evidence.of(m)
+        prob = _mean(char_probs, m.start, m.end)
+        if i in claimed:
+            p, confidence = claimed[i]
+            if (p.start, p.end) == (m.start, m.end):
+                # one span, two readers: the matcher's type, which it chose for the chain that the
+                # query's other mentions make consistent (铜仁沿河: the county, not a township 沿河)
+                entity = m._replace(score=round(max(confidence, m.score or 0.0), 4))
+                kept.append(entity)
+                decisions.append(
+                    Decision(entity, "both", True, "model and gazetteer agree", found.kind, confidence, prob)
+                )
+            elif (p.start, p.end) not in replaced:
+                replaced.add((p.start, p.end))
+                entity = p._replace(score=round(confidence, 4))
+                kept.append(entity)
+                decisions.append(
+                    Decision(
+                        entity,
+                        "model",
+                        True,
+                        "a longer name around a gazetteer form",
+                        evidence.of(p).kind,
+                        confidence,
+                        prob,
+                        thresholds.supported,
+                    )  # fmt: skip
+                )
+                decisions.append(Decision(m, "matcher", False, "inside a longer model span", found.kind, None, prob))
+            continue
+        vetoable = not found.protected and i not in overlapped and prob is not None and thresholds.veto > 0
+        if vetoable and prob < thresholds.veto:
+            decisions.append(
+                Decision(
+                    m, "matcher", False, "the model reads no mention here", found.kind, None, prob, thresholds.veto
+                )
+            )
+            continue
+        kept.append(m)
+        reason = "protected gazetteer match" if found.protected else "gazetteer match"
+        decisions.append(Decision(m, "matcher", True, reason, found.kind, None, prob, thresholds.veto or None))
+    for p, backed, confidence in scored:
+        if any(_overlaps(p, m) for m in matcher):
+            continue
+        needed = thresholds.supported if backed.supported else thresholds.unsupported
+        entity = p._replace(score=round(confidence, 4))
+        if confidence >= needed:
+            kept.append(entity)
+            decisions.append(
+                Decision(entity, "model", True, "confident model span", backed.kind, confidence, None, needed)
+            )
+        else:
+            decisions.append(
+                Decision(entity, "model", False, "below the threshold", backed.kind, confidence, None, needed)
+            )
+    kept.sort(key=lambda e: (e.start, e.end))
+    decisions.sort(key=lambda d: (d.entity.start, d.entity.end, not d.kept))
+    return kept, decisions
+
+
+def check_mode(mode: str) -> str:
+    if mode not in COMBINE_MODES:
+        raise UsageError(f"unknown combination {mode!r}; choose one of: {', '.join(COMBINE_MODES)}")
+    return mode

@@ -1,0 +1,131 @@
+"""The calibrated combination: what the gazetteer knows for sure stays, what nothing backs needs confidence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gazetteers.matcher import GazetteerMatcher
+from inference.calibration import PlattCalibration, fit_platt, reliability
+from inference.combine import Thresholds, combine_calibrated
+from inference.evidence import CONTEXT, FULL_NAME, NONE, SUFFIX, WEAK_SHORT_FORM, EvidenceFinder
+from nerloop.records import Entity
+
+
+@pytest.fixture
+def evidence(mini) -> EvidenceFinder:
+    return EvidenceFinder(GazetteerMatcher(mini))
+
+
+def _ent(text: str, type_name: str, part: str, score: float | None = None, nth: int = 0) -> Entity:
+    start = text.index(part) if nth == 0 else text.index(part, text.index(part) + 1)
+    return Entity(type_name, start, start + len(part), part, score=score)
+
+
+def test_evidence_kinds(evidence: EvidenceFinder) -> None:
+    text = "巨野县供电公司青禾供电所刷新一下"
+    assert evidence.of(_ent(text, "Company", "巨野县供电公司")).kind == FULL_NAME
+    assert evidence.of(_ent(text, "Company", "巨野县供电公司")).protected
+    assert evidence.of(_ent(text, "Substation", "青禾供电所")).kind == SUFFIX
+    assert evidence.of(_ent(text, "Substation", "刷新")).kind == NONE
+    assert not evidence.of(_ent(text, "Substation", "刷新")).supported
+
+
+def test_unsupported_model_span_needs_the_high_threshold(evidence: EvidenceFinder) -> None:
+    text = "你好赵建国今天在吗"
+    junk = _ent(text, "Substation", "建国", score=0.7)
+    kept, decisions = combine_calibrated([junk], [], None, evidence, PlattCalibration(), Thresholds(0.5, 0.9, 0.0))
+    assert kept == [] and decisions[0].reason == "below the threshold" and decisions[0].threshold == 0.9
+    kept, _ = combine_calibrated([junk._replace(score=0.95)], [], None, evidence, PlattCalibration(), Thresholds())
+    assert [e.text for e in kept] == ["建国"]
+
+
+def test_unknown_name_with_suffix_is_kept_at_the_supported_threshold(evidence: EvidenceFinder) -> None:
+    text = "菏泽青禾供电所投诉"
+    span = _ent(text, "Substation", "青禾供电所", score=0.6)
+    kept, decisions = combine_calibrated([span], [], None, evidence, PlattCalibration(), Thresholds(0.5, 0.9, 0.0))
+    assert [e.text for e in kept] == ["青禾供电所"] and decisions[0].evidence == SUFFIX
+
+
+def test_full_name_is_never_lost_to_the_model(evidence: EvidenceFinder) -> None:
+    text = "巨野县供电公司投诉"
+    match = _ent(text, "Company", "巨野县供电公司", score=1.0)
+    probs = np.zeros(len(text), dtype=np.float32)  # the model sees nothing at all
+    kept, decisions = combine_calibrated([], [match], probs, evidence, PlattCalibration(), Thresholds(0.5, 0.9, 0.9))
+    assert kept == [match] and decisions[0].reason == "protected gazetteer match"
+
+
+def test_weak_short_form_is_vetoed_when_the_model_reads_no_mention(evidence: EvidenceFinder, mini) -> None:
+    matcher = GazetteerMatcher(mini)
+    weak = next(f for f in matcher.weak_forms("Substation"))
+    text = f"王{weak}的电话"
+    match = _ent(text, "Substation", weak, score=1.0)
+    assert evidence.of(match).kind == WEAK_SHORT_FORM
+    low = np.full(len(text), 0.02, dtype=np.float32)
+    kept, decisions = combine_calibrated([], [match], low, evidence, PlattCalibration(), Thresholds(0.5, 0.9, 0.2))
+    assert kept == [] and decisions[0].reason == "the model reads no mention here" and decisions[0].entity_prob < 0.2
+    high = np.full(len(text), 0.9, dtype=np.float32)
+    kept, _ = combine_calibrated([], [match], high, evidence, PlattCalibration(), Thresholds(0.5, 0.9, 0.2))
+    assert kept == [match]
+
+
+def test_longer_model_span_around_a_gazetteer_form_replaces_it(evidence: EvidenceFinder) -> None:
+    text = "金龙山供电所投诉"
+    inner = _ent(text, "Substation", "龙山供电所", score=1.0)
+    outer = _ent(text, "Substation", "金龙山供电所", score=0.8)
+    kept, decisions = combine_calibrated([outer], [inner], None, evidence, PlattCalibration(), Thresholds(0.5, 0.9, 0))
+    assert [e.text for e in kept] == ["金龙山供电所"]
+    assert any(d.reason == "inside a longer model span" and not d.kept for d in decisions)
+
+
+def test_agreement_keeps_one_span_with_the_better_score(evidence: EvidenceFinder) -> None:
+    text = "巨野县投诉"
+    model = _ent(text, "Company", "巨野县", score=0.7)
+    match = _ent(text, "Company", "巨野县", score=1.0)
+    kept, decisions = combine_calibrated([model], [match], None, evidence, PlattCalibration(), Thresholds())
+    assert len(kept) == 1 and kept[0].score == 1.0 and decisions[0].source == "both"
+
+
+def test_platt_fit_moves_overconfident_scores_down() -> None:
+    rng = np.random.default_rng(0)
+    raw = rng.uniform(0.9, 1.0, 400)
+    correct = rng.uniform(size=400) < 0.6  # right only 60 % of the time whatever the raw score says
+    fit = fit_platt(raw.tolist(), correct.tolist())
+    calibrated = [fit(r) for r in raw]
+    _, ece_raw = reliability(raw.tolist(), correct.tolist())
+    _, ece_fit = reliability(calibrated, correct.tolist())
+    assert ece_fit < ece_raw and abs(float(np.mean(calibrated)) - 0.6) < 0.05
+
+
+def test_platt_fit_without_both_outcomes_is_the_identity() -> None:
+    fit = fit_platt([0.3, 0.9] * 10, [True] * 20)
+    assert (fit.slope, fit.intercept) == (1.0, 0.0) and abs(fit(0.3) - 0.3) < 1e-9
+
+
+def test_a_span_where_a_unit_goes_is_supported_by_its_neighbours(evidence: EvidenceFinder) -> None:
+    text = "巨野县青禾投诉"
+    company, indicator = _ent(text, "Company", "巨野县", 1.0), _ent(text, "Indicator", "投诉", 1.0)
+    span = _ent(text, "Substation", "青禾", score=0.6)
+    assert evidence.of(span).kind == NONE
+    assert evidence.in_context(span, [company, indicator]).kind == CONTEXT
+    assert not evidence.in_context(span, [company]).supported and not evidence.in_context(span, [indicator]).supported
+    gap = "巨野县青禾口投诉"  # 青禾 does not reach the indicator: no unit fills the gap
+    assert not evidence.in_context(_ent(gap, "Substation", "青禾"), [company, _ent(gap, "Indicator", "投诉")]).supported
+    lone = "你好赵建国今天在吗"
+    assert not evidence.in_context(_ent(lone, "Substation", "建国", 0.6), []).supported
+    kept, decisions = combine_calibrated(
+        [span], [company, indicator], None, evidence, PlattCalibration(), Thresholds(0.5, 0.9, 0.0)
+    )
+    assert "青禾" in [e.text for e in kept]
+    assert next(d for d in decisions if d.entity.text == "青禾").evidence == CONTEXT
+
+
+def test_platt_offsets_separate_what_the_gazetteer_backs_from_what_nothing_backs() -> None:
+    rng = np.random.default_rng(1)
+    raw = rng.uniform(0.8, 1.0, 600)
+    kinds = [SUFFIX if i % 2 else NONE for i in range(600)]
+    correct = [rng.uniform() < (0.9 if k == SUFFIX else 0.3) for k in kinds]
+    fit = fit_platt(raw.tolist(), correct, kinds)
+    assert fit(0.9, SUFFIX) > 0.8 and fit(0.9, NONE) < 0.45
+    again = PlattCalibration.from_dict(fit.to_dict())
+    assert again(0.9, NONE) == fit(0.9, NONE)
