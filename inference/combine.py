@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from inference.calibration import PlattCalibration
-from inference.evidence import EvidenceFinder
+from inference.evidence import SUFFIX, EvidenceFinder
 from nerloop.errors import UsageError
 from nerloop.records import Entity
 
@@ -98,6 +98,15 @@ def _overlaps(a: Entity, b: Entity) -> bool:
     return a.start < b.end and b.start < a.end
 
 
+def _within(inner: Entity, outer: Entity) -> bool:
+    return outer.start <= inner.start and inner.end <= outer.end
+
+
+def _guess(match: Entity, evidence: EvidenceFinder) -> bool:
+    """A matcher span that names no gazetteer form: its guess at an unknown name before a suffix."""
+    return evidence.of(match).kind == SUFFIX
+
+
 def _mean(probs: Sequence[float] | None, start: int, end: int) -> float | None:
     if probs is None or end > len(probs) or end <= start:
         return None
@@ -122,7 +131,7 @@ def combine_calibrated(
         (e, backed, calibration(e.score if e.score is not None else 1.0, backed.kind))
         for e, backed in zip(model, backing)
     ]
-    claimed: dict[int, tuple[Entity, float]] = {}  # matcher index → the model span that replaces it
+    claimed: dict[int, list[tuple[Entity, float]]] = {}  # matcher index → the model spans that replace it
     overlapped: set[int] = set()
     for p, backed, confidence in scored:
         hits = [i for i, m in enumerate(matcher) if _overlaps(p, m)]
@@ -131,12 +140,16 @@ def combine_calibrated(
         overlapped.update(hits)
         same = [i for i in hits if (matcher[i].start, matcher[i].end) == (p.start, p.end)]
         if same:
-            claimed[same[0]] = (p, confidence)
+            claimed.setdefault(same[0], []).append((p, confidence))
             continue
+        own = evidence.of(p)  # a longer or re-cut name needs support of its own, not just neighbours
         covers = all(p.start <= matcher[i].start and matcher[i].end <= p.end for i in hits)
-        if covers and backed.supported and confidence >= thresholds.supported:
+        # the matcher's own guess at a name it lacks (东新区智慧谷供电所 before 供电所) is no
+        # better than the model's cut inside it (智慧谷供电所)
+        inside = len(hits) == 1 and _guess(matcher[hits[0]], evidence) and _within(p, matcher[hits[0]])
+        if (covers or inside) and own.supported and confidence >= thresholds.supported:
             for i in hits:
-                claimed[i] = (p, confidence)
+                claimed.setdefault(i, []).append((p, confidence))
         else:
             decisions.append(
                 Decision(p, "model", False, "overlaps a gazetteer match", backed.kind, confidence, None, None)
@@ -147,32 +160,30 @@ def combine_calibrated(
         found = evidence.of(m)
         prob = _mean(char_probs, m.start, m.end)
         if i in claimed:
-            p, confidence = claimed[i]
-            if (p.start, p.end) == (m.start, m.end):
-                # one span, two readers: the matcher's type, which it chose for the chain that the
-                # query's other mentions make consistent (铜仁沿河: the county, not a township 沿河)
-                entity = m._replace(score=round(max(confidence, m.score or 0.0), 4))
-                kept.append(entity)
-                decisions.append(
-                    Decision(entity, "both", True, "model and gazetteer agree", found.kind, confidence, prob)
+            for p, confidence in claimed[i]:
+                if (p.start, p.end) == (m.start, m.end):
+                    # one span, two readers: the matcher's type, which it chose for the chain that the
+                    # query's other mentions make consistent (铜仁沿河: the county, not a township 沿河)
+                    entity = m._replace(score=round(max(confidence, m.score or 0.0), 4))
+                    kept.append(entity)
+                    decisions.append(
+                        Decision(entity, "both", True, "model and gazetteer agree", found.kind, confidence, prob)
+                    )
+                elif (p.start, p.end) not in replaced:
+                    replaced.add((p.start, p.end))
+                    entity = p._replace(score=round(confidence, 4))
+                    kept.append(entity)
+                    reason = "a longer name around a gazetteer form" if _within(m, p) else "the model's cut of a guess"
+                    decisions.append(
+                        Decision(
+                            entity, "model", True, reason, evidence.of(p).kind, confidence, prob, thresholds.supported
+                        )
+                    )
+            if not any((p.start, p.end) == (m.start, m.end) for p, _ in claimed[i]):
+                why = (
+                    "inside a longer model span" if any(_within(m, p) for p, _ in claimed[i]) else "re-cut by the model"
                 )
-            elif (p.start, p.end) not in replaced:
-                replaced.add((p.start, p.end))
-                entity = p._replace(score=round(confidence, 4))
-                kept.append(entity)
-                decisions.append(
-                    Decision(
-                        entity,
-                        "model",
-                        True,
-                        "a longer name around a gazetteer form",
-                        evidence.of(p).kind,
-                        confidence,
-                        prob,
-                        thresholds.supported,
-                    )  # fmt: skip
-                )
-                decisions.append(Decision(m, "matcher", False, "inside a longer model span", found.kind, None, prob))
+                decisions.append(Decision(m, "matcher", False, why, found.kind, None, prob))
             continue
         vetoable = not found.protected and i not in overlapped and prob is not None and thresholds.veto > 0
         if vetoable and prob < thresholds.veto:

@@ -31,6 +31,8 @@ FULL_NAME, EXPLICIT_ALIAS, SHORT_FORM, WEAK_SHORT_FORM, DATE, SUFFIX, CONTEXT, N
 )
 EVIDENCE_KINDS = (FULL_NAME, EXPLICIT_ALIAS, SHORT_FORM, WEAK_SHORT_FORM, DATE, SUFFIX, CONTEXT, NONE)
 _KINDS = {FULL: FULL_NAME, ALIAS: EXPLICIT_ALIAS, SHORT: SHORT_FORM}
+# Characters that make no name in front of a suffix: 各供电所, 的供电所, 全省, 本县, 哪个所, 各地市.
+NOT_A_NAME = frozenset("各的该本此哪每个全其所有些几多这那等及和与或之地")
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,10 @@ class EvidenceFinder:
             # a weak form (城关 in 城关中学) is what hard negatives are made of: no support
             return Evidence(kind, kind == FULL_NAME, not weak)
         suffixes = self.suffixes.get(entity.type, ())
-        if any(entity.text.endswith(s) and len(entity.text) > len(s) for s in suffixes):
-            return Evidence(SUFFIX, False, True)
+        for suffix in suffixes:
+            stem = entity.text[: -len(suffix)]
+            if entity.text.endswith(suffix) and stem and not set(stem) <= NOT_A_NAME:
+                return Evidence(SUFFIX, False, True)
         return Evidence(NONE, False, False)
 
     def in_context(self, entity: Entity, neighbours: Sequence[Entity], proposed: Sequence[Entity] = ()) -> Evidence:
