@@ -28,7 +28,7 @@ def generated_data(gazetteer_dir: Path | None, n: int, out: Path, seed: int = 0)
 
     gazetteer = load_gazetteer(gazetteer_dir)
     config = GeneratorConfig(n=n, seed=seed, reference_date=REFERENCE_DATE)
-    generate_dataset(gazetteer, load_grammar(None, gazetteer.domain), out, config)
+    generate_dataset(gazetteer, load_grammar(None, gazetteer.domain), out, config, gazetteer_dir=gazetteer_dir)
     return out
 
 

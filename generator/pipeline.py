@@ -134,6 +134,7 @@ def generate_dataset(
     progress: Progress | None = None,
     *,
     force: bool = False,
+    gazetteer_dir: Path | None = None,
 ) -> GenerationSummary:
     """Generate ``config.n`` unique samples into train/validation/test JSONL plus the asked exports.
 
@@ -144,6 +145,8 @@ def generate_dataset(
 
     Args:
         force: skip the free-space check (the estimate from a sample of the run).
+        gazetteer_dir: where ``gazetteer`` was loaded from (``None``: the embedded one), written to
+            the manifest so that training can calibrate against the gazetteer the data came from.
 
     Raises:
         OutputBusy: another run holds ``out_dir``.
@@ -211,7 +214,9 @@ def generate_dataset(
                 negatives=report,
             )
             with _naming(out_dir):
-                entries = transaction.commit(_manifest(summary, config, gazetteer, grammar), stale_names=_stale_names())
+                entries = transaction.commit(
+                    _manifest(summary, config, gazetteer, grammar, gazetteer_dir), stale_names=_stale_names()
+                )
         except BaseException:
             transaction.abort()
             raise
@@ -388,11 +393,16 @@ def _heldout_counts(plan: SplitPlan, gazetteer: Gazetteer) -> dict[str, dict[str
 
 
 def _manifest(
-    summary: GenerationSummary, config: GeneratorConfig, gazetteer: Gazetteer, grammar: Grammar
+    summary: GenerationSummary,
+    config: GeneratorConfig,
+    gazetteer: Gazetteer,
+    grammar: Grammar,
+    gazetteer_dir: Path | None,
 ) -> dict[str, Any]:
     return {
         "nerloop_version": nerloop.__version__,
         "config": config.to_dict(),
+        "gazetteer_dir": str(Path(gazetteer_dir).resolve()) if gazetteer_dir is not None else None,
         "gazetteer_fingerprint": gazetteer.fingerprint,
         "grammar": grammar.source,
         "grammar_fingerprint": grammar.fingerprint,

@@ -224,6 +224,30 @@ def finalizer(records: Sequence[TaggedQuery] | None, source: str) -> Callable:
     return finalize
 
 
+def source_gazetteer(data_specs: Sequence) -> Gazetteer | None:
+    """The gazetteer a ``nerloop generate`` directory was made from, if its manifest names one that
+    still loads with the same fingerprint (an edited or moved gazetteer is not guessed at)."""
+    from gazetteers import load_gazetteer
+
+    for spec in data_specs:
+        path = Path(spec.path) / "manifest.json"
+        if not path.is_file():
+            continue
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(data, dict) or "gazetteer_dir" not in data:
+            continue
+        try:
+            found = load_gazetteer(data["gazetteer_dir"])
+        except (NerloopError, OSError):
+            continue
+        if found.fingerprint == data.get("gazetteer_fingerprint"):
+            return found
+    return None
+
+
 def train_calibrated(
     config,
     data_specs: Sequence,
@@ -235,6 +259,9 @@ def train_calibrated(
     engine=None,
 ) -> ModelManifest:
     """``nerloop train``: train, validate and early-stop on the development records, then calibrate on them.
+
+    Calibration tags the development records with ``gazetteer`` when given, else with the gazetteer
+    the data was generated from (:func:`source_gazetteer`), else with the training gazetteer.
 
     Args:
         dev: ``auto`` (the shipped development split when the domain's types cover it, else the
@@ -259,8 +286,12 @@ def train_calibrated(
                 records, source = found[0], found[1]
         return records
 
+    tagging = gazetteer if gazetteer is not None else source_gazetteer(data_specs)
+
     def finalize(work: Path, manifest: ModelManifest, gaz: Gazetteer, checked: Sequence[TaggedQuery]):
-        return finalizer(records, source)(work, manifest, gaz, checked)
+        # thresholds are fitted against the gazetteer the model will tag with: the one the data was
+        # generated from, not gazetteer_train/ (which lacks the held-out names a user's gazetteer has)
+        return finalizer(records, source)(work, manifest, tagging or gaz, checked)
 
     return train(
         config,

@@ -50,7 +50,7 @@ class TrainConfig:
     backend: str = "tagger"
     base: str = "tiny"
     finetune: str | None = None
-    epochs: float = 3.0
+    epochs: float = 6.0
     max_steps: int = 0
     learning_rate: float | None = None
     batch_size: int = 32
@@ -67,7 +67,7 @@ class TrainConfig:
     merge: bool = False
     max_length: int = 128
     label_scheme: str = "BIOES"
-    lexicon_dropout: float = 0.3
+    lexicon_dropout: float = 0.5
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

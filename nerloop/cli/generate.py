@@ -154,7 +154,14 @@ def generate(
         ) as bar:
             tasks = {s: bar.add_task(s, total=size) for s, size in sizes.items()}
             summary = generate_dataset(
-                gaz, compiled, out, config, export, lambda s, k: bar.advance(tasks[s], k), force=force
+                gaz,
+                compiled,
+                out,
+                config,
+                export,
+                lambda s, k: bar.advance(tasks[s], k),
+                force=force,
+                gazetteer_dir=gazetteer,
             )
         try:
             record_dataset(

@@ -9,6 +9,7 @@ import typer
 
 from nerloop.cli.common import DbOpt, GazetteerOpt
 from nerloop.cli.output import stderr, stdout, user_errors
+from trainer.config import TrainConfig as Defaults  # one place for the defaults (light: no torch)
 
 
 def train(
@@ -34,7 +35,9 @@ def train(
         Optional[str], typer.Option(help="lora or full; default: full for tiny, lora for pretrained bases.")
     ] = None,
     gazetteer: GazetteerOpt = None,
-    epochs: Annotated[float, typer.Option(help="Passes over the training data.")] = 3.0,
+    epochs: Annotated[
+        float, typer.Option(help="Passes over the training data (the best epoch on the development set is kept).")
+    ] = Defaults.epochs,
     max_steps: Annotated[int, typer.Option(help="Stop after this many optimizer steps (0: use --epochs).")] = 0,
     learning_rate: Annotated[
         Optional[float], typer.Option(help="Peak learning rate; default depends on base and fine-tuning.")
@@ -49,9 +52,11 @@ def train(
             help="Chance to hide a gold mention's gazetteer features in training (tagger), "
             "so the model learns to find names the gazetteer lacks."
         ),
-    ] = 0.3,
+    ] = Defaults.lexicon_dropout,
     eval_steps: Annotated[int, typer.Option(help="Validate every N steps (0: once per epoch).")] = 0,
-    patience: Annotated[int, typer.Option(help="Stop after N validations without a better entity F1 (0: never).")] = 3,
+    patience: Annotated[
+        int, typer.Option(help="Stop after N validations without a better entity F1 (0: never).")
+    ] = Defaults.early_stopping_patience,
     lora_r: Annotated[int, typer.Option(help="LoRA rank.")] = 16,
     lora_alpha: Annotated[int, typer.Option(help="LoRA alpha.")] = 32,
     lora_targets: Annotated[

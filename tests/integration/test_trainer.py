@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 
 from gazetteers import load_gazetteer
 from inference.combine import COMBINE_MODES
-from inference.fit import CALIBRATION_FILE, fit_model_dir, train_calibrated
+from inference.fit import CALIBRATION_FILE, fit_model_dir, source_gazetteer, train_calibrated
 from inference.loading import open_model
 from inference.pipeline import open_pipeline
 from nerloop.cli.app import app
@@ -94,7 +94,9 @@ def test_reloaded_model_scores_validation_exactly_as_the_trained_one(
     validation = list(read_jsonl(generated / "validation.jsonl"))
     copy = tmp_path / "model"
     shutil.copytree(tiny_model, copy)
-    fit = fit_model_dir(copy, gazetteer, validation, "generated validation split")
+    tagging = source_gazetteer([DataSpec(generated)])  # what training calibrated against: the embedded one
+    assert tagging is not None and tagging.fingerprint == load_gazetteer(None).fingerprint
+    fit = fit_model_dir(copy, tagging, validation, "generated validation split")
     assert fit.to_dict()["scores"] == json.loads((tiny_model / CALIBRATION_FILE).read_text("utf-8"))["scores"]
     again = open_model(tiny_model, gazetteer=gazetteer, device="cpu")
     texts = [r.text for r in validation[:20]]
@@ -128,11 +130,12 @@ def test_tag_explain_shows_confidence_evidence_and_threshold_of_kept_and_dropped
     (model / CALIBRATION_FILE).write_text(json.dumps(saved), "utf-8")
     texts = [r.text for r in read_jsonl(generated / "test.jsonl")][:60] + ["赵建国在城关中学读书", "你好，谢谢"]
     args = ["tag", "--model", str(model), "--combine", "calibrated", "--explain", "--reference-date", "2026-11-25"]
+    args += ["--gazetteer", str(generated / "gazetteer_train")]  # the test's held-out names: the model's own
     result = CliRunner().invoke(app, args, input="\n".join(texts) + "\n")
     assert result.exit_code == 0, result.output
     decisions = [d for line in result.stdout.splitlines() for d in json.loads(line)["combination"]["spans"]]
     alone = [d for d in decisions if d["reason"] in ("confident model span", "below the threshold")]
-    assert alone, "the tiny model proposed no span of its own"
+    assert alone, sorted({(d["source"], d["reason"]) for d in decisions})
     for d in alone:
         assert d["source"] == "model" and {"confidence", "evidence", "threshold"} <= set(d), d
         assert d["kept"] == (d["confidence"] >= d["threshold"])
