@@ -7,7 +7,7 @@ import sys
 import typer
 
 from nerloop import __version__
-from nerloop.cli import al, cycle, db, demo, gazetteer, generate, label_studio, logs, model, tag, train
+from nerloop.cli import al, cycle, db, demo, gazetteer, generate, label_studio, logs, model, serve, tag, train
 from nerloop.cli.output import EXIT_INPUT, EXIT_INTERRUPTED, one_line
 
 app = typer.Typer(
@@ -32,6 +32,7 @@ app.add_typer(al.app, name="al")
 app.add_typer(model.app, name="model")
 app.command("cycle")(cycle.cycle)
 app.command("demo")(demo.demo)
+app.command("serve")(serve.serve)
 
 
 def _version(value: bool) -> None:

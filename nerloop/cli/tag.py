@@ -81,15 +81,9 @@ def _pipeline(model: Path | None, matcher: bool, gazetteer: Path | None, fuzzy_t
 
 
 def _output(resolution, domain, explain: bool) -> str:
-    from nerloop.convert.xml import record_to_xml
+    from inference.render import render_line
 
-    record = resolution.record.with_extra(xml=record_to_xml(resolution.record, domain))
-    if explain:
-        record = record.with_extra(explain=resolution.explanation())
-        account = resolution.segmentation
-        if account is not None:  # the matcher's segmentation, or the calibrated combination's decisions
-            record = record.with_extra(**{getattr(account, "explain_key", "segmentation"): account.explain()})
-    return record.to_json()
+    return render_line(resolution, domain, explain)
 
 
 def tag(

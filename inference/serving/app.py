@@ -1,0 +1,232 @@
+"""The HTTP API: nerloop's own ``/v1`` routes and Label Studio's ML-backend routes on one ASGI app.
+
+FastAPI (on Starlette, served by uvicorn) rather than bare Starlette: the issue asks for an
+OpenAPI schema at ``/docs``, which FastAPI builds from the routes for free; the hot path
+does not use its request validation (bodies are read as bytes and checked by
+:mod:`inference.serving.requests`, so limits apply before parsing and every error is our
+one-line JSON, 400 for bad JSON rather than FastAPI's 422). One process, one loaded model:
+several uvicorn workers would each load the model and split the batches.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from inference.serving import label_studio as ls
+from inference.serving.errors import NotReady, Overloaded, RequestError
+from inference.serving.middleware import ServeMiddleware
+from inference.serving.requests import check_query, parse_object, parse_predict_request, parse_tag_request
+from inference.serving.service import Service
+from nerloop import __version__
+
+log = logging.getLogger("nerloop.serve")
+NDJSON = "application/x-ndjson"
+
+
+class TagBody(BaseModel):
+    """``/v1/tag``'s body (documentation only: the route reads the bytes itself)."""
+
+    query: str | None = Field(
+        None, description="One query; give this or queries.", examples=["本月菏泽麒麟供电所投诉个数"]
+    )
+    queries: list[str] | None = Field(None, description="Several queries (at most --max-queries).")
+    reference_date: str | None = Field(None, description="YYYY-MM-DD relative dates refer to; default: today.")
+    explain: bool = Field(False, description="Add how each mention was linked, as nerloop tag --explain.")
+
+
+class TagAnswer(BaseModel):
+    model: str = Field(description="The version of the model that tagged the queries.")
+    records: list[dict[str, Any]] = Field(
+        description="One record per query, in order, exactly as nerloop tag prints it."
+    )
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refusing (413) past ``limit`` bytes without reading the rest."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise RequestError(413, f"the body has {length} bytes; send at most {limit} (split the batch)")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise RequestError(413, f"the body has more than {limit} bytes; send at most {limit} (split the batch)")
+    return bytes(body)
+
+
+def create_app(service: Service) -> Any:
+    """The ASGI app serving ``service`` (closed when the app's lifespan ends)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        service.close()
+
+    app = FastAPI(
+        title="nerloop",
+        version=__version__,
+        description="Chinese power-domain NER: the records `nerloop tag` prints, over HTTP; "
+        "and a Label Studio ML backend (/setup, /predict, /webhook).",
+        lifespan=lifespan,
+        redoc_url=None,
+    )
+    config = service.config
+
+    @app.exception_handler(RequestError)
+    async def _request_error(request: Request, exc: RequestError) -> JSONResponse:
+        return _error(exc.status, exc.message)
+
+    @app.exception_handler(Overloaded)
+    async def _overloaded(request: Request, exc: Overloaded) -> JSONResponse:
+        service.metrics.overloaded.inc()
+        return _error(503, str(exc), {"Retry-After": str(max(1, round(exc.retry_after_s)))})
+
+    @app.exception_handler(NotReady)
+    async def _not_ready(request: Request, exc: NotReady) -> JSONResponse:
+        return _error(503, str(exc), {"Retry-After": "1"})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = {
+            404: f"no route {request.url.path}; see /docs",
+            405: f"{request.method} is not allowed on {request.url.path}",
+        }
+        return _error(exc.status_code, message.get(exc.status_code, str(exc.detail)), getattr(exc, "headers", None))
+
+    def _health() -> dict[str, Any]:
+        return {"status": "UP", "model_class": "nerloop", "model_version": service.model.version}
+
+    @app.get("/health", summary="Alive (also Label Studio's health check)")
+    async def health() -> dict[str, Any]:
+        return _health()
+
+    @app.get("/", summary="Label Studio's health check")
+    async def root() -> dict[str, Any]:
+        return _health()
+
+    @app.get("/ready", summary="Model loaded and accepting work (503 while shutting down)")
+    async def ready() -> JSONResponse:
+        if service.stopping or not service.holder.ready:
+            return _error(503, "not ready", {"Retry-After": "1"})
+        return JSONResponse({"ready": True, "model_version": service.model.version})
+
+    @app.get("/v1/model", summary="The model being served: version, labels, gazetteer fingerprint")
+    async def model() -> dict[str, Any]:
+        return {
+            **service.model.describe(),
+            "batching": {
+                "max_batch": config.max_batch,
+                "max_wait_ms": config.max_wait_ms,
+                "max_queue": config.max_queue,
+            },
+            "queue_depth": service.batcher.depth,
+            "follows_champion": config.follows_champion,
+        }
+
+    @app.post(
+        "/v1/tag",
+        summary="Tag one query or a batch: the records nerloop tag prints",
+        response_model=None,
+        responses={200: {"model": TagAnswer, "content": {NDJSON: {}}}, 400: {}, 413: {}, 422: {}, 503: {}},
+        openapi_extra={
+            "requestBody": {"required": True, "content": {"application/json": {"schema": TagBody.model_json_schema()}}}
+        },
+    )
+    async def tag(request: Request) -> Response:
+        """Send `{"query": "…"}` or `{"queries": [...]}`; with `Accept: application/x-ndjson` the answer is one
+        record per line, byte for byte what `nerloop tag` prints for the same model and gazetteer."""
+        parsed = parse_tag_request(await read_body(request, config.max_body_bytes), service.limits)
+        _note(request, parsed.queries)
+        records = await service.tag(parsed.queries, parsed.reference, parsed.explain)
+        lines = [r.to_json() for r in records]
+        version = records[-1].extra.get("model", service.model.version) if records else service.model.version
+        if NDJSON in request.headers.get("accept", ""):
+            return Response("\n".join(lines) + "\n", media_type=NDJSON)
+        body = '{"model": ' + json.dumps(version, ensure_ascii=False) + ', "records": [' + ", ".join(lines) + "]}"
+        return Response(body, media_type="application/json")
+
+    @app.post("/setup", summary="Label Studio: connect a project; answers the model version")
+    async def setup(request: Request) -> dict[str, Any]:
+        data = parse_object(await read_body(request, config.max_body_bytes), service.limits)
+        schema = data.get("schema")
+        ls.parse_label_config(
+            schema if isinstance(schema, str) else None
+        )  # a config we cannot fill fails here, visibly
+        return {"model_version": service.model.version}
+
+    @app.post("/predict", summary="Label Studio: pre-annotate tasks (one result per task, in order)")
+    async def predict(request: Request) -> dict[str, Any]:
+        parsed = parse_predict_request(await read_body(request, config.max_body_bytes), service.limits)
+        interface = ls.parse_label_config(parsed.label_config)
+        texts: list[str] = []
+        slots: list[int | None] = []
+        for task in parsed.tasks:
+            text = ls.task_text(task, interface)
+            try:
+                text = check_query(text, "task text", service.limits) if text is not None else None
+            except RequestError:
+                text = None  # overlong or odd: this task gets an empty result, the others theirs
+            slots.append(len(texts) if text is not None else None)
+            if text is not None:
+                texts.append(text)
+        _note(request, texts, f"tasks={len(parsed.tasks)}")
+        from nerloop.config import parse_reference_date
+
+        records = await service.tag(texts, parse_reference_date(None)) if texts else []
+        aligned = [records[i] if i is not None else None for i in slots]
+        version = service.model.version
+        results = [ls.prediction(r, interface, r.extra.get("model", version) if r else version) for r in aligned]
+        return {"results": results, "model_version": version}
+
+    @app.post("/webhook", summary="Label Studio events: annotations are counted, START_TRAINING starts a cycle")
+    async def webhook(request: Request) -> JSONResponse:
+        data = parse_object(await read_body(request, config.max_body_bytes), service.limits)
+        action = data.get("action")
+        if not isinstance(action, str) or not action:
+            raise RequestError(422, 'a webhook needs a string field "action"')
+        service.metrics.webhooks.labels(action if len(action) <= 40 else "other").inc()
+        request.scope["state"]["log"] = f"action={action}"
+        if ls.is_training_event(action, config.training_events):
+            outcome = service.trigger.request(action)
+            return JSONResponse({"status": "ok", "retrain": outcome}, status_code=201)
+        if ls.is_annotation_event(action):
+            return JSONResponse({"status": "ok"}, status_code=201)
+        return JSONResponse({"status": "ignored", "action": action}, status_code=200)
+
+    @app.post("/train", summary="Label Studio before 1.12 (training flag off): same as a START_TRAINING webhook")
+    async def train(request: Request) -> JSONResponse:
+        parse_object(await read_body(request, config.max_body_bytes), service.limits)
+        service.metrics.webhooks.labels("train").inc()
+        outcome = service.trigger.request("/train")
+        return JSONResponse({"status": "ok", "retrain": outcome, "job": None}, status_code=201)
+
+    @app.get("/versions", summary="Label Studio: the model versions this backend offers")
+    async def versions() -> dict[str, Any]:
+        return {"versions": [service.model.version]}
+
+    @app.get("/metrics", summary="Prometheus metrics")
+    async def metrics() -> Response:
+        service.metrics.queue_depth.set(service.batcher.depth)
+        return Response(service.metrics.render(), media_type=service.metrics.content_type)
+
+    def _note(request: Request, texts: list[str], head: str = "") -> None:
+        parts = [head] if head else []
+        parts.append(f"queries={len(texts)}")
+        if config.log_queries:
+            parts.append("texts=" + json.dumps(texts, ensure_ascii=False))
+        request.scope["state"]["log"] = " ".join(parts)
+
+    routes = [getattr(route, "path", "") for route in app.routes]
+    return ServeMiddleware(app, metrics=service.metrics, token=config.token, routes=routes)

@@ -1,0 +1,154 @@
+"""Everything one running server holds, wired together; the HTTP layer only calls :meth:`Service.tag`.
+
+:meth:`Service.open` loads the gazetteer and the model (warmed up) *before* anything
+listens, so a server that accepts connections is ready, and a bad ``--model`` is a one-line
+error rather than a server that never becomes ready.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from collections import deque
+from pathlib import Path
+
+from gazetteers.model import Gazetteer
+from inference.render import render_record
+from inference.serving.batcher import MicroBatcher, chunks
+from inference.serving.config import ServeConfig
+from inference.serving.errors import Overloaded
+from inference.serving.holder import ChampionWatcher, LoadedModel, ModelHolder, champion_path, load_model
+from inference.serving.metrics import Metrics
+from inference.serving.requests import Limits
+from inference.serving.training import RetrainTrigger, cycle_command
+from nerloop.records import TaggedQuery
+
+log = logging.getLogger("nerloop.serve")
+
+IN_FLIGHT = 2
+"""Chunks of one request queued at a time: a bulk request streams through the batches without crowding others out."""
+STREAM_PATIENCE_S = 60.0
+"""How long a bulk request that has started waits for room in a full queue before giving up with 503."""
+
+
+class Service:
+    """The loaded model, its batcher, the champion watcher, the retrain trigger and the metrics."""
+
+    def __init__(self, config: ServeConfig, gazetteer: Gazetteer, metrics: Metrics | None = None) -> None:
+        self.config = config
+        self.gazetteer = gazetteer
+        self.metrics = metrics or Metrics()
+        self.limits = Limits(config.max_body_bytes, config.max_queries, config.max_query_chars, config.max_tasks)
+        self.holder = ModelHolder(on_swap=self._swapped)
+        self.batcher = MicroBatcher(
+            self._run,
+            max_batch=config.max_batch,
+            max_wait_s=config.max_wait_ms / 1000,
+            max_queue=config.max_queue,
+            workers=config.workers,
+            on_batch=self.metrics.observe_batch,
+            on_depth=self.metrics.queue_depth.set,
+        )
+        self.watcher: ChampionWatcher | None = None
+        self.trigger = RetrainTrigger(
+            cycle_command(config.cycle_config, config.db, config.gazetteer),
+            debounce_s=config.retrain_debounce_s,
+            on_outcome=lambda outcome: self.metrics.retrains.labels(outcome).inc(),
+        )
+        self.stopping = False
+        self._first_swap = True
+
+    @classmethod
+    def open(cls, config: ServeConfig, metrics: Metrics | None = None) -> Service:
+        """Load the gazetteer and the model (the champion unless ``--model``/``--matcher``), warm up, start workers.
+
+        Raises:
+            NerloopError: no champion, a model directory that cannot be loaded, a bad gazetteer.
+        """
+        from gazetteers import load_gazetteer
+
+        started = time.perf_counter()
+        gazetteer = load_gazetteer(config.gazetteer)
+        service = cls(config, gazetteer, metrics)
+        engine, champion = None, None
+        path = config.model
+        if config.follows_champion:
+            from nerloop.store import open_store
+
+            engine = open_store(config.db)
+            champion, path = champion_path(engine)
+        service.holder.swap(service.load(path))
+        service.batcher.start()
+        if engine is not None and config.poll_s > 0:
+            service.watcher = ChampionWatcher(
+                service.holder,
+                engine,
+                service.load,
+                config.poll_s,
+                serving=champion,
+                on_failure=service.metrics.load_failures.inc,
+            )
+            service.watcher.start()
+        log.info(
+            "model %s loaded and warmed up in %.1f s", service.holder.current.version, time.perf_counter() - started
+        )
+        return service
+
+    def load(self, path: Path | None) -> LoadedModel:
+        return load_model(
+            path, self.gazetteer, fuzzy_threshold=self.config.fuzzy_threshold, combine=self.config.combine
+        )
+
+    def close(self) -> None:
+        """Stop polling and finish every queued batch (requests in flight get their answers)."""
+        self.stopping = True
+        if self.watcher is not None:
+            self.watcher.stop()
+        self.batcher.stop()
+
+    @property
+    def model(self) -> LoadedModel:
+        return self.holder.current
+
+    def _swapped(self, model: LoadedModel) -> None:
+        self.metrics.set_model(model.version)
+        if not self._first_swap:
+            self.metrics.swaps.inc()
+        self._first_swap = False
+
+    def _run(self, texts: list[str], reference: dt.date, explain: bool) -> list[TaggedQuery]:
+        model = self.holder.current  # once per batch: a swap lands between batches
+        return [render_record(r, model.domain, explain) for r in model.pipeline.tag(texts, reference)]
+
+    async def tag(self, texts: list[str], reference: dt.date, explain: bool = False) -> list[TaggedQuery]:
+        """Records for ``texts``, in order, through the shared batches; a long list streams ``IN_FLIGHT`` chunks at a time.
+
+        Raises:
+            Overloaded: the queue has no room for the first chunk (503 before any work), or stayed
+                full for ``STREAM_PATIENCE_S`` in the middle of a bulk request.
+        """
+        out: list[TaggedQuery] = []
+        pending: deque[asyncio.Future] = deque()
+        for part in chunks(texts, self.batcher.max_batch):
+            deadline = time.monotonic() + STREAM_PATIENCE_S
+            while True:
+                try:
+                    future = self.batcher.submit(part, reference, explain)
+                    break
+                except Overloaded:
+                    if not out and not pending:
+                        raise
+                    if pending:
+                        out.extend(await pending.popleft())
+                    elif time.monotonic() > deadline:
+                        raise
+                    else:
+                        await asyncio.sleep(max(self.batcher.max_wait_s, 0.005))
+            pending.append(asyncio.wrap_future(future))
+            if len(pending) >= IN_FLIGHT:
+                out.extend(await pending.popleft())
+        while pending:
+            out.extend(await pending.popleft())
+        return out
