@@ -8,6 +8,7 @@ accepted request is therefore answered, not dropped.
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 from collections.abc import Callable
 
@@ -53,8 +54,13 @@ def serve(service: Service, on_listening: Callable[[str], None] | None = None) -
     )
     if on_listening is not None:
         on_listening(url)
+    # uvicorn re-raises the signal it caught once it has drained, with the handler it found in place:
+    # a no-op one makes a SIGTERM'd server return here and exit 0 after its graceful shutdown
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)
     try:
         server.run(sockets=[sock])
     finally:
+        signal.signal(signal.SIGTERM, previous)
         sock.close()
         service.close()
+    log.info("stopped")

@@ -103,10 +103,13 @@ class Service:
 
     def close(self) -> None:
         """Stop polling and finish every queued batch (requests in flight get their answers)."""
+        if self.stopping:
+            return
         self.stopping = True
         if self.watcher is not None:
             self.watcher.stop()
         self.batcher.stop()
+        log.info("batches drained; %d queries waiting", self.batcher.depth)
 
     @property
     def model(self) -> LoadedModel:
