@@ -17,9 +17,19 @@ All on the national gazetteer (built once from MCA codes into ``--gazetteer``: 3
   into ``--work``); best of ``--repeat``;
 * matcher construction: ``GazetteerMatcher(gazetteer)`` (Aho-Corasick automaton over every
   surface form, plus its Resolver and Linker); best of ``--repeat``;
-* ``matcher.tag(text, 2026-11-25)`` over every query, best of ``--repeat`` passes: queries/s,
-  and per-query latency percentiles of the best pass; ``matcher.find`` alone (the mention
-  search without linking and completion) is measured the same way, so the resolver's share shows.
+* ``matcher.tag(text, 2026-11-25)`` over every query: each of ``--repeat`` rounds builds a fresh
+  matcher and empties the date caches (untimed), then times a *first pass* (every cache empty: the
+  completions, chain checks, links and date parses of this query set are computed as they come)
+  and a *repeat pass* over the same queries (every mention set seen before: what the bounded LRU
+  caches give a log that repeats itself). Queries/s of the best round of each, and per-query latency
+  percentiles; ``matcher.find`` alone (the mention search without linking and completion) is
+  measured the same way, so the resolver's share shows;
+* ``--profile``: a cProfile summary of one more first pass (top functions by own time), printed
+  after the tables, so a change can be checked against where the time goes;
+* cpca (an optional bench dependency: ``pip install -e .[bench]``), side by side on the same
+  queries where it is installed: ``cpca.transform`` over the whole list at once (its intended use)
+  and one query per call. cpca parses addresses to three levels (province, city, district) and
+  knows no townships, companies, dates or indicators, so it does less per query than the matcher.
 
 Queries: ``--queries FILE`` (JSONL with a ``text`` field, or one query per line), or else
 ``--n-queries`` generated with ``generate_dataset`` on the national gazetteer with split ratios
@@ -44,6 +54,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -52,6 +63,7 @@ from _common import (  # noqa: E402
     DEFAULT_GAZETTEER,
     DEFAULT_WORK,
     REFERENCE_DATE,
+    REPO,
     default_cpu,
     ensure_national_gazetteer,
     fmt_float,
@@ -110,29 +122,107 @@ def generated_queries(gazetteer, count: int, work: Path) -> tuple[list[str], flo
         shutil.rmtree(out, ignore_errors=True)
 
 
-def time_queries(
-    fn: Callable[[str], object], queries: list[str], repeat: int
-) -> tuple[float, list[float], list[float], float]:
-    """Best total seconds over ``repeat`` passes, all pass totals, the best pass's per-query times and CPU share."""
-    totals: list[float] = []
-    best_lat: list[float] = []
-    best_share = 0.0
+def time_pass(fn: Callable[[str], object], queries: list[str]) -> tuple[float, list[float], float]:
+    """Seconds for one pass over ``queries``, the per-query times and the CPU share of the pass."""
     clock = time.perf_counter
+    lat = [0.0] * len(queries)
+    gc.collect()
+    cpu = time.process_time()
+    start = clock()
+    for i, q in enumerate(queries):
+        t = clock()
+        fn(q)
+        lat[i] = clock() - t
+    total = clock() - start
+    return total, lat, (time.process_time() - cpu) / total
+
+
+@dataclass
+class Passes:
+    """The best of several passes of one kind: total seconds, every pass's total, latencies and CPU share."""
+
+    best: float = float("inf")
+    totals: list[float] = field(default_factory=list)
+    lat: list[float] = field(default_factory=list)
+    share: float = 0.0
+
+    def add(self, total: float, lat: list[float], share: float) -> None:
+        if total < self.best:
+            self.best, self.lat, self.share = total, lat, share
+        self.totals.append(total)
+
+
+def fresh_matcher(gazetteer):
+    """A new matcher with every cache empty, the module-level date caches included."""
+    import nerloop.dates as dates
+    from gazetteers.matcher import GazetteerMatcher
+
+    getattr(dates, "clear_caches", dates.normalize_date.cache_clear)()
+    return GazetteerMatcher(gazetteer)
+
+
+def time_rounds(gazetteer, call: Callable[[object, str], object], queries: list[str], repeat: int):
+    """``repeat`` rounds of a first pass (fresh matcher, empty caches) and a repeat pass over the same queries."""
+    first, again = Passes(), Passes()
     for _ in range(repeat):
-        gc.collect()
-        lat = [0.0] * len(queries)
-        cpu = time.process_time()
-        start = clock()
-        for i, q in enumerate(queries):
-            t = clock()
-            fn(q)
-            lat[i] = clock() - t
-        total = clock() - start
-        if not totals or total < min(totals):
-            best_lat = lat
-            best_share = (time.process_time() - cpu) / total
-        totals.append(total)
-    return min(totals), totals, best_lat, best_share
+        matcher = fresh_matcher(gazetteer)
+        first.add(*time_pass(lambda q, m=matcher: call(m, q), queries))
+        again.add(*time_pass(lambda q, m=matcher: call(m, q), queries))
+    return first, again
+
+
+def profile_pass(gazetteer, queries: list[str], reference: dt.date, top: int) -> str:
+    """cProfile of one first pass of ``tag``: the ``top`` functions by own time, paths shortened."""
+    import cProfile
+    import io
+    import pstats
+
+    matcher = fresh_matcher(gazetteer)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for q in queries:
+        matcher.tag(q, reference)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+    text = out.getvalue().replace(str(REPO) + "/", "").replace(sys.prefix + "/", "")
+    return text[text.index("   ncalls") :] if "   ncalls" in text else text
+
+
+def cpca_figures(queries: list[str], repeat: int) -> tuple[str, float, float] | None:
+    """cpca's queries/s on the same queries, batch and one per call; ``None`` where cpca is not installed.
+
+    cpca 0.5.5 still imports ``pkg_resources.resource_stream``, which setuptools 81+ no longer
+    ships; where it is missing, the same function is provided from ``importlib.resources``.
+    """
+    import importlib.metadata
+    import importlib.resources
+    import types
+
+    try:
+        version = importlib.metadata.version("cpca")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    try:
+        import pkg_resources  # noqa: F401
+    except ImportError:
+        shim = types.ModuleType("pkg_resources")
+        shim.resource_stream = lambda package, name: importlib.resources.files(package).joinpath(name).open("rb")
+        sys.modules["pkg_resources"] = shim
+    import cpca
+
+    cpca.transform(queries[:10])  # loads its tables
+    batch = min(_timed(lambda: cpca.transform(queries)) for _ in range(repeat))
+    some = queries[: min(len(queries), 2000)]
+    single = min(_timed(lambda: [cpca.transform([q]) for q in some]) for _ in range(repeat))
+    return version, len(queries) / batch, len(some) / single
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    gc.collect()
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
@@ -162,6 +252,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--work", type=Path, default=DEFAULT_WORK, help="scratch directory (pickle cache, generated queries)"
     )
     parser.add_argument("--cpu", type=int, default=default_cpu(), help="CPU this process is pinned to")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile summary of one first pass of tag")
+    parser.add_argument("--profile-top", type=int, default=25, help="functions in the --profile summary")
+    parser.add_argument("--no-cpca", action="store_true", help="skip cpca even where it is installed")
     args = parser.parse_args(argv)
     if args.repeat < 1 or args.n_queries < 1:
         parser.error("--repeat and --n-queries must be >= 1")
@@ -211,10 +304,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     reference: dt.date = REFERENCE_DATE
-    print(f"[resolve] tag × {args.repeat} passes over {fmt_int(len(queries))} queries …", file=sys.stderr, flush=True)
-    tag_best, tag_all, tag_lat, tag_share = time_queries(lambda q: matcher.tag(q, reference), queries, args.repeat)
-    print(f"[resolve] find × {args.repeat} passes …", file=sys.stderr, flush=True)
-    find_best, find_all, find_lat, find_share = time_queries(matcher.find, queries, args.repeat)
+    print(f"[resolve] tag × {args.repeat} rounds over {fmt_int(len(queries))} queries …", file=sys.stderr, flush=True)
+    tag_first, tag_again = time_rounds(gazetteer, lambda m, q: m.tag(q, reference), queries, args.repeat)
+    print(f"[resolve] find × {args.repeat} rounds …", file=sys.stderr, flush=True)
+    find_first, find_again = time_rounds(gazetteer, lambda m, q: m.find(q), queries, args.repeat)
+    cpca = None
+    if not args.no_cpca:
+        print("[resolve] cpca …", file=sys.stderr, flush=True)
+        cpca = cpca_figures(queries, args.repeat)
+    profile = profile_pass(gazetteer, queries, reference, args.profile_top) if args.profile else None
 
     tagged = [matcher.tag(q, reference).record for q in queries]
     mentions = sum(len(r.entities) for r in tagged)
@@ -272,23 +370,23 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
 
-    def lat_row(name: str, best: float, totals: list[float], lat: list[float], share: float) -> list[str]:
-        ordered = sorted(lat)
+    def lat_row(name: str, passes: Passes) -> list[str]:
+        ordered = sorted(passes.lat)
         us = 1e6
         return [
             name,
             fmt_int(len(queries)),
-            fmt_float(best, 3),
-            fmt_int(round(len(queries) / best)),
+            fmt_float(passes.best, 3),
+            fmt_int(round(len(queries) / passes.best)),
             fmt_float(percentile(ordered, 0.5) * us, 0),
             fmt_float(percentile(ordered, 0.9) * us, 0),
             fmt_float(percentile(ordered, 0.99) * us, 0),
             fmt_float(ordered[-1] * us, 0),
-            runs(totals),
-            f"{share:.0%}",
+            runs(passes.totals),
+            f"{passes.share:.0%}",
         ]
 
-    print(f"\n### Queries on one CPU (best of {args.repeat} passes)\n")
+    print(f"\n### Queries on one CPU (best of {args.repeat} rounds)\n")
     print(
         markdown_table(
             [
@@ -304,15 +402,43 @@ def main(argv: list[str] | None = None) -> int:
                 "CPU share",
             ],
             [
-                lat_row("GazetteerMatcher.tag (find + resolve)", tag_best, tag_all, tag_lat, tag_share),
-                lat_row("GazetteerMatcher.find (mentions only)", find_best, find_all, find_lat, find_share),
+                lat_row("GazetteerMatcher.tag (find + resolve), first pass", tag_first),
+                lat_row("GazetteerMatcher.tag, repeat pass", tag_again),
+                lat_row("GazetteerMatcher.find (mentions only), first pass", find_first),
+                lat_row("GazetteerMatcher.find, repeat pass", find_again),
             ],
         )
     )
     print(
-        f"\nlatencies: per call, from the best pass. Process pinned to CPU {args.cpu}. CPU share: CPU time / wall "
-        "time of the best pass; well below 100% means the CPU was shared with other work."
+        f"\nFirst pass: a fresh matcher, every cache empty. Repeat pass: the same queries again, every "
+        f"mention set seen before. Latencies: per call, from the best pass. Process pinned to CPU {args.cpu}. "
+        "CPU share: CPU time / wall time of the best pass; well below 100% means the CPU was shared with other work."
     )
+    if cpca is not None:
+        version, batch, single = cpca
+        print(f"\n### cpca {version} on the same queries (province, city, district only)\n")
+        print(
+            markdown_table(
+                ["call", "queries/s", "matcher tag first pass / cpca"],
+                [
+                    [
+                        "cpca.transform(all queries) (one DataFrame)",
+                        fmt_int(round(batch)),
+                        f"{len(queries) / tag_first.best / batch:.2f}×",
+                    ],
+                    [
+                        "cpca.transform([query]) per query",
+                        fmt_int(round(single)),
+                        f"{len(queries) / tag_first.best / single:.2f}×",
+                    ],
+                ],
+            )
+        )
+    elif not args.no_cpca:
+        print("\ncpca is not installed (pip install -e .[bench]): no side-by-side figure.")
+    if profile is not None:
+        print(f"\n### Profile of one first pass of tag (cProfile, top {args.profile_top} by own time)\n")
+        print("```\n" + profile.rstrip() + "\n```")
     shutil.rmtree(cache, ignore_errors=True)
     return 0
 

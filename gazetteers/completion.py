@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import repeat
 
 from gazetteers.model import Gazetteer
 
@@ -63,7 +65,8 @@ def complete(gazetteer: Gazetteer, candidates: Sequence[tuple[str, ...]]) -> Com
             for c in set(cands):
                 count[c] = count.get(c, 0) + 1
         needed = len(constraining)
-        terminals = [t for t in count if sum(count.get(node, 0) for node in gazetteer.path(t)) == needed]
+        get, path = count.get, gazetteer.path  # count.get(node, 0) along each path, in C
+        terminals = [t for t in count if sum(map(get, path(t), repeat(0))) == needed]
     inner = {a for t in terminals for a in gazetteer.ancestors(t)}
     chains = tuple(sorted({gazetteer.path(t) for t in terminals if t not in inner}))
     if not chains:
@@ -157,6 +160,36 @@ def complete_query(
         any(c.conflict for _, c in targets),
         tuple(chain for _, c in targets for chain in c.chains),
     )
+
+
+# Distinct mention sets remembered per gazetteer: a log repeats a few thousand (菏泽 + 巨野, a bare 城关).
+COMPLETION_CACHE_SIZE = 32_768
+
+
+class CompletionCache:
+    """:func:`complete_query` of one gazetteer, memoized in a bounded LRU keyed by the mention set.
+
+    The same levels and candidates always complete alike (the gazetteer does not change under a
+    matcher or resolver), and queries repeat them: in logs, and within one query while the matcher
+    weighs readings of its mentions. Results are shared between callers: read them, never mutate them.
+    """
+
+    def __init__(self, gazetteer: Gazetteer, maxsize: int = COMPLETION_CACHE_SIZE) -> None:
+        self.gazetteer = gazetteer
+        self.maxsize = maxsize
+        self._cached = lru_cache(maxsize=maxsize)(self._complete)
+
+    def _complete(self, levels: tuple[int, ...], candidates: tuple[tuple[str, ...], ...]) -> QueryCompletion:
+        return complete_query(self.gazetteer, levels, candidates)
+
+    def __call__(self, levels: Sequence[int], candidates: Sequence[tuple[str, ...]]) -> QueryCompletion:
+        return self._cached(tuple(levels), tuple(candidates))
+
+    def __getstate__(self) -> dict:
+        return {"gazetteer": self.gazetteer, "maxsize": self.maxsize}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["gazetteer"], state["maxsize"])
 
 
 def _group(gazetteer: Gazetteer, levels: Sequence[int], candidates: Sequence[tuple[str, ...]]) -> list[list[int]]:

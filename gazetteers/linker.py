@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -55,11 +56,15 @@ def fold_width(text: str) -> str:
     Characters whose NFKC form is longer than one code point are kept, so offsets
     into the folded text are offsets into the original.
     """
-    out = []
-    for ch in text:
-        folded = unicodedata.normalize("NFKC", ch)
-        out.append(folded if len(folded) == 1 else ch)
-    return "".join(out)
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+        return text  # no character of a normalized text changes on its own: the common case, in C
+    return "".join(map(_fold_char, text))
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    folded = unicodedata.normalize("NFKC", ch)
+    return folded if len(folded) == 1 else ch
 
 
 def normalized_forms(text: str, gazetteer: Gazetteer, type_name: str) -> list[str]:

@@ -18,10 +18,11 @@ import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 import ahocorasick
 
-from gazetteers.completion import complete_query, fits_chains
+from gazetteers.completion import CompletionCache, fits_chains
 from gazetteers.linker import fold_width
 from gazetteers.model import Gazetteer
 from gazetteers.resolver import Resolution, Resolver
@@ -53,6 +54,7 @@ _LIST_TYPE_HINTS = (
     (re.compile(r"[两二三四五六七八九十几\d]+个(?:供电)?所(?!有|以)"), "Substation"),
     (re.compile(r"[两二三四五六七八九十几\d]+个(?:供电|县)?公司"), "Company"),
 )
+_SPAN = itemgetter(0, 1)  # a Match's (start, end)
 # Forms of the outermost levels (provinces, cities: few and well known) are never weak.
 WEAK_BELOW_LEVEL = 2
 
@@ -93,6 +95,8 @@ class GazetteerMatcher:
     def __init__(self, gazetteer: Gazetteer, resolver: Resolver | None = None) -> None:
         self.gazetteer = gazetteer
         self.resolver = resolver or Resolver(gazetteer)
+        shared = self.resolver.gazetteer is gazetteer
+        self._completions = self.resolver.completions if shared else CompletionCache(gazetteer)
         domain = gazetteer.domain
         self._hierarchy = set(domain.hierarchy)
         self._levels = {t: i for i, t in enumerate(domain.hierarchy)}
@@ -102,6 +106,10 @@ class GazetteerMatcher:
         self._guess_suffixes = sorted(
             ((suffix, t) for t, suffixes in self._suffixes.items() for suffix in suffixes),
             key=lambda x: -len(x[0]),
+        )
+        # most queries hold no organisation suffix: one regex search rules all of them out
+        self._guess_suffix_re = (
+            re.compile("|".join(re.escape(s) for s, _ in self._guess_suffixes)) if self._guess_suffixes else None
         )
         self._on_chain_cache: dict[tuple[str, str], bool] = {}
         self._automaton = ahocorasick.Automaton()
@@ -120,6 +128,7 @@ class GazetteerMatcher:
             hierarchy = any(t in self._hierarchy for t in types)
             kind = strength.get(form, FULL)
             weak = hierarchy and kind != FULL and len(form) == 2 and outer.isdisjoint(types)
+            # a hit's Match is (start, end) + this value
             self._automaton.add_word(form, (form, tuple(types), kind, hierarchy, weak))
         if types_by_form:
             self._automaton.make_automaton()
@@ -137,14 +146,14 @@ class GazetteerMatcher:
             dates.append(Match(start, end, folded[start:end], ("Date",), DATE, False))
             for i in range(start, end):
                 taken[i] = True
-        matches = []
+        matches: list[Match] = []
         if len(self._automaton):
-            for end_index, (form, types, strength, hierarchy, weak) in self._automaton.iter(folded):
-                start, end = end_index - len(form) + 1, end_index + 1
-                if not dates or not any(taken[start:end]):
-                    matches.append(Match(start, end, form, types, strength, hierarchy, weak))
+            new = tuple.__new__  # Match's own __new__ is Python: this builds the same tuple in C
+            matches = [new(Match, (e + 1 - len(v[0]), e + 1) + v) for e, v in self._automaton.iter(folded)]
+            if dates:
+                matches = [m for m in matches if not any(taken[m[0] : m[1]])]
         matches += self._guesses(folded, taken)
-        matches.sort(key=lambda m: (m.start, m.end))
+        matches.sort(key=_SPAN)
         lattice, dropped = matches, []
         for _ in range(_RESEGMENT_LIMIT):
             chosen = sorted(segment(len(folded), lattice, self._on_one_chain) + dates)
@@ -183,7 +192,9 @@ class GazetteerMatcher:
 
     def _guesses(self, folded: str, taken: Sequence[bool]) -> list[Match]:
         """Names the gazetteer lacks, before an organisation suffix: 红旗渠供电所 (a Substation)."""
-        found = []
+        found: list[Match] = []
+        if self._guess_suffix_re is None or self._guess_suffix_re.search(folded) is None:
+            return found
         shortest, longest = _GUESS_LENGTHS
         for suffix, type_name in self._guess_suffixes:
             at = folded.find(suffix)
@@ -264,12 +275,7 @@ class GazetteerMatcher:
         return [e for i, e in enumerate(entities) if i not in drop]
 
     def _complete(self, entities: Sequence[Entity]):
-        gazetteer = self.gazetteer
-        return complete_query(
-            gazetteer,
-            [self._levels[e.type] for e in entities],
-            [self._lookup(e) for e in entities],
-        )
+        return self._completions([self._levels[e.type] for e in entities], [self._lookup(e) for e in entities])
 
     def _lookup(self, entity: Entity) -> tuple[str, ...]:
         return self.gazetteer.lookup(fold_width(entity.text), entity.type)
@@ -285,10 +291,17 @@ class GazetteerMatcher:
         start, end, types, _ = option
         following = bisect_right(starts, start)
         limit = starts[following] if following < len(starts) else len(folded)
+        if limit - end < 3:  # no room for a suffix (all are three or more characters)
+            return option
         for type_name in types:
             for suffix in self._suffixes.get(type_name, ()):
                 stop = end + len(suffix)
-                if stop <= limit and sum(a != b for a, b in zip(folded[end:stop], suffix)) == 1:
+                # one slip leaves the first or the second character intact: a cheap test before counting
+                if (
+                    stop <= limit
+                    and (folded[end] == suffix[0] or folded[end + 1] == suffix[1])
+                    and sum(a != b for a, b in zip(folded[end:stop], suffix)) == 1
+                ):
                     return (start, stop, (type_name,), True)
         return option
 
@@ -304,14 +317,20 @@ class GazetteerMatcher:
             assignment = [types[0] for types in choices]
         else:
             weak = [m.weak for m in matches]
-            assignment = min(itertools.product(*choices), key=lambda a: self._cost(folded, options, a, weak))
+            hints = self._hints(folded)
+            assignment = min(itertools.product(*choices), key=lambda a: self._cost(folded, options, a, weak, hints))
         return [
             Entity(chosen, start, end, text[start:end], score=round(_confidence(slipped, match) / len(types), 4))
             for (start, end, types, slipped), chosen, match in zip(options, assignment, matches)
         ]
 
     def _cost(
-        self, folded: str, options: Sequence[Option], assignment: Sequence[str], weak: Sequence[bool]
+        self,
+        folded: str,
+        options: Sequence[Option],
+        assignment: Sequence[str],
+        weak: Sequence[bool],
+        hints: Sequence[tuple[int, str]],
     ) -> tuple[int, ...]:
         """Words first, then the strong mentions' reading, then all: conflicts, targets, chains, outer levels.
 
@@ -320,11 +339,15 @@ class GazetteerMatcher:
         日照 stays the city, and 太平, contradicting it, is dropped later); 吉林 alone is the province.
         """
         hierarchy = self._levels
-        against_hint = sum(
-            1
-            for (start, _, types, _), t in zip(options, assignment)
-            for at, hinted in self._hints(folded)
-            if start < at and hinted in types and t != hinted
+        against_hint = (
+            sum(
+                1
+                for (start, _, types, _), t in zip(options, assignment)
+                for at, hinted in hints
+                if start < at and hinted in types and t != hinted
+            )
+            if hints
+            else 0
         )
         typed = [(option, t, w) for option, t, w in zip(options, assignment, weak) if t in hierarchy]
         strong = [(option, t) for option, t, w in typed if not w]
@@ -343,7 +366,7 @@ class GazetteerMatcher:
 
     def _fit(self, typed: Sequence[tuple[Option, str]], folded: str) -> tuple[int, int, int]:
         candidates = [self.gazetteer.lookup(folded[o[0] : o[1]], t) for o, t in typed]
-        completion = complete_query(self.gazetteer, [self._levels[t] for _, t in typed], candidates)
+        completion = self._completions([self._levels[t] for _, t in typed], candidates)
         return (int(completion.conflict), len(completion.targets), len(completion.chains))
 
     def tag(self, text: str, reference: dt.date) -> Resolution:
@@ -352,9 +375,12 @@ class GazetteerMatcher:
         The resolution also carries the segmentation (what was considered, what won) for ``--explain``.
         """
         segmentation = self.segment(text)
-        resolution = self.resolver.resolve(text, self._entities(text, segmentation), reference)
-        record = resolution.record.with_extra(uncertainty=uncertainty(resolution.record), model=MATCHER_VERSION)
-        return Resolution(record, resolution.links, segmentation)
+        extra: dict = {}
+        resolution = self.resolver.resolve(text, self._entities(text, segmentation), reference, extra)
+        # the record holds ``extra`` itself: filled in place, not copied by ``with_extra``
+        extra["uncertainty"] = uncertainty(resolution.record)
+        extra["model"] = MATCHER_VERSION
+        return Resolution(resolution.record, resolution.links, segmentation)
 
 
 def _name_char(ch: str) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gazetteers.completion import QueryCompletion, complete_query
+from gazetteers.completion import CompletionCache, QueryCompletion
 from gazetteers.config import ResolverConfig
 from gazetteers.linker import NOT_LINKED, Link, Linker
 from gazetteers.model import Gazetteer
@@ -52,7 +52,9 @@ class Resolver:
         self.gazetteer = gazetteer
         self.config = config or ResolverConfig()
         self.linker = Linker(gazetteer, self.config)
+        self.completions = CompletionCache(gazetteer)
         self._hierarchy = set(gazetteer.domain.hierarchy)
+        self._linkable = set(gazetteer.domain.types) - {"Date"}
         self._levels = {t: i for i, t in enumerate(gazetteer.domain.hierarchy)}
 
     def resolve(
@@ -63,7 +65,10 @@ class Resolver:
         ``extra`` becomes the record's extra fields (saves a copy of the record on hot paths).
         """
         entities = tuple(sorted(entities, key=_span_order))
-        links = [self._first_link(e) for e in entities]
+        link, linkable, hierarchy = self.linker.link, self._linkable, self._hierarchy
+        links = [
+            link(e.text, e.type, fuzzy=e.type not in hierarchy) if e.type in linkable else NOT_LINKED for e in entities
+        ]
         completion = self._complete(entities, links)
         if self.config.fuzzy and any(
             link is NOT_LINKED and e.type in self._hierarchy for e, link in zip(entities, links)
@@ -76,16 +81,19 @@ class Resolver:
             completion = self._complete(entities, links)
         linked_ids = iter(completion.linked)
         out_entities = []
-        for entity, link in zip(entities, links):
-            if entity.type in self._hierarchy:
+        new = tuple.__new__  # Entity's own __new__ is Python: the same tuple, built in C
+        for entity, found in zip(entities, links):
+            if entity.type in hierarchy:
                 entity_id = next(linked_ids)
             else:
-                entity_id = link.candidates[0] if len(link.candidates) == 1 else None
-            out_entities.append(Entity(entity.type, entity.start, entity.end, entity.text, entity_id, entity.score))
+                entity_id = found.candidates[0] if len(found.candidates) == 1 else None
+            out_entities.append(
+                new(Entity, (entity.type, entity.start, entity.end, entity.text, entity_id, entity.score))
+            )
         record = TaggedQuery(
             text=text,
             entities=tuple(out_entities),
-            resolved=completion.resolved,
+            resolved=dict(completion.resolved),  # the completion is cached and shared: the record owns a copy
             ambiguous=completion.ambiguous,
             conflict=completion.conflict,
             date=self._date(text, entities, reference),
@@ -94,21 +102,16 @@ class Resolver:
         )
         return Resolution(record, tuple(links))
 
-    def _first_link(self, entity: Entity) -> Link:
-        if entity.type in self.gazetteer.domain.types and entity.type != "Date":
-            return self.linker.link(entity.text, entity.type, fuzzy=entity.type not in self._hierarchy)
-        return NOT_LINKED
-
     def _complete(self, entities: Sequence[Entity], links: Sequence[Link]) -> QueryCompletion:
         levels = self._levels
         pairs = [(levels[e.type], link.candidates) for e, link in zip(entities, links) if e.type in levels]
-        return complete_query(self.gazetteer, [p[0] for p in pairs], [p[1] for p in pairs])
+        return self.completions([p[0] for p in pairs], [p[1] for p in pairs])
 
     def _targets(self, entities: Sequence[Entity], completion: QueryCompletion) -> tuple[Target, ...]:
         """The completion's targets, with mention indexes into the record's entities."""
         positions = [i for i, e in enumerate(entities) if e.type in self._levels]
         return tuple(
-            Target(tuple(positions[m] for m in mentions), c.resolved, c.ambiguous, c.conflict)
+            Target(tuple(positions[m] for m in mentions), dict(c.resolved), c.ambiguous, c.conflict)
             for mentions, c in completion.targets
         )
 

@@ -104,32 +104,36 @@ def segment(length: int, matches: Sequence[Match], on_one_chain: OnOneChain) -> 
     negative, so the prefix maximum never hides a penalty: the optimum is exact, and the
     work is linear in the query for a bounded number of matches per position.
     """
-    by_start: dict[int, list[int]] = {}
-    by_end: dict[int, list[int]] = {}
-    for index, match in enumerate(matches):
-        by_start.setdefault(match.start, []).append(index)
-        by_end.setdefault(match.end, []).append(index)
-    best = [0.0] * len(matches)
-    back = [-1] * len(matches)  # the previous match on the best path, -1 for none
+    count = len(matches)
+    best = [0.0] * count
+    back = [-1] * count  # the previous match on the best path, -1 for none
     prefix, prefix_at = 0.0, -1
     finished: list[int] = []  # hierarchy matches whose end has been passed, in order of their end
-    for pos in sorted(by_start.keys() | by_end.keys()):
-        for index in by_end.get(pos, ()):
-            if best[index] > prefix:
-                prefix, prefix_at = best[index], index
-            if matches[index].hierarchy:
-                finished.append(index)
-        for index in by_start.get(pos, ()):
-            match = matches[index]
-            value, previous = prefix, prefix_at
-            if match.hierarchy:
-                for other in reversed(finished):
-                    if matches[other].end < pos - WINDOW:
-                        break
-                    if best[other] + CHAIN_BONUS > value and on_one_chain(matches[other], match):
-                        value, previous = best[other] + CHAIN_BONUS, other
-            best[index] = value + match.score()
-            back[index] = previous
+    # Positions in order, ends before starts at each: matches come sorted by start; ends are taken
+    # in (end, index) order up to each start, which is when a start can see them.
+    ending = sorted(range(count), key=[m.end for m in matches].__getitem__)
+    passed = 0
+    for index, match in enumerate(matches):
+        pos = match.start
+        while passed < count and matches[ending[passed]].end <= pos:
+            done = ending[passed]
+            passed += 1
+            if best[done] > prefix:
+                prefix, prefix_at = best[done], done
+            if matches[done].hierarchy:
+                finished.append(done)
+        value, previous = prefix, prefix_at
+        if match.hierarchy:
+            for other in reversed(finished):
+                if matches[other].end < pos - WINDOW:
+                    break
+                if best[other] + CHAIN_BONUS > value and on_one_chain(matches[other], match):
+                    value, previous = best[other] + CHAIN_BONUS, other
+        best[index] = value + match.score()
+        back[index] = previous
+    for done in ending[passed:]:
+        if best[done] > prefix:
+            prefix, prefix_at = best[done], done
     chosen: list[Match] = []
     index = prefix_at
     while index != -1:
@@ -184,6 +188,8 @@ def drop_unsupported(
     """
     kept = list(chosen)
     dropped: list[tuple[Match, str]] = []
+    if not any(m.weak for m in kept):
+        return kept, dropped
     while True:
         ending: dict[int, list[Match]] = {}
         starting: dict[int, list[Match]] = {}

@@ -54,6 +54,7 @@ __all__ = [
     "PATTERN_NAMES",
     "BOUNDS",
     "RANGELESS_PATTERNS",
+    "clear_caches",
     "find_dates",
     "normalize_date",
     "sample_comparison",
@@ -150,8 +151,12 @@ def _fold(text: str) -> str:
 
 def _resolve(match: re.Match[str], reference: dt.date) -> DateRange | None:
     pattern, groups = _INDEX[match.lastgroup]  # type: ignore[index]
+    return _resolve_groups(pattern, {s: match.group(f) for s, f in groups}, reference)
+
+
+def _resolve_groups(pattern: Pattern, groups: dict[str, str | None], reference: dt.date) -> DateRange | None:
     try:
-        return pattern.resolve({s: match.group(f) for s, f in groups}, reference)
+        return pattern.resolve(groups, reference)
     except (ValueError, OverflowError):  # 2月30日, or a year out of range
         return None
 
@@ -159,12 +164,26 @@ def _resolve(match: re.Match[str], reference: dt.date) -> DateRange | None:
 def _is_mention(match: re.Match[str]) -> bool:
     """A ranged form must normalize under every reference, an open one (2024年11月以来) under a late
     enough reference; holidays and comparisons are mentions as written."""
-    kind = _INDEX[match.lastgroup][0].kind  # type: ignore[index]
-    if kind == RANGED:
-        return all(_resolve(match, ref) is not None for ref in _VALIDATION_REFS)
-    if kind == OPEN:
-        return _resolve(match, _LATE_REF) is not None
+    name = match.lastgroup
+    return _is_mention_of(name, tuple(match.group(f) for _, f in _INDEX[name][1]))  # type: ignore[index]
+
+
+@lru_cache(maxsize=16384)
+def _is_mention_of(name: str, values: tuple[str | None, ...]) -> bool:
+    """:func:`_is_mention` by the pattern and its groups, memoized: queries repeat the same date spans."""
+    pattern, groups = _INDEX[name]
+    found = dict(zip((s for s, _ in groups), values))
+    if pattern.kind == RANGED:
+        return all(_resolve_groups(pattern, found, ref) is not None for ref in _VALIDATION_REFS)
+    if pattern.kind == OPEN:
+        return _resolve_groups(pattern, found, _LATE_REF) is not None
     return True
+
+
+def clear_caches() -> None:
+    """Empty the memoized parses (for benchmarks that measure a cold start)."""
+    normalize_date.cache_clear()
+    _is_mention_of.cache_clear()
 
 
 @lru_cache(maxsize=65536)

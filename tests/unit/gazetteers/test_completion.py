@@ -193,3 +193,18 @@ def test_complete_fills_only_levels_where_all_chains_share_one_entry(mini):
     completion = complete(mini, [[chain[-1] for chain in LONGSHAN_CHAINS]])
     assert completion.resolved == {**NO_CHAIN, "Province": "山东省"}
     assert completion.linked == (None,)
+
+
+def test_completion_cache_answers_like_complete_query_and_stays_bounded(mini):
+    from gazetteers.completion import CompletionCache, complete_query
+
+    cache = CompletionCache(mini, maxsize=2)
+    asked = [
+        ([1, 3], [(HEZE,), mini.lookup("龙山", "Substation")]),
+        ([3], [mini.lookup("龙山", "Substation")]),
+        ([2, 3], [(JUYE,), (QILIN,)]),
+        ([1, 3], [(HEZE,), mini.lookup("龙山", "Substation")]),
+    ]
+    for levels, candidates in asked:
+        assert cache(levels, candidates) == complete_query(mini, levels, candidates)
+    assert cache._cached.cache_info().currsize == 2
