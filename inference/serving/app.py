@@ -149,9 +149,8 @@ def create_app(service: Service) -> Any:
         record per line, byte for byte what `nerloop tag` prints for the same model and gazetteer."""
         parsed = parse_tag_request(await read_body(request, config.max_body_bytes), service.limits)
         _note(request, parsed.queries)
-        records = await service.tag(parsed.queries, parsed.reference, parsed.explain)
-        lines = [r.to_json() for r in records]
-        version = records[-1].extra.get("model", service.model.version) if records else service.model.version
+        lines = await service.tag(parsed.queries, parsed.reference, parsed.explain)
+        version = service.model.version
         if NDJSON in request.headers.get("accept", ""):
             return Response("\n".join(lines) + "\n", media_type=NDJSON)
         body = '{"model": ' + json.dumps(version, ensure_ascii=False) + ', "records": [' + ", ".join(lines) + "]}"
@@ -184,10 +183,11 @@ def create_app(service: Service) -> Any:
         _note(request, texts, f"tasks={len(parsed.tasks)}")
         from nerloop.config import parse_reference_date
 
-        records = await service.tag(texts, parse_reference_date(None)) if texts else []
-        aligned = [records[i] if i is not None else None for i in slots]
+        lines = await service.tag(texts, parse_reference_date(None)) if texts else []
+        records = [json.loads(line) for line in lines]
         version = service.model.version
-        results = [ls.prediction(r, interface, r.extra.get("model", version) if r else version) for r in aligned]
+        aligned = [records[i] if i is not None else None for i in slots]
+        results = [ls.prediction(r, interface, r.get("model", version) if r else version) for r in aligned]
         return {"results": results, "model_version": version}
 
     @app.post("/webhook", summary="Label Studio events: annotations are counted, START_TRAINING starts a cycle")

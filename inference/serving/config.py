@@ -20,7 +20,9 @@ class ServeConfig:
         gazetteer: the gazetteer mentions are resolved against (default: the embedded one).
         db: the store URL (champion, and the cycle a Label Studio START_TRAINING runs).
         host, port: where to listen; loopback by default.
+        runner: ``process`` (the model in a process of its own, beside the HTTP one) or ``thread``.
         workers: batch worker threads sharing the one loaded model (1 suits a 2-core machine).
+        threads: torch threads per model call (1 leaves the other core to HTTP on a 2-core machine; 0: torch's default).
         max_batch: queries per model call; requests are gathered up to this many.
         max_wait_ms: how long the first query of a batch waits for others to join it.
         max_queue: queries waiting for a worker; past it a request gets 503 with Retry-After.
@@ -45,7 +47,9 @@ class ServeConfig:
     db: str | None = None
     host: str = "127.0.0.1"
     port: int = 9090
+    runner: str = "process"
     workers: int = 1
+    threads: int = 1
     max_batch: int = 64
     max_wait_ms: float = 2.0
     max_queue: int = 4096
@@ -80,6 +84,10 @@ class ServeConfig:
                 raise UsageError(f"{flag} must be at least 1, not {value}")
         if not 0 <= self.port < 65536:
             raise UsageError(f"--port must be 0-65535 (0: any free port), not {self.port}")
+        if self.runner not in ("process", "thread"):
+            raise UsageError(f"--runner must be process or thread, not {self.runner!r}")
+        if self.threads < 0:
+            raise UsageError(f"--threads must be 0 (torch's default) or more, not {self.threads}")
         if self.max_wait_ms < 0 or self.poll_s < 0 or self.retrain_debounce_s < 0 or self.graceful_s < 0:
             raise UsageError("--max-wait-ms, --poll-seconds, --retrain-debounce and --graceful must not be negative")
         if self.max_queue < self.max_batch:

@@ -1,11 +1,13 @@
 """The model being served, and the background loader that replaces it when a new champion is promoted.
 
 A :class:`LoadedModel` is a tagging pipeline opened exactly as ``nerloop tag`` opens it
-(:func:`inference.pipeline.open_pipeline`), warmed up before it is handed out. The
-:class:`ModelHolder` swaps one reference: a worker reads it once per batch, so a batch runs
-wholly on the old model or wholly on the new one. :class:`ChampionWatcher` polls the store
-on its own thread, loads a newly promoted champion there while the old one keeps serving,
-and on failure logs one line and keeps the old model.
+(:func:`inference.pipeline.open_pipeline`), warmed up before it is handed out; a runner
+(:mod:`inference.serving.runner`) holds one, here or in a model process. The
+:class:`ModelHolder` swaps one reference to the runner: a worker reads it once per batch, so
+a batch runs wholly on the old model or wholly on the new one, and the old runner is closed
+once its batch in flight is done. :class:`ChampionWatcher` polls the store on its own thread,
+loads a newly promoted champion there while the old one keeps serving, and on failure logs
+one line and keeps the old model.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gazetteers.model import Gazetteer
 from inference.pipeline import TaggingPipeline, open_pipeline
@@ -86,14 +89,14 @@ def load_model(
 
 
 class ModelHolder:
-    """The one reference to the model in service; replaced whole, read once per batch."""
+    """The one reference to the runner in service; replaced whole, read once per batch."""
 
-    def __init__(self, on_swap: Callable[[LoadedModel], None] | None = None) -> None:
-        self._current: LoadedModel | None = None
+    def __init__(self, on_swap: Callable[[Any], None] | None = None) -> None:
+        self._current: Any = None
         self._on_swap = on_swap or (lambda model: None)
 
     @property
-    def current(self) -> LoadedModel:
+    def current(self) -> Any:
         """The model in service. Raises :class:`NotReady` while the first one is still loading."""
         model = self._current
         if model is None:
@@ -104,11 +107,17 @@ class ModelHolder:
     def ready(self) -> bool:
         return self._current is not None
 
-    def swap(self, model: LoadedModel) -> None:
+    def swap(self, model: Any) -> None:
+        """Serve ``model`` from the next batch on; the previous one is closed after its batch in flight."""
         previous, self._current = self._current, model
         self._on_swap(model)
-        if previous is not None and previous.version != model.version:
+        if previous is not None:
             log.info("now serving %s (was %s)", model.version, previous.version)
+            threading.Thread(target=previous.close, name="nerloop-close-model", daemon=True).start()
+
+    def close(self) -> None:
+        if self._current is not None:
+            self._current.close()
 
 
 def champion_path(engine) -> tuple[str, Path]:
@@ -133,7 +142,7 @@ class ChampionWatcher:
         self,
         holder: ModelHolder,
         engine,
-        load: Callable[[Path], LoadedModel],
+        load: Callable[[Path], Any],
         interval_s: float,
         *,
         serving: str | None = None,

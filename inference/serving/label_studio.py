@@ -19,7 +19,7 @@ from typing import Any
 
 from inference.serving.errors import ProtocolError
 from nerloop.convert.label_studio import FROM_NAME, TO_NAME, entity_to_result
-from nerloop.records import TaggedQuery
+from nerloop.records import Entity, TaggedQuery
 
 ANNOTATION_EVENTS = frozenset(
     {"ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATION_DELETED", "ANNOTATIONS_CREATED", "ANNOTATIONS_DELETED"}
@@ -78,7 +78,7 @@ def region_id(text: str, start: int, end: int, label: str) -> str:
     return hashlib.sha1(f"{text}|{label}|{start}|{end}".encode()).hexdigest()[:10]
 
 
-def prediction(record: TaggedQuery | None, interface: Interface, model_version: str) -> dict[str, Any]:
+def prediction(record: TaggedQuery | dict[str, Any] | None, interface: Interface, model_version: str) -> dict[str, Any]:
     """One task's entry in ``results``: our mentions as ``labels`` regions with scores, and a task score.
 
     Mentions of a type the project's config lacks are left out (Label Studio could not show
@@ -91,19 +91,21 @@ def prediction(record: TaggedQuery | None, interface: Interface, model_version: 
     """
     if record is None:
         return {"result": [], "score": 0.0, "model_version": model_version}
+    if isinstance(record, TaggedQuery):
+        text, entities = record.text, list(record.entities)
+    else:  # a record as JSON (what a model process sends): its offsets are checked below all the same
+        text, entities = record["text"], [Entity.from_dict(e) for e in record.get("entities", ())]
     result = []
-    for entity in record.entities:
+    for entity in entities:
         if interface.labels and entity.type not in interface.labels:
             continue
-        if record.text[entity.start : entity.end] != entity.text:
-            raise ProtocolError(
-                f"span [{entity.start}:{entity.end}] does not select {entity.text!r} in {record.text!r}"
-            )
+        if not 0 <= entity.start < entity.end <= len(text) or text[entity.start : entity.end] != entity.text:
+            raise ProtocolError(f"span [{entity.start}:{entity.end}] does not select {entity.text!r} in {text!r}")
         region = entity_to_result(entity, task_key="")
         region.update(
             from_name=interface.from_name,
             to_name=interface.to_name,
-            id=region_id(record.text, entity.start, entity.end, entity.type),
+            id=region_id(text, entity.start, entity.end, entity.type),
         )
         result.append(region)
     scores = [r["score"] for r in result if r.get("score") is not None]
@@ -111,7 +113,10 @@ def prediction(record: TaggedQuery | None, interface: Interface, model_version: 
 
 
 def predictions(
-    tasks: Sequence[Any], records: Sequence[TaggedQuery | None], interface: Interface, model_version: str
+    tasks: Sequence[Any],
+    records: Sequence[TaggedQuery | dict[str, Any] | None],
+    interface: Interface,
+    model_version: str,
 ) -> list[dict[str, Any]]:
     """``results`` for ``tasks``: one entry per task, in order (``records`` aligned, ``None`` for no text)."""
     if len(tasks) != len(records):

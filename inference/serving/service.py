@@ -1,6 +1,6 @@
 """Everything one running server holds, wired together; the HTTP layer only calls :meth:`Service.tag`.
 
-:meth:`Service.open` loads the gazetteer and the model (warmed up) *before* anything
+:meth:`Service.open` loads the model (warmed up) *before* anything
 listens, so a server that accepts connections is ready, and a bad ``--model`` is a one-line
 error rather than a server that never becomes ready.
 """
@@ -14,16 +14,14 @@ import time
 from collections import deque
 from pathlib import Path
 
-from gazetteers.model import Gazetteer
-from inference.render import render_record
 from inference.serving.batcher import MicroBatcher, chunks
 from inference.serving.config import ServeConfig
 from inference.serving.errors import Overloaded
-from inference.serving.holder import ChampionWatcher, LoadedModel, ModelHolder, champion_path, load_model
+from inference.serving.holder import ChampionWatcher, ModelHolder, champion_path
 from inference.serving.metrics import Metrics
 from inference.serving.requests import Limits
+from inference.serving.runner import ModelSpec, open_runner
 from inference.serving.training import RetrainTrigger, cycle_command
-from nerloop.records import TaggedQuery
 
 log = logging.getLogger("nerloop.serve")
 
@@ -34,11 +32,10 @@ STREAM_PATIENCE_S = 60.0
 
 
 class Service:
-    """The loaded model, its batcher, the champion watcher, the retrain trigger and the metrics."""
+    """The runner in service, its batcher, the champion watcher, the retrain trigger and the metrics."""
 
-    def __init__(self, config: ServeConfig, gazetteer: Gazetteer, metrics: Metrics | None = None) -> None:
+    def __init__(self, config: ServeConfig, metrics: Metrics | None = None) -> None:
         self.config = config
-        self.gazetteer = gazetteer
         self.metrics = metrics or Metrics()
         self.limits = Limits(config.max_body_bytes, config.max_queries, config.max_query_chars, config.max_tasks)
         self.holder = ModelHolder(on_swap=self._swapped)
@@ -59,19 +56,17 @@ class Service:
         )
         self.stopping = False
         self._first_swap = True
+        self._gazetteer = None  # the thread runner's, loaded once and kept across swaps
 
     @classmethod
     def open(cls, config: ServeConfig, metrics: Metrics | None = None) -> Service:
-        """Load the gazetteer and the model (the champion unless ``--model``/``--matcher``), warm up, start workers.
+        """Load the model (the champion unless ``--model``/``--matcher``), warm it up, start the workers.
 
         Raises:
             NerloopError: no champion, a model directory that cannot be loaded, a bad gazetteer.
         """
-        from gazetteers import load_gazetteer
-
         started = time.perf_counter()
-        gazetteer = load_gazetteer(config.gazetteer)
-        service = cls(config, gazetteer, metrics)
+        service = cls(config, metrics)
         engine, champion = None, None
         path = config.model
         if config.follows_champion:
@@ -92,47 +87,56 @@ class Service:
             )
             service.watcher.start()
         log.info(
-            "model %s loaded and warmed up in %.1f s", service.holder.current.version, time.perf_counter() - started
+            "model %s loaded and warmed up in %.1f s (%s runner)",
+            service.holder.current.version,
+            time.perf_counter() - started,
+            config.runner,
         )
         return service
 
-    def load(self, path: Path | None) -> LoadedModel:
-        return load_model(
-            path, self.gazetteer, fuzzy_threshold=self.config.fuzzy_threshold, combine=self.config.combine
-        )
+    def load(self, path: Path | None):
+        """A warmed-up runner for the model directory ``path`` (``None``: the matcher)."""
+        config = self.config
+        spec = ModelSpec(path, config.gazetteer, config.fuzzy_threshold, config.combine, config.threads)
+        if config.runner == "thread" and self._gazetteer is None:
+            from gazetteers import load_gazetteer
+
+            self._gazetteer = load_gazetteer(config.gazetteer)
+        return open_runner(config.runner, spec, self._gazetteer)
 
     def close(self) -> None:
-        """Stop polling and finish every queued batch (requests in flight get their answers)."""
+        """Stop polling, finish every queued batch (requests in flight get their answers), end the model."""
         if self.stopping:
             return
         self.stopping = True
         if self.watcher is not None:
             self.watcher.stop()
         self.batcher.stop()
+        self.holder.close()
         log.info("batches drained; %d queries waiting", self.batcher.depth)
 
     @property
-    def model(self) -> LoadedModel:
+    def model(self):
+        """The runner in service (``version``, ``describe()``)."""
         return self.holder.current
 
-    def _swapped(self, model: LoadedModel) -> None:
+    def _swapped(self, model) -> None:
         self.metrics.set_model(model.version)
         if not self._first_swap:
             self.metrics.swaps.inc()
         self._first_swap = False
 
-    def _run(self, texts: list[str], reference: dt.date, explain: bool) -> list[TaggedQuery]:
-        model = self.holder.current  # once per batch: a swap lands between batches
-        return [render_record(r, model.domain, explain) for r in model.pipeline.tag(texts, reference)]
+    def _run(self, texts: list[str], reference: dt.date, explain: bool) -> list[str]:
+        return self.holder.current.run(texts, reference, explain)  # read once per batch: a swap lands between
 
-    async def tag(self, texts: list[str], reference: dt.date, explain: bool = False) -> list[TaggedQuery]:
-        """Records for ``texts``, in order, through the shared batches; a long list streams ``IN_FLIGHT`` chunks at a time.
+    async def tag(self, texts: list[str], reference: dt.date, explain: bool = False) -> list[str]:
+        """``nerloop tag``'s JSON lines for ``texts``, in order, through the shared batches; a long list streams ``IN_FLIGHT`` chunks at a time.
 
         Raises:
             Overloaded: the queue has no room for the first chunk (503 before any work), or stayed
                 full for ``STREAM_PATIENCE_S`` in the middle of a bulk request.
         """
-        out: list[TaggedQuery] = []
+        out: list[str] = []
         pending: deque[asyncio.Future] = deque()
         for part in chunks(texts, self.batcher.max_batch):
             deadline = time.monotonic() + STREAM_PATIENCE_S

@@ -26,7 +26,18 @@ def serve(
     gazetteer: GazetteerOpt = None,
     host: Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 for every interface.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on (0: any free port, printed at start).")] = 9090,
-    workers: Annotated[int, typer.Option(help="Batch worker threads sharing the one loaded model.")] = 1,
+    runner: Annotated[
+        str,
+        typer.Option(
+            help="process: the model in a process of its own beside the HTTP one (two cores work at once); "
+            "thread: one process, quicker to start."
+        ),
+    ] = "process",
+    workers: Annotated[int, typer.Option(help="Batch worker threads feeding the model.")] = 1,
+    threads: Annotated[
+        int,
+        typer.Option(help="Torch threads per model call; 1 leaves a core for HTTP on 2 cores (0: torch's default)."),
+    ] = 1,
     max_batch: Annotated[
         int, typer.Option(help="Queries per model call; concurrent requests are gathered up to it.")
     ] = 64,
@@ -98,7 +109,9 @@ def serve(
             db=db,
             host=host,
             port=port,
+            runner=runner,
             workers=workers,
+            threads=threads,
             max_batch=max_batch,
             max_wait_ms=max_wait_ms,
             max_queue=max_queue,

@@ -67,7 +67,7 @@ def test_explain_matches_tag_explain(tiny: TinyModel, client_for) -> None:
         ["tag", "--model", str(tiny.path), "--explain", "--reference-date", REF.isoformat()],
         input="\n".join(queries),
     )
-    client, _ = client_for(ServeConfig(model=tiny.path))
+    client, _ = client_for(ServeConfig(runner="thread", model=tiny.path))
     answer = client.post(
         "/v1/tag", json={"queries": queries, "explain": True, "reference_date": REF.isoformat()}, headers=NDJSON
     )
@@ -75,7 +75,7 @@ def test_explain_matches_tag_explain(tiny: TinyModel, client_for) -> None:
 
 
 def test_model_health_ready_docs_and_metrics(tiny: TinyModel, client_for) -> None:
-    client, _ = client_for(ServeConfig(model=tiny.path))
+    client, _ = client_for(ServeConfig(runner="thread", model=tiny.path))
     model = client.get("/v1/model").json()
     assert model["version"] == tiny.version and model["backend"] == "tagger" and "B-City" in " ".join(model["labels"])
     assert len(model["gazetteer_fingerprint"]) >= 16 and model["follows_champion"] is False
@@ -111,20 +111,22 @@ BAD = [
 
 @pytest.mark.parametrize(("body", "status"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
 def test_bad_requests_get_4xx_json_with_a_message(client_for, body: bytes, status: int) -> None:
-    client, _ = client_for(ServeConfig(matcher=True, max_queries=10, max_query_chars=50, max_body_bytes=2048))
+    client, _ = client_for(
+        ServeConfig(runner="thread", matcher=True, max_queries=10, max_query_chars=50, max_body_bytes=2048)
+    )
     answer = client.post("/v1/tag", content=body, headers={"content-type": "application/json"})
     assert answer.status_code == status and answer.headers["content-type"] == "application/json"
     assert answer.json()["error"] and "Traceback" not in answer.text
 
 
 def test_unknown_routes_and_methods_are_json_too(client_for) -> None:
-    client, _ = client_for(ServeConfig(matcher=True))
+    client, _ = client_for(ServeConfig(runner="thread", matcher=True))
     assert client.get("/nope").status_code == 404 and "see /docs" in client.get("/nope").json()["error"]
     assert client.get("/v1/tag").status_code == 405 and "not allowed" in client.get("/v1/tag").json()["error"]
 
 
 def test_a_full_queue_answers_503_with_retry_after(client_for) -> None:
-    client, service = client_for(ServeConfig(matcher=True, max_batch=2, max_queue=2, max_wait_ms=0))
+    client, service = client_for(ServeConfig(runner="thread", matcher=True, max_batch=2, max_queue=2, max_wait_ms=0))
     gate = threading.Event()
     run = service.batcher._run
 
@@ -147,7 +149,7 @@ def test_a_full_queue_answers_503_with_retry_after(client_for) -> None:
 
 
 def test_a_bulk_request_streams_through_batches_smaller_than_the_queue(client_for) -> None:
-    client, service = client_for(ServeConfig(matcher=True, max_batch=8, max_queue=16, max_tasks=5000))
+    client, service = client_for(ServeConfig(runner="thread", matcher=True, max_batch=8, max_queue=16, max_tasks=5000))
     tasks = [{"id": i, "data": {"text": f"菏泽麒麟供电所第{i}次投诉"}} for i in range(600)]
     answer = client.post("/predict", json={"tasks": tasks})
     assert answer.status_code == 200
@@ -158,7 +160,7 @@ def test_a_bulk_request_streams_through_batches_smaller_than_the_queue(client_fo
 
 def test_token_guards_everything_but_the_probes_and_is_never_logged(client_for, caplog) -> None:
     caplog.set_level(logging.INFO, "nerloop.serve.access")
-    client, _ = client_for(ServeConfig(matcher=True, token="s3cret-token"))
+    client, _ = client_for(ServeConfig(runner="thread", matcher=True, token="s3cret-token"))
     assert client.get("/health").status_code == 200 and client.get("/ready").status_code == 200
     refused = client.post("/v1/tag", json={"query": "菏泽"})
     assert refused.status_code == 401 and refused.headers["www-authenticate"].startswith("Basic")
@@ -173,12 +175,12 @@ def test_token_guards_everything_but_the_probes_and_is_never_logged(client_for, 
 
 def test_access_log_has_one_line_per_request_and_query_text_only_when_asked(client_for, caplog) -> None:
     caplog.set_level(logging.INFO, "nerloop.serve.access")
-    quiet, _ = client_for(ServeConfig(matcher=True))
+    quiet, _ = client_for(ServeConfig(runner="thread", matcher=True))
     quiet.post("/v1/tag", json={"queries": ["菏泽麒麟供电所投诉", "济南"]})
     lines = [r.getMessage() for r in caplog.records if r.name == "nerloop.serve.access"]
     assert len(lines) == 1 and '"POST /v1/tag" 200' in lines[0] and "queries=2" in lines[0] and "麒麟" not in lines[0]
     caplog.clear()
-    loud, _ = client_for(ServeConfig(matcher=True, log_queries=True))
+    loud, _ = client_for(ServeConfig(runner="thread", matcher=True, log_queries=True))
     loud.post("/v1/tag", json={"query": "菏泽麒麟供电所投诉"})
     assert "菏泽麒麟供电所投诉" in caplog.text
 
@@ -190,7 +192,7 @@ CONFIG = (
 
 
 def test_label_studio_setup_and_predict_with_the_projects_names(client_for) -> None:
-    client, service = client_for(ServeConfig(matcher=True))
+    client, service = client_for(ServeConfig(runner="thread", matcher=True))
     assert client.post("/setup", json={"project": "3.1700000000", "schema": CONFIG}).json() == {
         "model_version": "matcher"
     }
@@ -220,7 +222,9 @@ def test_label_studio_setup_and_predict_with_the_projects_names(client_for) -> N
 
 
 def test_webhooks_count_annotations_and_start_training_once(client_for, tmp_path: Path) -> None:
-    client, service = client_for(ServeConfig(matcher=True, retrain_debounce_s=60, training_events=("PROJECT_UPDATED",)))
+    client, service = client_for(
+        ServeConfig(runner="thread", matcher=True, retrain_debounce_s=60, training_events=("PROJECT_UPDATED",))
+    )
     marker = tmp_path / "ran"
     service.trigger.command = [
         sys.executable,

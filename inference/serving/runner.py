@@ -1,0 +1,176 @@
+"""Where the model runs: in a process of its own (default) or on the server's worker thread.
+
+The server's event loop parses HTTP in Python and so does the resolver; in one process they
+take turns on the GIL, and the event loop's per-request work is then added to every query's
+tagging time. A model process runs the whole ``nerloop tag`` pipeline (model, resolver, the
+JSON line) on the other core while the server's process does HTTP, and only short JSON lines
+cross the pipe. A crash there (out of memory) fails the batch in flight, not the server.
+``thread`` keeps everything in one process: quicker to start, for tests and the matcher.
+
+Both kinds answer :meth:`run` with the JSON lines ``nerloop tag`` prints for the texts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import multiprocessing
+import signal
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from inference.serving.errors import ServeError
+
+log = logging.getLogger("nerloop.serve")
+RUNNERS = ("process", "thread")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What a runner loads: as ``nerloop tag`` flags say it (``path`` None: the gazetteer matcher)."""
+
+    path: Path | None
+    gazetteer: Path | None
+    fuzzy_threshold: float = 75.0
+    combine: str | None = None
+    threads: int = 1
+
+
+class RunnerError(ServeError):
+    """The model process failed a batch or died."""
+
+
+class ThreadRunner:
+    """The pipeline in this process, called from the batch worker thread."""
+
+    def __init__(self, spec: ModelSpec, gazetteer=None) -> None:
+        from inference.serving.holder import load_model
+
+        if gazetteer is None:
+            from gazetteers import load_gazetteer
+
+            gazetteer = load_gazetteer(spec.gazetteer)
+        _set_threads(spec)
+        self._model = load_model(spec.path, gazetteer, fuzzy_threshold=spec.fuzzy_threshold, combine=spec.combine)
+        self.version = self._model.version
+        self._description = self._model.describe()
+
+    def describe(self) -> dict[str, Any]:
+        return {**self._description, "runner": "thread"}
+
+    def run(self, texts: list[str], reference: dt.date, explain: bool) -> list[str]:
+        from inference.render import render_line
+
+        model = self._model
+        return [render_line(r, model.domain, explain) for r in model.pipeline.tag(texts, reference)]
+
+    def close(self) -> None:
+        pass
+
+
+class ProcessRunner:
+    """The pipeline in a child process (spawned, so torch's threads start clean), one batch at a time."""
+
+    def __init__(self, spec: ModelSpec, start_timeout_s: float = 600.0) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_child, args=(child, spec), name="nerloop-model", daemon=True)
+        self._process.start()
+        child.close()
+        self._lock = threading.Lock()
+        if not self._conn.poll(start_timeout_s):
+            self._kill()
+            raise RunnerError(
+                f"the model process did not load {spec.path or 'the matcher'} within {start_timeout_s:.0f} s"
+            )
+        try:
+            kind, payload = self._conn.recv()
+        except (EOFError, OSError):
+            self._kill()
+            raise RunnerError(f"the model process died while loading (exit code {self._process.exitcode})") from None
+        if kind != "ready":
+            self._kill()
+            from nerloop.errors import NerloopError
+
+            raise NerloopError(payload)  # the load's own one-line message (not a model directory …)
+        self._description = payload
+        self.version = payload["version"]
+
+    def describe(self) -> dict[str, Any]:
+        return {**self._description, "runner": "process", "pid": self._process.pid}
+
+    def run(self, texts: list[str], reference: dt.date, explain: bool) -> list[str]:
+        with self._lock:
+            try:
+                self._conn.send((texts, reference.isoformat(), explain))
+                kind, payload = self._conn.recv()
+            except (EOFError, OSError, BrokenPipeError):
+                raise RunnerError(f"the model process died (exit code {self._process.exitcode})") from None
+        if kind != "ok":
+            raise RunnerError(payload)
+        return payload
+
+    def close(self) -> None:
+        """Let a batch in flight finish, then end the process."""
+        with self._lock:
+            try:
+                self._conn.send(None)
+            except (OSError, BrokenPipeError):
+                pass
+            self._process.join(10)
+            if self._process.is_alive():
+                self._kill()
+            self._conn.close()
+
+    def _kill(self) -> None:
+        self._process.kill()
+        self._process.join(5)
+
+
+def open_runner(kind: str, spec: ModelSpec, gazetteer=None):
+    """A warmed-up runner of ``kind`` (``process`` or ``thread``) for ``spec``.
+
+    Raises:
+        NerloopError: the model cannot be loaded (its one-line message).
+    """
+    if kind == "thread":
+        return ThreadRunner(spec, gazetteer)
+    if kind == "process":
+        return ProcessRunner(spec)
+    raise ServeError(f"unknown runner {kind!r}; expected one of {', '.join(RUNNERS)}")
+
+
+def _set_threads(spec: ModelSpec) -> None:
+    if spec.threads and spec.path is not None:
+        import torch  # a model directory means the torch backend is installed
+
+        torch.set_num_threads(spec.threads)
+
+
+def _child(conn, spec: ModelSpec) -> None:
+    """The model process: load, say ready, then tag each batch sent until told to stop (or the pipe closes)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C and SIGTERM go to the server, which drains, then stops us
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        runner = ThreadRunner(spec)
+    except Exception as exc:
+        conn.send(("failed", " ".join(str(exc).split()) or type(exc).__name__))
+        return
+    import gc
+
+    gc.freeze()  # as tag does: the gazetteer's objects never die
+    conn.send(("ready", runner.describe() | {"runner": "process"}))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        texts, reference, explain = message
+        try:
+            conn.send(("ok", runner.run(texts, dt.date.fromisoformat(reference), explain)))
+        except Exception as exc:
+            conn.send(("error", f"{type(exc).__name__}: {' '.join(str(exc).split())}"))
