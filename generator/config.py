@@ -36,6 +36,11 @@ class GeneratorConfig:
         template_holdout: share of templates used only by the test split (unseen shapes).
         typo_rate: chance that a hierarchy mention gets a typo (麒麟供店所); such a mention
             is labelled as a mention without a gazetteer link.
+        novel_rate: chance that a sample's Company and Substation mentions from one level down
+            (a company and its township, or a township) carry invented names the gazetteer lacks
+            (the core of a real surface form replaced, the suffix kept; see generator/novel.py),
+            labelled as mentions without a link: a model learns to find names by their shape
+            and place in the query, not only by heart.
         fullwidth_rate: chance that a sample's ASCII digits and letters are full-width.
         conflict_rate: chance that a sample names a wrong parent (a substation under another
             city); the resolver labels it ``conflict``, so conflicts can be trained and evaluated.
@@ -58,6 +63,7 @@ class GeneratorConfig:
     holdout_fraction: float = 0.1
     template_holdout: float = 0.15
     typo_rate: float = 0.02
+    novel_rate: float = 0.2
     fullwidth_rate: float = 0.05
     conflict_rate: float = 0.01
     max_duplicate_streak: int = 5000
@@ -74,7 +80,14 @@ class GeneratorConfig:
             or sum(self.split_ratios) <= 0
         ):
             raise NerloopError("split ratios must be three non-negative numbers (train, validation, test)")
-        for name in ("holdout_fraction", "template_holdout", "typo_rate", "fullwidth_rate", "conflict_rate"):
+        for name in (
+            "holdout_fraction",
+            "template_holdout",
+            "typo_rate",
+            "novel_rate",
+            "fullwidth_rate",
+            "conflict_rate",
+        ):
             value = getattr(self, name)
             if not math.isfinite(value) or not 0 <= value < 1 or (name == "holdout_fraction" and value >= 0.5):
                 raise NerloopError(f"{name} must be within [0, 1) (holdout_fraction below 0.5), not {value}")

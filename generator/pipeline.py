@@ -29,6 +29,7 @@ from generator.errors import GrammarError, GrammarExhausted
 from generator.estimate import SAMPLE_SIZE, check_free_space, estimate_bytes
 from generator.grammar import LITERAL, Grammar, Template
 from generator.negatives import HARD_SOURCES, NegativeSampler, load_negatives_grammar
+from generator.novel import NovelNames
 from generator.sampler import Sampler, surface_choices
 from generator.splits import SplitPlan, plan_splits
 from nerloop.errors import Problem
@@ -162,6 +163,7 @@ def generate_dataset(
     pools = build_distractors(grammar, matcher, config.seed)
     resolver = Resolver(gazetteer, ResolverConfig(fuzzy=False))
     surfaces = surface_choices(gazetteer)
+    novel = NovelNames(matcher) if config.novel_rate else None
     negatives = None
     if config.negative_share or config.mixed_share:
         negatives = NegativeSampler(
@@ -181,6 +183,8 @@ def generate_dataset(
             config.typo_rate,
             config.fullwidth_rate,
             config.conflict_rate,
+            novel,
+            config.novel_rate,
         )
 
     with output_lock(out_dir):

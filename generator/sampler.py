@@ -19,6 +19,7 @@ from gazetteers.model import Gazetteer
 from gazetteers.resolver import Resolver
 from generator.grammar import DISTRACTOR, FRAGMENT, LITERAL, OTHER_SLOT, SLOT, THIRD_SLOT, Grammar, Op, Template
 from generator.noise import to_fullwidth, typo
+from generator.novel import NovelNames
 from nerloop.dates import sample_comparison, sample_date
 from nerloop.records import Entity, TaggedQuery
 
@@ -89,6 +90,8 @@ class Sampler:
         typo_rate: float = 0.0,
         fullwidth_rate: float = 0.0,
         conflict_rate: float = 0.0,
+        novel: NovelNames | None = None,
+        novel_rate: float = 0.0,
     ) -> None:
         self.gazetteer = gazetteer
         self.grammar = grammar
@@ -100,6 +103,8 @@ class Sampler:
         self.typo_rate = typo_rate
         self.fullwidth_rate = fullwidth_rate
         self.conflict_rate = conflict_rate
+        self.novel = novel
+        self.novel_rate = novel_rate if novel is not None else 0.0
         self.cycles = {t: EntryCycle(ids, rng) for t, ids in pools.items()}
         self.pool_sets = {t: frozenset(ids) for t, ids in pools.items()}
         self.hierarchy = gazetteer.domain.hierarchy
@@ -111,6 +116,8 @@ class Sampler:
         rng = self.rng
         chain = self._draw_chain(template)
         state = _RenderState(chain, {})
+        if self.novel_rate and rng.random() < self.novel_rate:
+            state.novel_from = self.novel.pick_level(rng)
         if template.other_slot_types:
             state.other = self._draw_other(chain, template.other_slot_types)
         if template.third_slot_types:
@@ -230,6 +237,8 @@ class Sampler:
             surface = _pick(rng, choices.short)
         else:
             surface = _pick(rng, choices.any)
+        if state.novel_from is not None and self.levels.get(type_name, -1) >= self.levels[state.novel_from]:
+            surface = self.novel.rename(type_name, entry_id, surface, rng) or surface
         if self.typo_rate and type_name in self.levels and rng.random() < self.typo_rate:
             surface = typo(surface, rng) or surface
         split = self.measure_words.split(type_name, surface)
@@ -241,7 +250,7 @@ class Sampler:
 
 
 class _RenderState:
-    __slots__ = ("chain", "other", "third", "drawn", "parts", "mentions", "length")
+    __slots__ = ("chain", "other", "third", "drawn", "parts", "mentions", "length", "novel_from")
 
     def __init__(self, chain: dict[str, str], drawn: dict[str, str]) -> None:
         self.chain = chain
@@ -251,6 +260,7 @@ class _RenderState:
         self.parts: list[str] = []
         self.mentions: list[tuple[str, int, int]] = []
         self.length = 0
+        self.novel_from: str | None = None  # names at this level and below are invented (generator/novel.py)
 
     def add(self, text: str) -> None:
         self.parts.append(text)

@@ -51,6 +51,15 @@ def generate(
     typo_rate: Annotated[
         float, typer.Option(help="Chance of a typo in a hierarchy mention (labelled, without a link).")
     ] = 0.02,
+    novel_rate: Annotated[
+        float,
+        typer.Option(
+            help="Chance that a sample's company and substation names (or its substation name alone) are "
+            "invented names the gazetteer lacks (a real name's core replaced, its suffix kept: 嘉孚区泉田镇), "
+            "labelled as mentions without a link, so a model learns to find names it has never seen. "
+            "0 disables them."
+        ),
+    ] = 0.2,
     fullwidth_rate: Annotated[
         float, typer.Option(help="Chance that a sample's ASCII letters and digits are full-width.")
     ] = 0.05,
@@ -131,6 +140,7 @@ def generate(
             holdout_fraction=holdout_fraction,
             template_holdout=template_holdout,
             typo_rate=typo_rate,
+            novel_rate=novel_rate,
             fullwidth_rate=fullwidth_rate,
             conflict_rate=conflict_rate,
             negative_share=negative_share,
