@@ -8,7 +8,9 @@ share of the generated records holds no entity at all, from four sources:
 * ``person``: person names in sentences about people; faker's and ones whose given name is a
   short form of a company or substation (赵建国, where 建国 names a township).
 * ``place_name``: schools, hospitals, streets, shops and brands named after a short form
-  (千佛山中学, 麒麟大厦, 平安银行).
+  (千佛山中学, 麒麟大厦, 平安银行), and dishes, products, universities, papers and teams named
+  after a city or province (兰州拉面, 青岛啤酒, 山东大学): the short form of a city there names
+  no unit, though the matcher reads one.
 * ``word``: words of jieba's dictionary that contain a short form (刷新一次 holds 新一).
 
 The last three are *hard* negatives: they hold a short form and name no organisation. Every
@@ -16,7 +18,8 @@ item is checked against the gazetteer matcher when it is drawn and dropped when 
 no text that the gazetteer resolves as an entity is ever labelled as none: an ``ood`` text
 must hold no candidate mention at all; a hard negative no mention that the matcher takes
 with a strong form (a name, an explicit alias other than a weak two-character one, a date,
-an indicator, a guessed name), and neither it nor its name may itself be a surface form.
+an indicator, a guessed name) — except the city or province short form a ``place_name`` item
+was built on, inside that item — and neither it nor its name may itself be a surface form.
 
 A *mixed* record is an in-domain query with such a clause before or after it (你好，…;
 …，谢谢; 王建国让我来问一下，…), labelled for the query only.
@@ -50,10 +53,14 @@ NEGATIVES_GRAMMAR = Path(__file__).parent / "data" / "negatives.yaml"
 FRAMES = {"person": "person_frame", "place_name": "place_frame", "word": "word_frame"}
 HARD_SOURCES = tuple(FRAMES)
 REQUIRED_FRAGMENTS = (*FRAMES.values(), "place_suffix", "mixed_before", "mixed_after", "mixed_joiner")
+# Optional: a grammar without it builds no place names on city and province forms.
+OUTER_SUFFIX = "outer_suffix"
 FAKER_PEOPLE = 2000
 # Shares within a source: persons named after a short form (the rest from faker), brands (the rest short form + suffix).
 BUILT_PERSON_SHARE = 0.5
 BRAND_SHARE = 0.1
+# Share of place names built on a city or province short form (兰州 + 拉面) rather than a company's or township's.
+OUTER_SHARE = 0.25
 # jieba words: ordinary ones (dictionary frequency, part of speech: no names, places, organisations,
 # numbers or time words), three to six CJK characters.
 WORD_MIN_FREQUENCY = 3
@@ -174,6 +181,7 @@ class Candidates(NamedTuple):
     place_forms: tuple[str, ...]
     brands: tuple[str, ...]
     words: tuple[str, ...]
+    outer_forms: tuple[str, ...] = ()
 
 
 _CANDIDATES: dict[tuple[str, bool], Candidates] = {}
@@ -203,6 +211,13 @@ def hard_negative_candidates(matcher: GazetteerMatcher, with_words: bool = True)
         and info[1] < ALIAS
         and outer.isdisjoint(info[0])
     )
+    # city and province forms other than the canonical names, and not also a lower level's form
+    outer_forms = sorted(
+        f
+        for t in outer
+        for f in matcher.gazetteer.surfaces(t)
+        if len(f) > 1 and (info := matcher.form_info(f)) and info[1] != FULL and outer.issuperset(info[0])
+    )
     forms = frozenset(weak + short)
     lengths = frozenset(len(f) for f in forms)
     words = _containing(dictionary_words(), forms, lengths) if with_words else ()
@@ -211,6 +226,7 @@ def hard_negative_candidates(matcher: GazetteerMatcher, with_words: bool = True)
         tuple(weak + short),
         _containing(BRANDS, forms, lengths),
         tuple(w for w in words if matcher.form_info(w) is None),
+        tuple(outer_forms),
     )
     if key[0]:
         if len(_CANDIDATES) >= 4:
@@ -247,7 +263,9 @@ class NegativeSampler:
         candidates = hard_negative_candidates(matcher, with_words)
         if with_words and not dictionary_words():
             self.warnings.append("jieba is not installed: no `word` negatives (pip install jieba)")
-        self.given_names, self.place_forms, self.brands, self.words = candidates
+        self.given_names, self.place_forms, self.brands, self.words, self.outer_forms = candidates
+        if OUTER_SUFFIX not in grammar.fragments:
+            self.outer_forms = ()
         self.people = faker_people(seed)
         self.available = {
             "ood": bool(grammar.templates),
@@ -326,48 +344,76 @@ class NegativeSampler:
 
     def _hard(self, source: str, rng: random.Random) -> tuple[str, str] | None:
         items: list[str] = []
+        allowed: list[str] = []
 
         def fill(_kind: str) -> str:
-            items.append(self._item(source, rng))
-            return items[-1]
+            item, form = self._item(source, rng)
+            items.append(item)
+            if form is not None:
+                allowed.append(form)
+            return item
 
         index, ops = _alternative(self.grammar.fragments[FRAMES[source]], rng)
         text = render(ops, self.grammar.fragments, rng, fill).strip()
-        return (text, f"frame{index + 1}") if text and self._checked(text, tuple(items)) else None
+        ok = text and self._checked(text, tuple(items), allowed=frozenset(allowed))
+        return (text, f"frame{index + 1}") if ok else None
 
-    def _item(self, source: str, rng: random.Random) -> str:
+    def _item(self, source: str, rng: random.Random) -> tuple[str, str | None]:
+        """One item, and the city or province form it was built on (which the check then allows in it)."""
         if source == "person":
             if self.given_names and (not self.people or rng.random() < BUILT_PERSON_SHARE):
-                return _pick(rng, SURNAMES) + _pick(rng, self.given_names)
-            return _pick(rng, self.people)
+                return _pick(rng, SURNAMES) + _pick(rng, self.given_names), None
+            return _pick(rng, self.people), None
         if source == "place_name":
+            if self.outer_forms and (not self.place_forms or rng.random() < OUTER_SHARE):
+                form = _pick(rng, self.outer_forms)
+                return form + self._fragment(OUTER_SUFFIX, rng), form
             if self.brands and (not self.place_forms or rng.random() < BRAND_SHARE):
-                return _pick(rng, self.brands)
-            suffix = render(_alternative(self.grammar.fragments["place_suffix"], rng)[1], self.grammar.fragments, rng)
-            return _pick(rng, self.place_forms) + suffix
-        return _pick(rng, self.words)
+                return _pick(rng, self.brands), None
+            return _pick(rng, self.place_forms) + self._fragment("place_suffix", rng), None
+        return _pick(rng, self.words), None
 
-    def _checked(self, text: str, items: tuple[str, ...], ood: bool = False) -> bool:
+    def _fragment(self, name: str, rng: random.Random) -> str:
+        return render(_alternative(self.grammar.fragments[name], rng)[1], self.grammar.fragments, rng)
+
+    def _checked(
+        self, text: str, items: tuple[str, ...], ood: bool = False, allowed: frozenset[str] = frozenset()
+    ) -> bool:
         """The gazetteer check, remembered per text; a failed draw counts as dropped."""
-        key = (text, "\0".join(items) if not ood else "\0ood")
+        key = (text, "\0".join((*items, "", *sorted(allowed))) if not ood else "\0ood")
         verdict = self._verdicts.get(key)
         if verdict is None:
-            verdict = self._verdicts[key] = self._passes(text, items, ood)
+            verdict = self._verdicts[key] = self._passes(text, items, ood, allowed)
         if not verdict:
             self.dropped += 1
         return verdict
 
-    def _passes(self, text: str, items: tuple[str, ...], ood: bool) -> bool:
+    def _passes(self, text: str, items: tuple[str, ...], ood: bool, allowed: frozenset[str] = frozenset()) -> bool:
         matcher = self.matcher
         if ood:
             return not matcher.segment(text).candidates
         if any(matcher.form_info(x) is not None for x in (text, *items)):
             return False
-        return not any(strong_mention(matcher, e) for e in matcher.find(text))
+        return not any(
+            strong_mention(matcher, e) and not _inside_item(e, text, items, allowed) for e in matcher.find(text)
+        )
 
     def _spans(self, text: str, boundary: int) -> bool:
         """Whether a candidate mention crosses ``boundary`` (a clause and a query written together)."""
         return any(m.start < boundary < m.end for m in self.matcher.segment(text).candidates)
+
+
+def _inside_item(mention: Entity, text: str, items: tuple[str, ...], allowed: frozenset[str]) -> bool:
+    """Whether ``mention`` is an allowed city or province form inside one of ``items`` in ``text``."""
+    if mention.text not in allowed:
+        return False
+    for item in items:
+        at = text.find(item)
+        while at != -1:
+            if at <= mention.start and mention.end <= at + len(item):
+                return True
+            at = text.find(item, at + 1)
+    return False
 
 
 def _pick(rng: random.Random, items: Sequence[str]) -> str:

@@ -56,14 +56,27 @@ def generated(default_gazetteer, tmp_path_factory: pytest.TempPathFactory):
     return out, records, summary, json.loads((out / "manifest.json").read_text(encoding="utf-8"))
 
 
+def outer_suffixes(matcher: GazetteerMatcher) -> tuple[str, ...]:
+    """What may follow a city or province short form in a hard negative (兰州 + 拉面)."""
+    grammar = load_negatives_grammar(matcher.gazetteer.domain)
+    return tuple(op[1] for alternative in grammar.fragments["outer_suffix"].alternatives for op in alternative)
+
+
 def resolved_as_entity(matcher: GazetteerMatcher, text: str) -> list[str]:
-    """What the matcher takes with more than a short form in ``text``, and ``text`` itself if it is a surface form."""
+    """What the matcher takes with more than a short form in ``text``, and ``text`` itself if it is a surface form.
+
+    A city's or province's short form (never its canonical name) followed by a dish, product or
+    school word (兰州拉面, 山东大学) names no unit and is no entity."""
     hierarchy = matcher.gazetteer.domain.hierarchy
+    outer = set(hierarchy[:2])
+    suffixes = outer_suffixes(matcher)
     found = [] if matcher.form_info(text) is None else [f"the text is a surface form: {text}"]
     for entity in matcher.find(text):
         info = matcher.form_info(entity.text)
         if entity.type not in hierarchy or info is None or info[1] == FULL or (info[1] == ALIAS and not info[2]):
-            found.append(f"{entity.type} {entity.text}")
+            compound = outer.issuperset(info[0]) if info is not None and info[1] != FULL else False
+            if not (compound and text.startswith(suffixes, entity.end)):
+                found.append(f"{entity.type} {entity.text}")
     return found
 
 
