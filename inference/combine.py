@@ -18,7 +18,7 @@ decision can be explained.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from inference.calibration import PlattCalibration
 from inference.evidence import SUFFIX, EvidenceFinder
@@ -61,11 +61,16 @@ class Thresholds:
         unsupported: the same for a span nothing backs (the false mentions in chat text).
         veto: a short-form gazetteer match is dropped when the model's mean probability that
             its characters belong to any mention is below this (0: never).
+        anchor: hierarchy mentions other than full names are kept only in a query that also
+            holds a mention of a type outside the hierarchy (an indicator or a date): an
+            analyst's query asks for a figure, while 云南过桥米线的来历 or 福建老乡会 name a
+            province in passing. Chosen on the development set like the numbers.
     """
 
     supported: float = 0.5
     unsupported: float = 0.9
     veto: float = 0.0
+    anchor: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -210,9 +215,28 @@ def combine_calibrated(
             decisions.append(
                 Decision(entity, "model", False, "below the threshold", backed.kind, confidence, None, needed)
             )
+    if thresholds.anchor:
+        kept, decisions = _without_anchor(kept, decisions, evidence)
     kept.sort(key=lambda e: (e.start, e.end))
     decisions.sort(key=lambda d: (d.entity.start, d.entity.end, not d.kept))
     return kept, decisions
+
+
+def _without_anchor(
+    kept: list[Entity], decisions: list[Decision], evidence: EvidenceFinder
+) -> tuple[list[Entity], list[Decision]]:
+    """Drop the hierarchy mentions that are not full names when nothing kept lies outside the hierarchy."""
+    if any(e.type not in evidence.hierarchy for e in kept):
+        return kept, decisions
+    weak = {(e.start, e.end) for e in kept if not evidence.of(e).protected}
+    if not weak:
+        return kept, decisions
+    reason = "no indicator or date in the query"
+    decisions = [
+        replace(d, kept=False, reason=reason) if d.kept and (d.entity.start, d.entity.end) in weak else d
+        for d in decisions
+    ]
+    return [e for e in kept if (e.start, e.end) not in weak], decisions
 
 
 def check_mode(mode: str) -> str:

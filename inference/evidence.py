@@ -33,6 +33,8 @@ EVIDENCE_KINDS = (FULL_NAME, EXPLICIT_ALIAS, SHORT_FORM, WEAK_SHORT_FORM, DATE, 
 _KINDS = {FULL: FULL_NAME, ALIAS: EXPLICIT_ALIAS, SHORT: SHORT_FORM}
 # Characters that make no name in front of a suffix: 各供电所, 的供电所, 全省, 本县, 哪个所, 各地市.
 NOT_A_NAME = frozenset("各的该本此哪每个全其所有些几多这那等及和与或之地")
+# Characters a name never ends in right before its suffix: 排名前五的供电所, 下属各供电所.
+NOT_A_NAME_END = frozenset("的各该本此哪每个其些几这那及与或")
 
 
 @dataclass(frozen=True)
@@ -77,11 +79,11 @@ class EvidenceFinder:
             kind = WEAK_SHORT_FORM if weak else _KINDS.get(strength, SHORT_FORM)
             # a weak form (城关 in 城关中学) is what hard negatives are made of: no support
             return Evidence(kind, kind == FULL_NAME, not weak)
-        suffixes = self.suffixes.get(entity.type, ())
-        for suffix in suffixes:
-            stem = entity.text[: -len(suffix)]
-            if entity.text.endswith(suffix) and stem and not set(stem) <= NOT_A_NAME:
-                return Evidence(SUFFIX, False, True)
+        # the longest suffix only: 各供电所 is 各 + 供电所, not 各供电 + 所
+        suffix = max((s for s in self.suffixes.get(entity.type, ()) if entity.text.endswith(s)), key=len, default="")
+        stem = entity.text[: -len(suffix)] if suffix else ""
+        if stem and not set(stem) <= NOT_A_NAME and stem[-1] not in NOT_A_NAME_END:
+            return Evidence(SUFFIX, False, True)
         return Evidence(NONE, False, False)
 
     def in_context(self, entity: Entity, neighbours: Sequence[Entity], proposed: Sequence[Entity] = ()) -> Evidence:
@@ -110,21 +112,4 @@ class EvidenceFinder:
         left, right = left_known or on_left(proposed), right_known or on_right(proposed)
         if left and right and (left_known or right_known):
             return Evidence(CONTEXT, False, True)
-        return found
-        level = self.levels[entity.type]
-        left = entity.start == 0 or any(
-            n.end == entity.start and n.type in self.hierarchy and self.levels[n.type] < level for n in neighbours
-        )
-        right = any(
-            n.start == entity.end and (n.type not in self.hierarchy or self.levels[n.type] > level) for n in neighbours
-        )
-        if left and right:
-            return Evidence(CONTEXT, False, True)
-        return found
-        level = self.levels[entity.type]
-        for n in neighbours:
-            above = n.end == entity.start and n.type in self.hierarchy and self.levels[n.type] < level
-            after = n.start == entity.end and n.type not in self.hierarchy
-            if above or after:
-                return Evidence(CONTEXT, False, True)
         return found

@@ -31,6 +31,13 @@ def test_evidence_kinds(evidence: EvidenceFinder) -> None:
     assert not evidence.of(_ent(text, "Substation", "刷新")).supported
 
 
+@pytest.mark.parametrize("phrase", ["下属各供电所", "排名前五的供电所", "各供电所"])
+def test_a_suffix_after_words_that_end_no_name_is_no_support(evidence: EvidenceFinder, phrase: str) -> None:
+    text = f"寿光市供电公司{phrase}停电排名"
+    span = _ent(text, "Substation", phrase[-4:] if phrase.startswith("各") else phrase[2:])
+    assert evidence.of(span).kind == NONE, span.text
+
+
 def test_unsupported_model_span_needs_the_high_threshold(evidence: EvidenceFinder) -> None:
     text = "你好赵建国今天在吗"
     junk = _ent(text, "Substation", "建国", score=0.7)
@@ -129,3 +136,21 @@ def test_platt_offsets_separate_what_the_gazetteer_backs_from_what_nothing_backs
     assert fit(0.9, SUFFIX) > 0.8 and fit(0.9, NONE) < 0.45
     again = PlattCalibration.from_dict(fit.to_dict())
     assert again(0.9, NONE) == fit(0.9, NONE)
+
+
+def test_without_an_indicator_or_date_only_full_names_stay_when_the_anchor_is_asked(evidence: EvidenceFinder) -> None:
+    chat = "菏泽烧饼和济南市的把子肉哪个好吃"
+    matched = [_ent(chat, "City", "菏泽"), _ent(chat, "City", "济南市")]
+    thresholds = Thresholds(0.5, 0.9, 0.0, anchor=True)
+    kept, decisions = combine_calibrated([], matched, None, evidence, PlattCalibration(), thresholds)
+    assert [e.text for e in kept] == ["济南市"]  # a full name is never lost
+    assert [(d.entity.text, d.reason) for d in decisions if not d.kept] == [
+        ("菏泽", "no indicator or date in the query")
+    ]
+    kept, _ = combine_calibrated([], matched, None, evidence, PlattCalibration(), Thresholds(0.5, 0.9, 0.0))
+    assert [e.text for e in kept] == ["菏泽", "济南市"]
+
+    query = "菏泽投诉"
+    matched = [_ent(query, "City", "菏泽"), _ent(query, "Indicator", "投诉")]
+    kept, _ = combine_calibrated([], matched, None, evidence, PlattCalibration(), thresholds)
+    assert [e.text for e in kept] == ["菏泽", "投诉"]

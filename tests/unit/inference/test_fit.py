@@ -10,7 +10,7 @@ from gazetteers import load_gazetteer
 from generator.config import GeneratorConfig
 from generator.grammar import load_grammar
 from generator.pipeline import generate_dataset
-from inference.fit import score, source_gazetteer
+from inference.fit import Score, _key, score, source_gazetteer
 from nerloop.records import Entity, TaggedQuery
 from trainer.data import DataSpec
 
@@ -35,3 +35,13 @@ def test_score_counts_false_mentions_per_100_entity_free_queries() -> None:
     predicted = [[Entity("Company", 0, 2, "巨野")], [Entity("City", 0, 1, "你")], []]
     result = score(gold, predicted, [True, True, True])
     assert result.false_per_100 == 50.0 and result.known_f1 == result.f1 == 2 / 3
+
+
+def test_the_choice_puts_the_known_names_floor_then_the_precision_floor_before_f1() -> None:
+    floor = 0.95
+    recall_hungry = Score(f1=0.97, known_f1=0.96, false_per_100=6.0)
+    precise = Score(f1=0.96, known_f1=0.96, false_per_100=1.0)
+    closer = Score(f1=0.955, known_f1=0.96, false_per_100=2.0)
+    below_matcher = Score(f1=0.99, known_f1=0.94, false_per_100=0.0)
+    ranked = sorted([recall_hungry, precise, closer, below_matcher], key=lambda s: _key(s, floor), reverse=True)
+    assert ranked == [precise, closer, recall_hungry, below_matcher]
