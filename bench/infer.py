@@ -11,8 +11,11 @@ queries for every batch size in ``--batch-sizes``:
 * with one thread (``torch.set_num_threads(1)``, process pinned to ``--cpu``), and
 * with all cores (``torch.set_num_threads(os.cpu_count())``, unpinned),
 
-best of ``--repeat`` passes each, reporting queries/s end to end and the model's share
-(``tagger.predict`` alone, no resolver). ``--model`` defaults to a tagger trained for a
+best of ``--repeat`` passes each, reporting queries/s end to end; the model alone
+(``tagger.predict``, no combination, resolver or record) on the same batches ``tag`` gives it
+(input order, ``batch`` at a time), and the ratio of the two: how close tagging is to
+model-bound; and the model alone over all queries at once (sorted by length before batching,
+so less padding): what length-sorting across batches would add. ``--model`` defaults to a tagger trained for a
 few steps on generated data (``--size tiny``: hidden 128, 2 layers; ``--size base``: a
 BERT-base-sized config); weights do not change the cost. ``--device cuda`` runs the model
 on a GPU. ``--combine`` picks the model/matcher combination (default: the model's own).
@@ -105,13 +108,35 @@ def main(argv: list[str] | None = None) -> int:
             pipeline.batch_size = batch
             pipeline.tagger.batch_size = batch
             end_to_end = best_rate(lambda q: pipeline.tag(q, REFERENCE_DATE), queries, args.repeat)
+            same_batches = best_rate(
+                lambda q, b=batch: [pipeline.tagger.predict(q[i : i + b]) for i in range(0, len(q), b)],
+                queries,
+                args.repeat,
+            )
             model_only = best_rate(pipeline.tagger.predict, queries, args.repeat)
-            rows.append((threads, batch, fmt_int(round(end_to_end)), fmt_int(round(model_only))))
+            rows.append(
+                (
+                    threads,
+                    batch,
+                    fmt_int(round(end_to_end)),
+                    fmt_int(round(same_batches)),
+                    f"{end_to_end / same_batches:.2f}",
+                    fmt_int(round(model_only)),
+                )
+            )
             print(f"[infer] threads {threads} batch {batch}: {end_to_end:,.0f} queries/s", file=sys.stderr)
     print(f"# nerloop bench/infer.py — {args.size} tagger, device {args.device}, combine {pipeline.combine}\n")
     print(markdown_table(["fact", "value"], facts + [("model", str(model)), ("queries", fmt_int(len(queries)))]))
     print()
-    print(markdown_table(["threads", "batch", "queries/s end to end", "queries/s model only"], rows))
+    header = [
+        "threads",
+        "batch",
+        "queries/s end to end",
+        "model only, same batches",
+        "end to end / model only",
+        "model only, all sorted by length",
+    ]
+    print(markdown_table(header, rows))
     print(f"\npeak RSS: {fmt_float(self_peak_rss_mib(), 0)} MiB")
     if args.device.startswith("cuda"):
         print(f"peak GPU memory: {torch.cuda.max_memory_allocated() / 2**20:,.0f} MiB")

@@ -22,3 +22,28 @@ def test_features_mark_begin_middle_end_for_every_match_including_dates(mini) ->
 def test_hidden_mentions_lose_every_overlapping_match() -> None:
     matches = [(0, 2, 0), (1, 3, 1), (4, 6, 2)]
     assert drop_mentions(matches, [(2, 4)]) == [(0, 2, 0), (4, 6, 2)]
+
+
+def test_vectorised_features_equal_one_match_at_a_time(mini) -> None:
+    import random
+
+    import numpy as np
+
+    lexicon = Lexicon(mini, sorted(mini.domain.types))
+    rng = random.Random(0)
+    for _ in range(200):
+        n = rng.randint(1, 30)
+        matches = []
+        for _ in range(rng.randint(0, 8)):
+            start = rng.randrange(n)
+            matches.append((start, rng.randint(start + 1, n), rng.randrange(len(lexicon.types))))
+        expected = np.zeros((n + 1, lexicon.n_features), dtype=np.float32)
+        for start, end, type_id in matches:
+            base = type_id * POSITIONS
+            if end - start == 1:
+                expected[start, base + 3] = 1.0
+                continue
+            expected[start, base] = 1.0
+            expected[start + 1 : end - 1, base + 1] = 1.0
+            expected[end - 1, base + 2] = 1.0
+        assert np.array_equal(lexicon.char_features(n, matches), expected)
