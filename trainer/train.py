@@ -160,7 +160,8 @@ def train(
     if not is_main_process():
         return manifest
     (work / "domain.yaml").write_text(dump_domain(gazetteer.domain), "utf-8")
-    (work / "training_config.json").write_text(config.to_json(), "utf-8")
+    if not (work / "training_config.json").is_file():  # a backend writes the config it resolved (prompt style)
+        (work / "training_config.json").write_text(config.to_json(), "utf-8")
     if finalize is not None:
         write_manifest(work, manifest)  # so that the staged directory opens as a model for calibration
         manifest = finalize(work, manifest, gazetteer, checked)

@@ -125,6 +125,25 @@ def test_merge_gives_the_same_predictions_as_adapter_and_base(local_base, data, 
     assert sum(len(p.entities) for p in a) > 0
 
 
+def test_a_pretrained_base_is_served_with_the_prompt_it_was_trained_with(local_base, data, tmp_path):
+    """A non-tiny base resolves to the ``instruct`` prompt; the saved config says so and the tagger uses it."""
+    from trainer.data import DataSpec
+    from trainer.generative.codec import Codec
+    from trainer.generative.model import read_training_config
+    from trainer.train import train
+
+    records = tmp_path / "train.jsonl"
+    records.write_text("".join(r.to_json() + "\n" for r, _ in data[0][:64]), "utf-8")
+    config = TrainConfig(
+        backend="generative", base=str(local_base), max_steps=2, batch_size=16, early_stopping_patience=0
+    )
+    manifest = train(config, [DataSpec(records)], tmp_path / "m")
+    assert read_training_config(tmp_path / "m")["extra"]["generative_prompt"] == "instruct"
+    tagger = load_model(tmp_path / "m", manifest, device="cpu")
+    trained = Codec(tagger.codec.tokenizer, load_domain(tmp_path / "m" / "domain.yaml"), "instruct")
+    assert tagger.codec.prompt(PROBE[0]) == trained.prompt(PROBE[0])
+
+
 def test_a_model_directory_is_a_base_for_a_lora_round(tiny_model, data, tmp_path):
     parent_dir, parent = tiny_model
     config = TrainConfig(backend="generative", base=str(parent_dir), max_steps=5, batch_size=16)

@@ -146,6 +146,8 @@ def train_model(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     base, style = _build(config, train, validation, domain, gazetteer)
+    # saved whole: the tagger reads the prompt style back, and a pretrained base resolves to ``instruct``
+    config = replace(config, extra={**config.extra, "generative_prompt": style})
     config = replace(config, extra={**config.extra, "generative_prompt": style})
     codec = Codec(base.tokenizer, domain, style)
     finetune = config.resolved_finetune
