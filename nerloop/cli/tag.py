@@ -32,6 +32,25 @@ CombineOpt = Annotated[
     ),
 ]
 BATCH = 256
+EngineOpt = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="local (this process) or ray: batches tagged by a pool of Ray actors that each load the model once; "
+        "the same records in the same order (needs pip install 'nerloop[scale]').",
+    ),
+]
+RayAddressOpt = Annotated[
+    Optional[str],
+    typer.Option("--ray-address", help="With --engine ray: a running Ray cluster (e.g. auto); default: a local one."),
+]
+RayWorkersOpt = Annotated[
+    Optional[int],
+    typer.Option("--ray-workers", min=1, help="With --engine ray: actors in the pool (default: the CPU count)."),
+]
+RayGpusOpt = Annotated[
+    float, typer.Option("--ray-gpus-per-worker", min=0.0, help="With --engine ray: GPUs each actor reserves.")
+]
 MatcherOpt = Annotated[bool, typer.Option("--matcher", help="Use the gazetteer alone, no model: the baseline.")]
 FuzzyOpt = Annotated[
     float,
@@ -95,6 +114,10 @@ def tag(
     explain: ExplainOpt = False,
     fuzzy_threshold: FuzzyOpt = 75.0,
     combine: CombineOpt = None,
+    engine: EngineOpt = "local",
+    ray_address: RayAddressOpt = None,
+    ray_workers: RayWorkersOpt = None,
+    ray_gpus_per_worker: RayGpusOpt = 0.0,
 ) -> None:
     """Tag queries: one per line (plain text, or JSON Lines with a 'text' field) → records on stdout.
 
@@ -107,6 +130,23 @@ def tag(
 
     with user_errors():
         utf8_stdout()
+        if engine not in ("local", "ray"):
+            raise InputError(f"--engine must be local or ray, not {engine!r}")
+        if engine == "ray":
+            _tag_with_ray(
+                input,
+                model,
+                matcher,
+                gazetteer,
+                reference_date,
+                explain,
+                fuzzy_threshold,
+                combine,
+                ray_address,
+                ray_workers,
+                ray_gpus_per_worker,
+            )
+            return
         pipeline, gaz = _pipeline(model, matcher, gazetteer, fuzzy_threshold, combine)
         reference = reference_for(reference_date)
         with _open_input(input) as (stream, source):
@@ -118,6 +158,42 @@ def tag(
                     batch = []
             _print_batch(pipeline, batch, reference, gaz.domain, explain)
         sys.stdout.flush()
+
+
+def _tag_with_ray(
+    input: str, model, matcher, gazetteer, reference_date, explain, fuzzy_threshold, combine, address, workers, gpus
+) -> None:
+    """``tag --engine ray``: the CLI's batches, tagged by Ray actors, printed in input order."""
+    from inference.pipeline import check_selection
+    from inference.ray_engine import PipelineSpec, tag_batches
+    from nerloop.queries import decode_lines, read_queries
+
+    check_selection(model, matcher)
+    spec = PipelineSpec(
+        str(model) if model is not None else None,
+        matcher,
+        str(gazetteer) if gazetteer is not None else None,
+        fuzzy_threshold,
+        combine,
+        reference_for(reference_date),
+        explain,
+    )
+    with _open_input(input) as (stream, source):
+        queries = read_queries(decode_lines(stream, source), source)
+        for line in tag_batches(_batches(queries), spec, workers=workers, address=address, gpus_per_worker=gpus):
+            print(line, flush=False)
+    sys.stdout.flush()
+
+
+def _batches(queries: Iterator[str]) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for text in queries:
+        batch.append(text)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _print_batch(pipeline, texts: list[str], reference, domain, explain: bool) -> None:
