@@ -52,6 +52,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-batch", type=int, default=64)
     parser.add_argument("--max-wait-ms", type=float, default=2.0)
     parser.add_argument("--threads", type=int, default=1, help="the server's --threads")
+    parser.add_argument("--runner", choices=("process", "thread"), default="process", help="the server's --runner")
     parser.add_argument("--repeat", type=int, default=3, help="interleaved runs of tag --model and the load (best of)")
     parser.add_argument("--model", type=Path, help="a model directory; default: a tiny tagger trained here")
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK / "serve")
@@ -118,7 +119,10 @@ def main(argv: list[str] | None = None) -> None:
         ["clients (keep-alive connections)", str(args.clients)],
         ["requests per run (runs; warm-up)", f"{fmt_int(args.requests)} ({args.repeat}; {fmt_int(args.warmup)})"],
         ["queries per request", str(per)],
-        ["--max-batch / --max-wait-ms / --threads", f"{args.max_batch} / {args.max_wait_ms:g} / {args.threads}"],
+        [
+            "--runner / --max-batch / --max-wait-ms / --threads",
+            f"{args.runner} / {args.max_batch} / {args.max_wait_ms:g} / {args.threads}",
+        ],
     ]
     print(markdown_table(["setting", "value"], settings))
     print()
@@ -169,6 +173,7 @@ def _start(model: Path, args: argparse.Namespace) -> tuple[str, int, subprocess.
     log = args.work / "serve.log"
     argv = [sys.executable, "-m", "nerloop", "serve", "--model", str(model), "--port", "0"]
     argv += ["--max-batch", str(args.max_batch), "--max-wait-ms", str(args.max_wait_ms), "--threads", str(args.threads)]
+    argv += ["--runner", args.runner]
     with log.open("wb") as out:
         process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 300

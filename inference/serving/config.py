@@ -21,7 +21,8 @@ class ServeConfig:
         db: the store URL (champion, and the cycle a Label Studio START_TRAINING runs).
         host, port: where to listen; loopback by default.
         runner: ``process`` (the model in a process of its own, beside the HTTP one) or ``thread``.
-        workers: batch worker threads sharing the one loaded model (1 suits a 2-core machine).
+        workers: batch workers: model processes with ``runner="process"`` (each holds the model), threads
+            sharing the one loaded model with ``thread``.
         threads: torch threads per model call (1 leaves the other core to HTTP on a 2-core machine; 0: torch's default).
         max_batch: queries per model call; requests are gathered up to this many.
         max_wait_ms: how long the first query of a batch waits for others to join it.

@@ -15,8 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import multiprocessing
+import queue
 import signal
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,67 +70,93 @@ class ThreadRunner:
         pass
 
 
-class ProcessRunner:
-    """The pipeline in a child process (spawned, so torch's threads start clean), one batch at a time."""
+class _Child:
+    """One model process and our end of its pipe."""
 
-    def __init__(self, spec: ModelSpec, start_timeout_s: float = 600.0) -> None:
-        context = multiprocessing.get_context("spawn")
-        self._conn, child = context.Pipe()
-        self._process = context.Process(target=_child, args=(child, spec), name="nerloop-model", daemon=True)
-        self._process.start()
+    def __init__(self, context, spec: ModelSpec) -> None:
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_child, args=(child, spec), name="nerloop-model", daemon=True)
+        self.process.start()
         child.close()
-        self._lock = threading.Lock()
-        if not self._conn.poll(start_timeout_s):
-            self._kill()
-            raise RunnerError(
-                f"the model process did not load {spec.path or 'the matcher'} within {start_timeout_s:.0f} s"
-            )
+
+    def wait_ready(self, spec: ModelSpec, timeout_s: float) -> dict[str, Any]:
+        if not self.conn.poll(timeout_s):
+            raise RunnerError(f"the model process did not load {spec.path or 'the matcher'} within {timeout_s:.0f} s")
         try:
-            kind, payload = self._conn.recv()
+            kind, payload = self.conn.recv()
         except (EOFError, OSError):
-            self._kill()
-            raise RunnerError(f"the model process died while loading (exit code {self._process.exitcode})") from None
+            raise RunnerError(f"the model process died while loading (exit code {self.process.exitcode})") from None
         if kind != "ready":
-            self._kill()
             from nerloop.errors import NerloopError
 
             raise NerloopError(payload)  # the load's own one-line message (not a model directory …)
-        self._description = payload
-        self.version = payload["version"]
-
-    def describe(self) -> dict[str, Any]:
-        return {**self._description, "runner": "process", "pid": self._process.pid}
+        return payload
 
     def run(self, texts: list[str], reference: dt.date, explain: bool) -> list[str]:
-        with self._lock:
-            try:
-                self._conn.send((texts, reference.isoformat(), explain))
-                kind, payload = self._conn.recv()
-            except (EOFError, OSError, BrokenPipeError):
-                raise RunnerError(f"the model process died (exit code {self._process.exitcode})") from None
+        try:
+            self.conn.send((texts, reference.isoformat(), explain))
+            kind, payload = self.conn.recv()
+        except (EOFError, OSError):
+            raise RunnerError(f"the model process died (exit code {self.process.exitcode})") from None
         if kind != "ok":
             raise RunnerError(payload)
         return payload
 
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.process.join(10)
+        self.kill()
+        self.conn.close()
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(5)
+
+
+class ProcessRunner:
+    """The pipeline in ``processes`` child processes (spawned, so torch's threads start clean).
+
+    Each process tags one batch at a time; :meth:`run` takes an idle one, so ``processes``
+    batch workers keep them all busy. Loading happens in all of them at once.
+    """
+
+    def __init__(self, spec: ModelSpec, processes: int = 1, start_timeout_s: float = 600.0) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._children = [_Child(context, spec) for _ in range(processes)]
+        try:
+            descriptions = [child.wait_ready(spec, start_timeout_s) for child in self._children]
+        except BaseException:
+            for child in self._children:
+                child.kill()
+            raise
+        self._idle: queue.SimpleQueue[_Child] = queue.SimpleQueue()
+        for child in self._children:
+            self._idle.put(child)
+        self._description = descriptions[0]
+        self.version = self._description["version"]
+
+    def describe(self) -> dict[str, Any]:
+        return {**self._description, "runner": "process", "pids": [c.process.pid for c in self._children]}
+
+    def run(self, texts: list[str], reference: dt.date, explain: bool) -> list[str]:
+        child = self._idle.get()
+        try:
+            return child.run(texts, reference, explain)
+        finally:
+            self._idle.put(child)
+
     def close(self) -> None:
-        """Let a batch in flight finish, then end the process."""
-        with self._lock:
-            try:
-                self._conn.send(None)
-            except (OSError, BrokenPipeError):
-                pass
-            self._process.join(10)
-            if self._process.is_alive():
-                self._kill()
-            self._conn.close()
-
-    def _kill(self) -> None:
-        self._process.kill()
-        self._process.join(5)
+        """Let the batches in flight finish, then end the processes."""
+        for _ in self._children:
+            self._idle.get().stop()
 
 
-def open_runner(kind: str, spec: ModelSpec, gazetteer=None):
-    """A warmed-up runner of ``kind`` (``process`` or ``thread``) for ``spec``.
+def open_runner(kind: str, spec: ModelSpec, gazetteer=None, processes: int = 1):
+    """A warmed-up runner of ``kind`` (``process`` or ``thread``) for ``spec``; ``processes`` model processes.
 
     Raises:
         NerloopError: the model cannot be loaded (its one-line message).
@@ -138,7 +164,7 @@ def open_runner(kind: str, spec: ModelSpec, gazetteer=None):
     if kind == "thread":
         return ThreadRunner(spec, gazetteer)
     if kind == "process":
-        return ProcessRunner(spec)
+        return ProcessRunner(spec, processes)
     raise ServeError(f"unknown runner {kind!r}; expected one of {', '.join(RUNNERS)}")
 
 

@@ -102,7 +102,7 @@ class Service:
             from gazetteers import load_gazetteer
 
             self._gazetteer = load_gazetteer(config.gazetteer)
-        return open_runner(config.runner, spec, self._gazetteer)
+        return open_runner(config.runner, spec, self._gazetteer, processes=config.workers)
 
     def close(self) -> None:
         """Stop polling, finish every queued batch (requests in flight get their answers), end the model."""

@@ -33,7 +33,13 @@ def serve(
             "thread: one process, quicker to start."
         ),
     ] = "process",
-    workers: Annotated[int, typer.Option(help="Batch worker threads feeding the model.")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Batch workers: model processes with --runner process (each loads the model), "
+            "threads sharing one model with --runner thread."
+        ),
+    ] = 1,
     threads: Annotated[
         int,
         typer.Option(help="Torch threads per model call; 1 leaves a core for HTTP on 2 cores (0: torch's default)."),
