@@ -11,7 +11,8 @@ by position from the characters real cores of that type use. The suffix stays (�
 A novel name is checked against the gazetteer: neither the core nor the surface is a form of any
 entry, and the surface holds no date, no indicator and no full name or strong alias. The resolver
 then labels it as a mention without a link, which constrains nothing — exactly how a name missing
-from a user's gazetteer is labelled at inference time. A sample with invented names has them from one level down (a company the gazetteer lacks and its
+from a user's gazetteer is labelled at inference time. A share of invented companies are new districts (兰州新区, 郑东新区), half of them named after a
+city, whose form is then allowed inside the name. A sample with invented names has them from one level down (a company the gazetteer lacks and its
 township, 遂川泉江镇, or a township alone), as a gazetteer with a missing row would show them.
 Pure given the caller's ``random.Random``.
 """
@@ -33,6 +34,10 @@ _TRIES = 8
 _LENGTHS = (2, 3, 4)
 # A core that ends in one of these still holds its suffix (邱县 of 邱县供电公司: 邱 alone is no short form).
 _SUFFIX_CHARS = frozenset("省市县区旗镇乡所")
+# New districts (兰州新区, 郑东新区, 金普新区) are companies many gazetteers lack: this share of the
+# invented companies is one, half of them named after their city (兰州 + 新区).
+NEW_AREA = "新区"
+NEW_AREA_SHARE = 0.15
 
 
 def name_core(name: str, surfaces: Sequence[str]) -> str:
@@ -67,6 +72,15 @@ class NovelNames:
             for i, ch in enumerate(core):
                 slots[i].append(ch)
         self._chars = {key: tuple(tuple(c) for c in slots) for key, slots in columns.items()}
+        hierarchy = gazetteer.domain.hierarchy
+        self._new_area = "Company" in self.types and "City" in hierarchy
+        self._city_forms: tuple[str, ...] = ()
+        if self._new_area:
+            self._city_forms = tuple(
+                f
+                for f in sorted(gazetteer.surfaces("City"))
+                if len(f) == 2 and (info := matcher.form_info(f)) and info[1] != FULL and set(info[0]) == {"City"}
+            )
 
     def pick_level(self, rng: random.Random) -> str | None:
         """The level from which a sample's names are invented (that level and every one below it)."""
@@ -91,22 +105,33 @@ class NovelNames:
         if not chars:
             return None
         rest = surface[len(core) :]
+        new_area = type_name == "Company" and self._new_area and rng.random() < NEW_AREA_SHARE
+        if new_area:
+            rest = NEW_AREA + ("供电公司" if rest.endswith("供电公司") else "")
         for _ in range(_TRIES):
-            new = "".join(column[int(rng.random() * len(column))] for column in chars)
+            allowed = None
+            if new_area and self._city_forms and rng.random() < 0.5:
+                new = allowed = self._city_forms[int(rng.random() * len(self._city_forms))]
+            else:
+                new = "".join(column[int(rng.random() * len(column))] for column in chars)
             if new in self._known:
                 continue
             candidate = new + rest
-            if self._unknown(new, candidate):
+            if self._unknown(new, candidate, allowed):
                 return candidate
         return None
 
-    def _unknown(self, core: str, surface: str) -> bool:
+    def _unknown(self, core: str, surface: str, city: str | None = None) -> bool:
+        """Neither ``core`` nor ``surface`` is a form, and ``surface`` holds no date, indicator or
+        strong name — except ``city``, the city a new district is named after."""
         matcher = self.matcher
-        if matcher.form_info(core) is not None or matcher.form_info(surface) is not None:
+        if matcher.form_info(surface) is not None or (city is None and matcher.form_info(core) is not None):
             return False
         for mention in matcher.find(surface):
             if mention.type not in self.matcher.gazetteer.domain.hierarchy:
                 return False  # a date or an indicator inside the name
+            if city is not None and mention.text == city and mention.start == 0:
+                continue
             info = matcher.form_info(mention.text)
             if info is not None and (info[1] == FULL or (info[1] == ALIAS and not info[2])):
                 return False
