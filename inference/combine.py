@@ -149,10 +149,10 @@ def combine_calibrated(
             continue
         own = evidence.of(p)  # a longer or re-cut name needs support of its own, not just neighbours
         covers = all(p.start <= matcher[i].start and matcher[i].end <= p.end for i in hits)
-        # the matcher's own guess at a name it lacks (东新区智慧谷供电所 before 供电所) is no
-        # better than the model's cut inside it (智慧谷供电所)
-        inside = len(hits) == 1 and _guess(matcher[hits[0]], evidence) and _within(p, matcher[hits[0]])
-        if (covers or inside) and own.supported and confidence >= thresholds.supported:
+        # the matcher's own guesses at names it lacks (普新区白鹭湾供电所 before 供电所) are no
+        # better than the model's cuts across them (金普新区 + 白鹭湾供电所)
+        guesses = all(_guess(matcher[i], evidence) for i in hits)
+        if (covers or guesses) and own.supported and confidence >= thresholds.supported:
             for i in hits:
                 claimed.setdefault(i, []).append((p, confidence))
         else:
