@@ -24,6 +24,7 @@ from inference.serving import label_studio as ls
 from inference.serving.errors import NotReady, Overloaded, RequestError
 from inference.serving.middleware import ServeMiddleware
 from inference.serving.requests import check_query, parse_object, parse_predict_request, parse_tag_request
+from inference.serving.runner import RunnerError
 from inference.serving.service import Service
 from nerloop import __version__
 
@@ -96,6 +97,15 @@ def create_app(service: Service) -> Any:
     @app.exception_handler(NotReady)
     async def _not_ready(request: Request, exc: NotReady) -> JSONResponse:
         return _error(503, str(exc), {"Retry-After": "1"})
+
+    @app.exception_handler(RunnerError)
+    async def _runner(request: Request, exc: RunnerError) -> JSONResponse:
+        log.error("%s %s failed: %s", request.method, request.url.path, exc)
+        return _error(503, f"the model failed this batch ({exc}); retry", {"Retry-After": "1"})
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> JSONResponse:  # logged in one line by the middleware
+        return _error(500, f"internal error ({type(exc).__name__}); see the server log")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

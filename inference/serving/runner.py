@@ -125,7 +125,8 @@ class ProcessRunner:
     """
 
     def __init__(self, spec: ModelSpec, processes: int = 1, start_timeout_s: float = 600.0) -> None:
-        context = multiprocessing.get_context("spawn")
+        self._spec, self._timeout_s = spec, start_timeout_s
+        self._context = context = multiprocessing.get_context("spawn")
         self._children = [_Child(context, spec) for _ in range(processes)]
         try:
             descriptions = [child.wait_ready(spec, start_timeout_s) for child in self._children]
@@ -147,7 +148,22 @@ class ProcessRunner:
         try:
             return child.run(texts, reference, explain)
         finally:
+            if not child.process.is_alive():  # killed (out of memory?): its batch failed, the next one gets a new one
+                child = self._replace(child)
             self._idle.put(child)
+
+    def _replace(self, dead: _Child) -> _Child:
+        log.error("the model process %d died (exit code %s); starting another", dead.process.pid, dead.process.exitcode)
+        fresh = _Child(self._context, self._spec)
+        try:
+            fresh.wait_ready(self._spec, self._timeout_s)
+        except Exception as exc:  # keep the dead one in its place: the next batch fails fast and tries again
+            fresh.kill()
+            log.error("the new model process failed to start: %s", " ".join(str(exc).split()))
+            return dead
+        dead.conn.close()
+        self._children[self._children.index(dead)] = fresh
+        return fresh
 
     def close(self) -> None:
         """Let the batches in flight finish, then end the processes."""

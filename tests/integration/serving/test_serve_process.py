@@ -128,3 +128,19 @@ def _wait(condition, seconds: float) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.1)
+
+
+def test_a_killed_model_process_fails_one_batch_and_is_replaced(client_for) -> None:
+    import os
+
+    client, service = client_for(ServeConfig(matcher=True, runner="process"))
+    (pid,) = client.get("/v1/model").json()["pids"]
+    os.kill(pid, signal.SIGKILL)
+    time.sleep(0.2)
+    failed = client.post("/v1/tag", json={"query": QUERIES[0]})
+    assert (
+        failed.status_code == 503 and "model process died" in failed.json()["error"] and failed.headers["retry-after"]
+    )
+    answer = client.post("/v1/tag", json={"query": QUERIES[0]})
+    assert answer.status_code == 200 and answer.json()["records"][0]["text"] == QUERIES[0]
+    assert client.get("/v1/model").json()["pids"] != [pid]
