@@ -7,16 +7,15 @@ typo in 麒麟供店所 links to the 麒麟 under the company the user also name
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
 from gazetteers.aliases import short_forms
 from gazetteers.config import ResolverConfig
 from gazetteers.model import Gazetteer
+from nerloop.width import fold_width
 
 
 @dataclass(frozen=True)
@@ -48,23 +47,6 @@ class Link:
 
 
 NOT_LINKED = Link((), "none")
-
-
-def fold_width(text: str) -> str:
-    """Full-width to half-width (and other NFKC compatibility forms) character by character.
-
-    Characters whose NFKC form is longer than one code point are kept, so offsets
-    into the folded text are offsets into the original.
-    """
-    if text.isascii() or unicodedata.is_normalized("NFKC", text):
-        return text  # no character of a normalized text changes on its own: the common case, in C
-    return "".join(map(_fold_char, text))
-
-
-@lru_cache(maxsize=4096)
-def _fold_char(ch: str) -> str:
-    folded = unicodedata.normalize("NFKC", ch)
-    return folded if len(folded) == 1 else ch
 
 
 def normalized_forms(text: str, gazetteer: Gazetteer, type_name: str) -> list[str]:

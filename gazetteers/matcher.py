@@ -23,7 +23,6 @@ from operator import itemgetter
 import ahocorasick
 
 from gazetteers.completion import CompletionCache, fits_chains
-from gazetteers.linker import fold_width
 from gazetteers.model import Gazetteer
 from gazetteers.resolver import Resolution, Resolver
 from gazetteers.segmentation import (
@@ -38,6 +37,7 @@ from gazetteers.segmentation import (
 )
 from nerloop.dates import find_dates
 from nerloop.records import Entity, TaggedQuery
+from nerloop.width import fold_width
 
 MATCHER_VERSION = "matcher"
 # A match: start, end, the types its form may be, whether a misspelt suffix was taken in.

@@ -37,7 +37,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
-import unicodedata
 from bisect import bisect
 from collections.abc import Sequence
 from functools import lru_cache
@@ -48,6 +47,7 @@ from nerloop.dates import relative_patterns as rel
 from nerloop.dates.relative_patterns import sample_comparison
 from nerloop.dates.table import OPEN, RANGED, Pattern
 from nerloop.records import DateRange
+from nerloop.width import fold_width
 
 __all__ = [
     "DATE_RE",
@@ -136,19 +136,6 @@ _BOUND_SHARE = 0.015
 _FULLWIDTH = {c: c + 0xFEE0 for c in range(0x21, 0x7F)}
 
 
-@lru_cache(maxsize=4096)
-def _fold_char(ch: str) -> str:
-    folded = unicodedata.normalize("NFKC", ch)
-    return folded if len(folded) == 1 else ch
-
-
-def _fold(text: str) -> str:
-    """NFKC per code point, so offsets into the result are offsets into ``text``."""
-    if text.isascii() or unicodedata.is_normalized("NFKC", text):
-        return text
-    return "".join(map(_fold_char, text))
-
-
 def _resolve(match: re.Match[str], reference: dt.date) -> DateRange | None:
     pattern, groups = _INDEX[match.lastgroup]  # type: ignore[index]
     return _resolve_groups(pattern, {s: match.group(f) for s, f in groups}, reference)
@@ -204,7 +191,7 @@ def normalize_date(text: str, reference: dt.date) -> DateRange | None:
     Pure, so results are memoized: a log or a generated set repeats the same
     few thousand date mentions.
     """
-    match = DATE_RE.fullmatch(_fold(text.strip()))
+    match = DATE_RE.fullmatch(fold_width(text.strip()))
     return None if match is None else _resolve(match, reference)
 
 
@@ -222,7 +209,7 @@ def find_dates(text: str) -> list[tuple[int, int]]:
         五一前后, a holiday outside the calendar's years, 2024年11月以来 asked before
         November 2024), which are mentions all the same.
     """
-    folded = _fold(text)
+    folded = fold_width(text)
     spans: list[tuple[int, int]] = []
     pos = 0
     while (match := DATE_RE.search(folded, pos)) is not None:
