@@ -25,6 +25,7 @@ from inference.calibration import PlattCalibration, fit_platt, reliability
 from inference.combine import FIXED_MODES, Thresholds, combine_calibrated, combine_entities
 from inference.evidence import EvidenceFinder
 from nerloop.errors import NerloopError
+from nerloop.evaluation import prf
 from nerloop.records import Entity, TaggedQuery
 from nerloop.tagging import Prediction
 from trainer.errors import ModelDirError
@@ -53,10 +54,6 @@ def _spans(entities: Sequence[Entity]) -> set[tuple[str, int, int]]:
     return {(e.type, e.start, e.end) for e in entities}
 
 
-def _f1(tp: int, n_pred: int, n_gold: int) -> float:
-    return 2 * tp / (n_pred + n_gold) if n_pred + n_gold else 1.0
-
-
 def score(gold: Sequence[TaggedQuery], predicted: Sequence[Sequence[Entity]], known: Sequence[bool]) -> Score:
     """Entity F1 (exact type and span), F1 on the ``known`` records, false mentions per 100 entity-free ones."""
     tp = n_pred = n_gold = ktp = kpred = kgold = false = empty = 0
@@ -69,7 +66,7 @@ def score(gold: Sequence[TaggedQuery], predicted: Sequence[Sequence[Entity]], kn
         if not g:
             empty += 1
             false += len(p)
-    return Score(_f1(tp, n_pred, n_gold), _f1(ktp, kpred, kgold), 100.0 * false / empty if empty else 0.0)
+    return Score(prf(tp, n_pred, n_gold)[2], prf(ktp, kpred, kgold)[2], 100.0 * false / empty if empty else 0.0)
 
 
 def known_records(gold: Sequence[TaggedQuery], gazetteer: Gazetteer) -> list[bool]:

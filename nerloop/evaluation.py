@@ -5,10 +5,9 @@ on character BIO tags; the chain, ambiguity and date are scored per record,
 because a query answered with a wrong organisation or period is wrong however
 many of its spans are right.
 
-Precision is 0 when nothing was predicted, recall is 0 when nothing was gold,
-and F1 is 0 when both are 0 (seqeval with ``zero_division=0``), so the result
-is always a number. Record-level accuracies are ``None`` when no record
-qualifies.
+:func:`prf` is the one definition of entity precision, recall and F1 in nerloop:
+every package scores spans with it. Record-level accuracies are ``None`` when no
+record qualifies.
 """
 
 from __future__ import annotations
@@ -29,9 +28,17 @@ def _ratio(num: int, den: int) -> float:
     return num / den if den else 0.0
 
 
-def _prf(tp: int, n_pred: int, n_gold: int) -> tuple[float, float, float]:
-    p, r = _ratio(tp, n_pred), _ratio(tp, n_gold)
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+def prf(tp: int, n_pred: int, n_gold: int) -> tuple[float, float, float]:
+    """Precision, recall and F1 from counts of true positives, predicted and gold spans.
+
+    The empty cases are decided here, once: precision is 0 when nothing was predicted,
+    recall is 0 when nothing was gold, and F1 is 0 when both are empty (seqeval with
+    ``zero_division=0``), so the result is always a number and a model that finds
+    nothing never scores 1. F1 is ``2·tp / (n_pred + n_gold)``, one rounding, so equal
+    ratios give equal floats and ties between candidates stay ties.
+    """
+    f1 = 2 * tp / (n_pred + n_gold) if n_pred + n_gold else 0.0
+    return _ratio(tp, n_pred), _ratio(tp, n_gold), f1
 
 
 def _spans(record: TaggedQuery) -> set[tuple[str, int, int]]:
@@ -124,10 +131,10 @@ def evaluate(gold: Sequence[TaggedQuery], pred: Sequence[TaggedQuery], hierarchy
         if len(gold_targets) > 1 or len(pred_targets) > 1:
             n_multi += 1
             multi_hits += gold_targets == pred_targets
-    precision, recall, f1 = _prf(sum(tp.values()), sum(n_pred.values()), sum(n_gold.values()))
+    precision, recall, f1 = prf(sum(tp.values()), sum(n_pred.values()), sum(n_gold.values()))
     per_type = {}
     for name in sorted(n_gold.keys() | n_pred.keys()):
-        tp_p, tp_r, tp_f = _prf(tp[name], n_pred[name], n_gold[name])
+        tp_p, tp_r, tp_f = prf(tp[name], n_pred[name], n_gold[name])
         per_type[name] = {"precision": tp_p, "recall": tp_r, "f1": tp_f, "support": n_gold[name]}
     return {
         "n": len(gold),

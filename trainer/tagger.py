@@ -20,6 +20,7 @@ import torch
 
 from gazetteers.model import Gazetteer
 from nerloop.domain import Domain
+from nerloop.evaluation import prf
 from nerloop.records import Entity, TaggedQuery
 from nerloop.tagging import Prediction
 from trainer.config import TrainConfig
@@ -374,9 +375,7 @@ def span_metrics(decoder: Decoder, logits: np.ndarray, label_ids: np.ndarray) ->
         predicted = set(decoder.spans(path.tolist()))
         gold = set(decoder.spans(label_ids[row, kept].tolist()))
         tp, n_pred, n_gold = tp + len(predicted & gold), n_pred + len(predicted), n_gold + len(gold)
-    precision = tp / n_pred if n_pred else 0.0
-    recall = tp / n_gold if n_gold else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    precision, recall, f1 = prf(tp, n_pred, n_gold)
     return {"entity_precision": precision, "entity_recall": recall, "entity_f1": f1}
 
 

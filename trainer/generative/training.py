@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 
 from nerloop.domain import Domain, save_domain
+from nerloop.evaluation import prf
 from nerloop.records import TaggedQuery
 from trainer.config import TrainConfig
 from trainer.errors import TrainingError
@@ -51,13 +52,13 @@ DEFAULT_LR = {
 
 
 def entity_f1(gold: Sequence[TaggedQuery], predicted: Sequence[Sequence]) -> float:
-    """Micro F1 over exact (type, start, end) spans."""
+    """Micro F1 over exact (type, start, end) spans (:func:`nerloop.evaluation.prf`: 0 when both sides are empty)."""
     tp = n_gold = n_pred = 0
     for record, entities in zip(gold, predicted):
         g = {(e.type, e.start, e.end) for e in record.entities}
         p = {(e.type, e.start, e.end) for e in entities}
         tp, n_gold, n_pred = tp + len(g & p), n_gold + len(g), n_pred + len(p)
-    return 2 * tp / (n_gold + n_pred) if n_gold + n_pred else 1.0
+    return prf(tp, n_pred, n_gold)[2]
 
 
 def _vocabulary_texts(train, validation, gazetteer, style: str, domain: Domain) -> list[str]:
