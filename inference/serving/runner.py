@@ -78,6 +78,7 @@ class _Child:
         self.process = context.Process(target=_child, args=(child, spec), name="nerloop-model", daemon=True)
         self.process.start()
         child.close()
+        self.dead = False
 
     def wait_ready(self, spec: ModelSpec, timeout_s: float) -> dict[str, Any]:
         if not self.conn.poll(timeout_s):
@@ -97,6 +98,8 @@ class _Child:
             self.conn.send((texts, reference.isoformat(), explain))
             kind, payload = self.conn.recv()
         except (EOFError, OSError):
+            self.dead = True  # the pipe closes before the process is reaped: do not wait for is_alive()
+            self.process.join(5)
             raise RunnerError(f"the model process died (exit code {self.process.exitcode})") from None
         if kind != "ok":
             raise RunnerError(payload)
@@ -148,7 +151,9 @@ class ProcessRunner:
         try:
             return child.run(texts, reference, explain)
         finally:
-            if not child.process.is_alive():  # killed (out of memory?): its batch failed, the next one gets a new one
+            if (
+                child.dead or not child.process.is_alive()
+            ):  # killed (out of memory?): its batch failed, the next one gets a new one
                 child = self._replace(child)
             self._idle.put(child)
 
