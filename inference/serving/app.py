@@ -177,7 +177,7 @@ def create_app(service: Service) -> Any:
 
     @app.post("/predict", summary="Label Studio: pre-annotate tasks (one result per task, in order)")
     async def predict(request: Request) -> dict[str, Any]:
-        parsed = parse_predict_request(await read_body(request, config.max_body_bytes), service.limits)
+        parsed = parse_predict_request(await read_body(request, config.max_predict_bytes), service.limits)
         interface = ls.parse_label_config(parsed.label_config)
         texts: list[str] = []
         slots: list[int | None] = []

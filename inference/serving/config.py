@@ -27,7 +27,8 @@ class ServeConfig:
         max_batch: queries per model call; requests are gathered up to this many.
         max_wait_ms: how long the first query of a batch waits for others to join it.
         max_queue: queries waiting for a worker; past it a request gets 503 with Retry-After.
-        max_body_bytes: the largest request body (413 past it).
+        max_body_bytes: the largest request body (413 past it), but for Label Studio's ``/predict``:
+        max_predict_bytes: the largest ``/predict`` body (Label Studio sends tasks with their annotations).
         max_queries: queries in one ``/v1/tag`` request (413 past it).
         max_tasks: tasks in one Label Studio ``/predict`` request (413 past it).
         max_query_chars: the longest query in code points (422 past it).
@@ -55,6 +56,7 @@ class ServeConfig:
     max_wait_ms: float = 2.0
     max_queue: int = 4096
     max_body_bytes: int = 4 * 1024 * 1024
+    max_predict_bytes: int = 64 * 1024 * 1024
     max_queries: int = 1024
     max_tasks: int = 10_000
     max_query_chars: int = 1000
@@ -76,6 +78,7 @@ class ServeConfig:
             "--max-batch": self.max_batch,
             "--max-queue": self.max_queue,
             "--max-body-bytes": self.max_body_bytes,
+            "--max-predict-bytes": self.max_predict_bytes,
             "--max-queries": self.max_queries,
             "--max-tasks": self.max_tasks,
             "--max-query-chars": self.max_query_chars,

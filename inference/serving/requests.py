@@ -24,6 +24,7 @@ class Limits:
     max_queries: int
     max_query_chars: int
     max_tasks: int
+    max_predict_bytes: int = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -33,12 +34,11 @@ class TagRequest:
     explain: bool
 
 
-def read_json(body: bytes, limits: Limits) -> Any:
-    """The body as JSON. Raises :class:`RequestError` 413 (too large) or 400 (not UTF-8 JSON)."""
-    if len(body) > limits.max_body_bytes:
-        raise RequestError(
-            413, f"the body has {len(body)} bytes; send at most {limits.max_body_bytes} (split the batch)"
-        )
+def read_json(body: bytes, limits: Limits, max_bytes: int | None = None) -> Any:
+    """The body as JSON. Raises :class:`RequestError` 413 (over ``max_bytes``, default the body limit) or 400."""
+    max_bytes = max_bytes or limits.max_body_bytes
+    if len(body) > max_bytes:
+        raise RequestError(413, f"the body has {len(body)} bytes; send at most {max_bytes} (split the batch)")
     if not body.strip():
         raise RequestError(400, "the body is empty; send a JSON object")
     try:
@@ -121,8 +121,12 @@ class PredictRequest:
 
 
 def parse_predict_request(body: bytes, limits: Limits) -> PredictRequest:
-    """Label Studio's ``/predict``: ``tasks`` (a list) and ``label_config``; other fields are not needed."""
-    data = read_json(body, limits)
+    """Label Studio's ``/predict``: ``tasks`` (a list) and ``label_config``; other fields are not needed.
+
+    Its body may be larger than others (``max_predict_bytes``): Label Studio sends each task with its
+    annotations and predictions, thousands at a time from "Retrieve Predictions".
+    """
+    data = read_json(body, limits, limits.max_predict_bytes)
     if not isinstance(data, dict):
         raise RequestError(422, f"send a JSON object with tasks, not {_kind(data)}")
     tasks = data.get("tasks")

@@ -37,7 +37,13 @@ class Service:
     def __init__(self, config: ServeConfig, metrics: Metrics | None = None) -> None:
         self.config = config
         self.metrics = metrics or Metrics()
-        self.limits = Limits(config.max_body_bytes, config.max_queries, config.max_query_chars, config.max_tasks)
+        self.limits = Limits(
+            config.max_body_bytes,
+            config.max_queries,
+            config.max_query_chars,
+            config.max_tasks,
+            config.max_predict_bytes,
+        )
         self.holder = ModelHolder(on_swap=self._swapped)
         self.batcher = MicroBatcher(
             self._run,

@@ -56,7 +56,12 @@ def serve(
     max_queries: Annotated[int, typer.Option(help="Queries per /v1/tag request (413 past it).")] = 1024,
     max_tasks: Annotated[int, typer.Option(help="Tasks per Label Studio /predict request (413 past it).")] = 10_000,
     max_query_chars: Annotated[int, typer.Option(help="Longest query in characters (422 past it).")] = 1000,
-    max_body_bytes: Annotated[int, typer.Option(help="Largest request body in bytes (413 past it).")] = 4 * 1024 * 1024,
+    max_body_bytes: Annotated[
+        int, typer.Option(help="Largest request body in bytes, but for /predict (413 past it).")
+    ] = 4 * 1024 * 1024,
+    max_predict_bytes: Annotated[
+        int, typer.Option(help="Largest Label Studio /predict body in bytes (tasks come with their annotations).")
+    ] = 64 * 1024 * 1024,
     log_queries: Annotated[
         bool, typer.Option("--log-queries", help="Write query texts into the access log (off: they may be personal).")
     ] = False,
@@ -122,6 +127,7 @@ def serve(
             max_wait_ms=max_wait_ms,
             max_queue=max_queue,
             max_body_bytes=max_body_bytes,
+            max_predict_bytes=max_predict_bytes,
             max_queries=max_queries,
             max_tasks=max_tasks,
             max_query_chars=max_query_chars,

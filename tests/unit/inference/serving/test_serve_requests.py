@@ -10,7 +10,7 @@ import pytest
 from inference.serving.errors import RequestError
 from inference.serving.requests import Limits, parse_object, parse_predict_request, parse_tag_request
 
-LIMITS = Limits(max_body_bytes=2000, max_queries=3, max_query_chars=20, max_tasks=2)
+LIMITS = Limits(max_body_bytes=2000, max_queries=3, max_query_chars=20, max_tasks=2, max_predict_bytes=3000)
 
 
 def _body(value: object) -> bytes:
@@ -63,6 +63,7 @@ BAD_PREDICT = [
     ("no tasks", _body({"project": "1.2"}), 422, "tasks must be a list of tasks, not null"),
     ("too many tasks", _body({"tasks": [{}, {}, {}]}), 413, "at most 2"),
     ("config not a string", _body({"tasks": [], "label_config": 5}), 422, "label_config must be a string"),
+    ("body too large", _body({"tasks": [{"data": {"text": "a" * 3000}}]}), 413, "at most 3000"),
 ]
 
 
@@ -76,5 +77,7 @@ def test_bad_predict_requests_are_refused(body: bytes, status: int, message: str
 def test_predict_request_keeps_tasks_and_config() -> None:
     parsed = parse_predict_request(_body({"tasks": [{"data": {"text": "a"}}], "label_config": "<View/>"}), LIMITS)
     assert parsed.tasks == [{"data": {"text": "a"}}] and parsed.label_config == "<View/>"
+    larger = _body({"tasks": [{"data": {"text": "a" * 2500}}]})  # over the body limit, within the /predict one
+    assert len(parse_predict_request(larger, LIMITS).tasks) == 1
     with pytest.raises(RequestError, match="JSON object"):
         parse_object(_body("x"), LIMITS)
