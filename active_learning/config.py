@@ -7,7 +7,6 @@ curves JSON), so a result always says how it was made.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import yaml
 
 from active_learning.errors import InputError, Problem
 from active_learning.strategies import DEFAULT_BOOSTS
+from nerloop.hashing import stable_int
 
 
 def _bad(source: str, message: str) -> InputError:
@@ -166,7 +166,7 @@ def is_frozen_gold(text_hash: str, fraction: float) -> bool:
     Decided by the text hash alone, so a text never moves between training and evaluation
     as labels accumulate, and the cycle, ``al pull`` and any report agree without a table.
     """
-    return int(hashlib.sha256(("gold:" + text_hash).encode()).hexdigest()[:8], 16) / 0xFFFFFFFF < fraction
+    return stable_int("gold:" + text_hash, 32, algorithm="sha256") / 0xFFFFFFFF < fraction
 
 
 def load_cycle_config(path: Path | None, **overrides: Any) -> CycleConfig:

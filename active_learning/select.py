@@ -13,7 +13,6 @@ reads candidates from the store.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from bisect import bisect_left
 from collections import Counter
@@ -28,6 +27,7 @@ from active_learning.batch import BatchItem
 from active_learning.config import SelectConfig
 from active_learning.errors import SelectionError
 from active_learning.strategies import RANDOM, boosted, get_strategy
+from nerloop.hashing import stable_unit
 from nerloop.records import TaggedQuery
 from nerloop.store.engine import session_scope
 from nerloop.store.models import GoldLabel, LabelTask, QueryLog, StoredPrediction
@@ -73,7 +73,7 @@ def entry_keys(record: TaggedQuery, hierarchy: Sequence[str]) -> set[str]:
 
 
 def _random_key(seed: int, text_hash: str) -> float:
-    return int(hashlib.sha256(f"{seed}:{text_hash}".encode()).hexdigest()[:12], 16) / float(1 << 48)
+    return stable_unit(f"{seed}:{text_hash}", 48, algorithm="sha256")
 
 
 def rank_scores(

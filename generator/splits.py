@@ -10,20 +10,19 @@ in train then lists no held-out candidate, and ambiguous examples survive.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from gazetteers.model import Gazetteer
 from generator.config import SPLITS, GeneratorConfig
 from generator.grammar import Grammar, Template
+from nerloop.hashing import stable_unit
 
 SHARED = "shared"
 
 
 def _unit(seed: int, key: str) -> float:
     """A stable pseudo-random number in [0, 1) for ``key``; independent of iteration order."""
-    digest = hashlib.blake2b(f"{seed}\0{key}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2**64
+    return stable_unit(f"{seed}\0{key}")
 
 
 @dataclass(frozen=True)
