@@ -39,6 +39,7 @@ from active_learning.errors import CycleError, InputError, Problem
 from active_learning.lock import exclusive_lock
 from active_learning.score import ScoringPipeline, score_pool
 from active_learning.select import item_from_dict, item_to_dict, select_batch
+from nerloop.atomic import atomic_write_text
 from nerloop.evaluation import evaluate
 from nerloop.export import read_jsonl
 from nerloop.records import TaggedQuery
@@ -188,9 +189,7 @@ def _split_gold(state: _Round) -> tuple[list[TaggedQuery], list[TaggedQuery]]:
 
 def _write_jsonl(path: Path, records: Sequence[TaggedQuery]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".partial")
-    tmp.write_text("".join(r.to_json() + "\n" for r in records), "utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, "".join(r.to_json() + "\n" for r in records))
 
 
 def _retrain(state: _Round) -> dict[str, Any]:

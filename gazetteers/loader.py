@@ -7,7 +7,6 @@ because default ids are paths of names.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 import io
@@ -24,6 +23,7 @@ from rapidfuzz import process
 from gazetteers.aliases import surface_forms
 from gazetteers.encoding import EncodingProblem, decode_bytes, sniff_delimiter
 from gazetteers.model import Entry, Gazetteer
+from nerloop.atomic import atomic_open
 from nerloop.domain import DOMAIN_FILE, Domain, EntityType, domain_for_directory
 from nerloop.errors import InputError, NerloopError, Problem
 
@@ -318,13 +318,10 @@ def load_gazetteer(directory: Path | str | None = None, *, use_cache: bool = Tru
         raise InputError(problems, summary=f"gazetteer {directory} has {len(problems)} problem(s)")
     gazetteer = Gazetteer(domain, entries, fingerprint)
     if use_cache:
-        tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
         try:
             cache_file.parent.mkdir(parents=True, exist_ok=True)
-            with tmp.open("wb") as stream:
+            with atomic_open(cache_file, "wb") as stream:
                 pickle.dump(gazetteer, stream, protocol=pickle.HIGHEST_PROTOCOL)
-            tmp.replace(cache_file)
-        except OSError:  # a full or read-only cache directory only costs speed; leave nothing behind
-            with contextlib.suppress(OSError):
-                tmp.unlink(missing_ok=True)
+        except OSError:  # a full or read-only cache directory only costs speed; atomic_open leaves nothing behind
+            pass
     return gazetteer

@@ -13,11 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nerloop.atomic import atomic_write_text
 from trainer.errors import ModelDirError
 
 MANIFEST = "nerloop_model.json"
@@ -101,9 +101,7 @@ def read_manifest(path: Path) -> ModelManifest:
 def write_manifest(path: Path, manifest: ModelManifest) -> None:
     """Write the manifest last and atomically: a directory without it is not a model."""
     target = Path(path) / MANIFEST
-    tmp = target.with_suffix(".json.tmp")
-    tmp.write_text(manifest.to_json(), "utf-8")
-    os.replace(tmp, target)
+    atomic_write_text(target, manifest.to_json())
 
 
 def fingerprint_files(paths: list[tuple[Path, float]]) -> str:

@@ -9,7 +9,6 @@ only records them.
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -22,6 +21,7 @@ from active_learning.label_studio.api import LabelStudioApi, Project
 from active_learning.label_studio.config import FILE_PROJECT, LabelStudioTarget
 from active_learning.label_studio.convert import KEY_FIELD, item_to_task
 from active_learning.label_studio.errors import LabelStudioError
+from nerloop.atomic import atomic_write_text
 from nerloop.convert.label_studio import labeling_config, labeling_config_problems
 from nerloop.domain import load_domain
 from nerloop.records import TaggedQuery
@@ -191,9 +191,7 @@ def push_to_file(engine: Engine, items: Sequence[BatchItem], path: Path) -> Push
     if not fresh and path.is_file():  # a repeated push (a resumed cycle): the file already holds the batch
         return PushReport(project=FILE_PROJECT, imported=0, already_pushed=len(recorded), file=str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps([tasks[i.text_hash] for i in fresh], ensure_ascii=False, indent=1), "utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, json.dumps([tasks[i.text_hash] for i in fresh], ensure_ascii=False, indent=1))
     _record_pushed(engine, FILE_PROJECT, [(item, None) for item in fresh])
     return PushReport(project=FILE_PROJECT, imported=len(fresh), already_pushed=len(recorded), file=str(path))
 

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from active_learning.config import SimulationConfig
+from nerloop.atomic import atomic_write_text
 from nerloop.cli.common import DbOpt, GazetteerOpt, ReferenceDateOpt, reference_for
 from nerloop.cli.output import stderr, stdout, user_errors
 
@@ -167,7 +168,7 @@ def select(
         lines = [json.dumps(item_to_dict(i), ensure_ascii=False) for i in items]
         if out is not None:
             out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text("".join(line + "\n" for line in lines), "utf-8")
+            atomic_write_text(out, "".join(line + "\n" for line in lines))
         if stdout.is_terminal:
             table = Table(title=f"{len(items)} queries by {strategy}" + (f" → {out}" if out else ""))
             for column in ("#", "score", "query", "mentions"):
