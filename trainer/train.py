@@ -1,9 +1,9 @@
 """``nerloop train`` as a library call: data in, a complete model directory out, or nothing.
 
-The backend writes into a hidden sibling ``.NAME.partial/``; the manifest is written last
-and the directory renamed onto ``--out`` only when everything is there. A run that fails
-before its first checkpoint leaves nothing; one that fails later keeps the partial
-directory so that ``--resume`` continues from its last checkpoint.
+The backend writes into a hidden sibling ``.NAME.partial/``, under the lock ``.NAME.lock``
+beside it; the manifest is written last and the directory renamed onto ``--out`` only when
+everything is there. A run that fails before its first checkpoint leaves nothing; one that
+fails later keeps the partial directory so that ``--resume`` continues from its last checkpoint.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import nerloop
 from gazetteers.model import Gazetteer
 from nerloop.domain import Domain, dump_domain
 from nerloop.errors import InputError, NerloopError, Problem
+from nerloop.outdir import sibling_lock
 from nerloop.records import TaggedQuery
 from trainer.config import TrainConfig
 from trainer.data import DataSpec, load_training_data
@@ -115,6 +117,7 @@ def train(
 
     Raises:
         InputError: bad data, an existing ``--out``, nothing to resume.
+        OutputBusy: another run is writing ``out_dir`` (its lock ``.NAME.lock`` sits beside it).
         BaseModelError: a ``--base`` that cannot be loaded.
         TrainingError: the run failed after it started.
     """
@@ -131,58 +134,60 @@ def train(
         gazetteer = load_gazetteer(None)
     chosen = validation(gazetteer.domain) if callable(validation) else validation
     checked = list(chosen) if chosen is not None else data.validation
-    work = _prepare(out_dir, config.resume)
-    try:
-        manifest = module.train_model(
-            config, data.train, checked, gazetteer.domain, work, gazetteer=gazetteer, progress=progress
-        )
-    except BaseException as exc:
-        if not (work / CHECKPOINTS).is_dir() or isinstance(exc, NerloopError):
-            shutil.rmtree(work, ignore_errors=True)
-        if isinstance(exc, (NerloopError, KeyboardInterrupt)):
+    # rank 0 holds it: the other ranks of a torchrun job write nothing of their own
+    with sibling_lock(out_dir) if is_main_process() else nullcontext():
+        work = _prepare(out_dir, config.resume)
+        try:
+            manifest = module.train_model(
+                config, data.train, checked, gazetteer.domain, work, gazetteer=gazetteer, progress=progress
+            )
+        except BaseException as exc:
+            if not (work / CHECKPOINTS).is_dir() or isinstance(exc, NerloopError):
+                shutil.rmtree(work, ignore_errors=True)
+            if isinstance(exc, (NerloopError, KeyboardInterrupt)):
+                raise
+            if isinstance(exc, (RuntimeError, ValueError, OSError, TypeError)):
+                raise TrainingError(
+                    f"training failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+                ) from exc
             raise
-        if isinstance(exc, (RuntimeError, ValueError, OSError, TypeError)):
-            raise TrainingError(
-                f"training failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-            ) from exc
-        raise
-    base = Path(config.base).expanduser()
-    parent = read_manifest(base).version if config.base != "tiny" and is_model_dir(base) else None
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d%H%M%S")
-    manifest = replace(
-        manifest,
-        version=f"{config.backend}-{stamp}-{secrets.token_hex(3)}",
-        parent=parent,
-        data_fingerprint=data.fingerprint,
-        gazetteer_fingerprint=gazetteer.fingerprint,
-        nerloop_version=nerloop.__version__,
-    )
-    if not is_main_process():
-        return manifest
-    (work / "domain.yaml").write_text(dump_domain(gazetteer.domain), "utf-8")
-    if not (work / "training_config.json").is_file():  # a backend writes the config it resolved (prompt style)
-        (work / "training_config.json").write_text(config.to_json(), "utf-8")
-    if finalize is not None:
-        write_manifest(work, manifest)  # so that the staged directory opens as a model for calibration
-        manifest = finalize(work, manifest, gazetteer, checked)
-    (work / "metrics.json").write_text(json.dumps(manifest.metrics, ensure_ascii=False, indent=2) + "\n", "utf-8")
-    (work / "README.md").write_text(_model_card(manifest, config, len(data.train), len(checked)), "utf-8")
-    shutil.rmtree(work / CHECKPOINTS, ignore_errors=True)
-    write_manifest(work, manifest)
-    if out_dir.is_dir():
-        out_dir.rmdir()  # empty, checked in _prepare
-    os.replace(work, out_dir)
-    if engine is not None:
-        from nerloop.store.registry import register_model
-
-        register_model(
-            engine,
-            version=manifest.version,
-            backend=manifest.backend,
-            path=str(out_dir.resolve()),
-            parent_version=manifest.parent,
-            metrics=manifest.metrics,
-            data_fingerprint=manifest.data_fingerprint,
-            gazetteer_fingerprint=manifest.gazetteer_fingerprint,
+        base = Path(config.base).expanduser()
+        parent = read_manifest(base).version if config.base != "tiny" and is_model_dir(base) else None
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d%H%M%S")
+        manifest = replace(
+            manifest,
+            version=f"{config.backend}-{stamp}-{secrets.token_hex(3)}",
+            parent=parent,
+            data_fingerprint=data.fingerprint,
+            gazetteer_fingerprint=gazetteer.fingerprint,
+            nerloop_version=nerloop.__version__,
         )
-    return manifest
+        if not is_main_process():
+            return manifest
+        (work / "domain.yaml").write_text(dump_domain(gazetteer.domain), "utf-8")
+        if not (work / "training_config.json").is_file():  # a backend writes the config it resolved (prompt style)
+            (work / "training_config.json").write_text(config.to_json(), "utf-8")
+        if finalize is not None:
+            write_manifest(work, manifest)  # so that the staged directory opens as a model for calibration
+            manifest = finalize(work, manifest, gazetteer, checked)
+        (work / "metrics.json").write_text(json.dumps(manifest.metrics, ensure_ascii=False, indent=2) + "\n", "utf-8")
+        (work / "README.md").write_text(_model_card(manifest, config, len(data.train), len(checked)), "utf-8")
+        shutil.rmtree(work / CHECKPOINTS, ignore_errors=True)
+        write_manifest(work, manifest)
+        if out_dir.is_dir():
+            out_dir.rmdir()  # empty, checked in _prepare
+        os.replace(work, out_dir)
+        if engine is not None:
+            from nerloop.store.registry import register_model
+
+            register_model(
+                engine,
+                version=manifest.version,
+                backend=manifest.backend,
+                path=str(out_dir.resolve()),
+                parent_version=manifest.parent,
+                metrics=manifest.metrics,
+                data_fingerprint=manifest.data_fingerprint,
+                gazetteer_fingerprint=manifest.gazetteer_fingerprint,
+            )
+        return manifest

@@ -114,8 +114,8 @@ def generate(
     from generator.config import GeneratorConfig
     from generator.grammar import load_grammar
     from generator.pipeline import generate_dataset
-    from nerloop.errors import NerloopError, OutputBusy, UsageError
-    from nerloop.outdir.lock import holder_if_locked
+    from nerloop.errors import NerloopError, UsageError
+    from nerloop.outdir.lock import busy_error, holder_if_locked
     from nerloop.store import StoreError, open_store, record_dataset
 
     with user_errors():
@@ -126,7 +126,7 @@ def generate(
             raise UsageError("give --out OUT_DIR (or --verify OUT_DIR to check one)")
         busy = holder_if_locked(out)
         if busy is not None:  # fail at once, before loading anything; generate_dataset takes the lock itself
-            raise OutputBusy(f"{out} is being written by {busy}; wait for that run to finish or stop it")
+            raise busy_error(out, busy)
         try:
             ratios = tuple(float(x) for x in split_ratios.split(","))
         except ValueError:

@@ -1,9 +1,11 @@
-"""An OS lock on an output directory, so two writers never interleave.
+"""nerloop's one lock: an OS lock on an output directory, so two writers never interleave.
 
-``fcntl.flock`` on a lock file inside the directory: the kernel releases it when the
-holder exits for any reason (kill -9 included), so a crashed run never leaves a lock
-that has to be removed by hand. The holder writes its pid and start time into the
-file for the message a second writer gets.
+``fcntl.flock`` on a lock file inside the directory (beside it for a directory that must not
+exist until it is complete, :func:`sibling_lock`): the kernel releases it when the holder
+exits for any reason (kill -9 included), so a crashed run never leaves a lock that has to be
+removed by hand. The holder writes its pid and start time into the file for the message a
+second writer gets. Every command that writes a directory takes one; the cycle's lock is
+the same :func:`file_lock`.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ import datetime as dt
 import fcntl
 import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from nerloop.errors import OutputBusy
@@ -48,6 +50,61 @@ def holder_if_locked(out_dir: Path) -> str | None:
         os.close(fd)
 
 
+def busy_error(out_dir: Path, holder: str) -> OutputBusy:
+    """The one message a writer gets when another process holds ``out_dir``."""
+    return OutputBusy(f"{out_dir} is being written by {holder}; wait for that run to finish or stop it")
+
+
+def _open_locked(path: Path, busy: Callable[[str], Exception]) -> int:
+    """A descriptor of ``path`` holding its exclusive lock; retried when the holder removed the file meanwhile."""
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(fd)
+            os.close(fd)
+            raise busy(holder) from None
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)  # we locked a file its holder had just removed: take the new one
+
+
+@contextmanager
+def file_lock(path: Path, busy: Callable[[str], Exception] | None = None, *, remove: bool = False) -> Iterator[None]:
+    """Hold the exclusive lock on the file ``path`` (created if missing) for the duration of the block.
+
+    Every lock in nerloop is this one: ``fcntl.flock``, never waiting, with the holder's pid and
+    start time in the file for the message the next process gets.
+
+    Args:
+        path: the lock file; its directory is created if missing.
+        busy: makes the exception to raise from the holder's description (``pid N (started …)``);
+            by default :class:`OutputBusy` naming ``path``.
+        remove: delete the lock file when the block ends (a lock beside the output rather than
+            inside it, which would otherwise stay behind).
+
+    Raises:
+        OutputBusy: (or what ``busy`` makes) at once when another process holds the lock.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = _open_locked(path, busy or (lambda holder: busy_error(path, holder)))
+    try:
+        started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({"pid": os.getpid(), "started": started}).encode(), 0)
+        yield
+    finally:
+        if remove:
+            path.unlink(missing_ok=True)  # before the release, so no one locks a file that is going away
+        os.close(fd)  # releases the lock
+
+
 @contextmanager
 def output_lock(out_dir: Path) -> Iterator[None]:
     """Hold the exclusive lock on ``out_dir`` (created if missing) for the duration of the block.
@@ -57,17 +114,15 @@ def output_lock(out_dir: Path) -> Iterator[None]:
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise OutputBusy(
-                f"{out_dir} is being written by {_holder(fd)}; wait for that run to finish or stop it"
-            ) from None
-        started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps({"pid": os.getpid(), "started": started}).encode(), 0)
+    with file_lock(out_dir / LOCK_FILE, lambda holder: busy_error(out_dir, holder)):
         yield
-    finally:
-        os.close(fd)  # releases the lock
+
+
+def sibling_lock(out_dir: Path) -> AbstractContextManager[None]:
+    """Hold the lock of an output directory that must not exist until it is complete (``train --out``).
+
+    The lock file ``.NAME.lock`` sits beside ``out_dir`` and is removed when the block ends;
+    the message names ``out_dir`` as :func:`output_lock`'s does.
+    """
+    out_dir = Path(out_dir)
+    return file_lock(out_dir.parent / f".{out_dir.name}.lock", lambda holder: busy_error(out_dir, holder), remove=True)

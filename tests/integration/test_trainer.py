@@ -29,7 +29,9 @@ from inference.fit import CALIBRATION_FILE, fit_model_dir, source_gazetteer, tra
 from inference.loading import open_model
 from inference.pipeline import open_pipeline
 from nerloop.cli.app import app
+from nerloop.errors import OutputBusy
 from nerloop.export import read_jsonl
+from nerloop.outdir import sibling_lock
 from trainer.config import TrainConfig
 from trainer.data import DataSpec
 from trainer.model_dir import read_manifest
@@ -331,6 +333,16 @@ def test_a_local_hugging_face_directory_is_a_base_and_defaults_to_lora(
     tagger = open_model(out, gazetteer=load_gazetteer(generated / "gazetteer_train"), device="cpu")
     (prediction,) = tagger.predict(["本月菏泽投诉"])
     assert len(prediction.token_probs) == len("本月菏泽投诉")
+
+
+def test_train_into_an_out_another_run_is_writing_fails_at_once_and_writes_nothing(
+    generated: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "model"
+    with sibling_lock(out), pytest.raises(OutputBusy, match=f"{out} is being written by pid"):
+        train(TrainConfig(base="tiny", **STEPS), [DataSpec(generated)], out)
+    assert not out.exists() and not partial_dir(out).exists()
+    assert list(tmp_path.iterdir()) == []  # the lock beside --out is gone with its holder
 
 
 def test_mc_dropout_samples_differ_between_passes_and_leave_predict_deterministic(tiny_model: Path, generated: Path):
