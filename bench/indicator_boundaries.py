@@ -11,9 +11,10 @@ own (投诉百万户量) end in 量 legitimately and are counted apart.
 from __future__ import annotations
 
 import argparse
-import json
 from collections import Counter
 from pathlib import Path
+
+from nerloop.jsonl import read_json_lines
 
 MEASURE_WORDS = ("次数", "个数", "数量", "总数", "件数", "量")
 WHOLE_NAMES = ("百万户量", "百万户投诉量", "百万户意见量")
@@ -22,19 +23,18 @@ WHOLE_NAMES = ("百万户量", "百万户投诉量", "百万户意见量")
 def count(paths: list[Path]) -> Counter[str]:
     counts: Counter[str] = Counter()
     for path in paths:
-        with path.open(encoding="utf-8") as handle:
-            for line in handle:
-                for entity in json.loads(line)["entities"]:
-                    if entity["type"] != "Indicator":
-                        continue
-                    counts["spans"] += 1
-                    text = entity["text"]
-                    if text.endswith(("量", "次数")):
-                        counts["ends in 量/次数"] += 1
-                        if not text.endswith(WHOLE_NAMES):
-                            counts["ends in 量/次数, not a whole name"] += 1
-                    if text.endswith(MEASURE_WORDS) and not text.endswith(WHOLE_NAMES):
-                        counts["ends in any measure word, not a whole name"] += 1
+        for _, record in read_json_lines(path):
+            for entity in record["entities"]:
+                if entity["type"] != "Indicator":
+                    continue
+                counts["spans"] += 1
+                text = entity["text"]
+                if text.endswith(("量", "次数")):
+                    counts["ends in 量/次数"] += 1
+                    if not text.endswith(WHOLE_NAMES):
+                        counts["ends in 量/次数, not a whole name"] += 1
+                if text.endswith(MEASURE_WORDS) and not text.endswith(WHOLE_NAMES):
+                    counts["ends in any measure word, not a whole name"] += 1
     return counts
 
 

@@ -19,6 +19,7 @@ from nerloop.convert.bio import record_to_bio
 from nerloop.convert.label_studio import record_to_task
 from nerloop.domain import Domain
 from nerloop.errors import InputError, NerloopError, Problem
+from nerloop.jsonl import read_json_lines
 from nerloop.records import TaggedQuery
 
 Exporter = Callable[[str, Iterable[TaggedQuery], Path, Domain], list[Path]]
@@ -188,22 +189,10 @@ def read_jsonl(path: Path) -> Iterator[TaggedQuery]:
     Raises:
         InputError: naming ``file:line`` for the first line that is not a valid record.
     """
-    path = Path(path)
-    with path.open("rb") as f:
-        for lineno, raw in enumerate(f, 1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise InputError(Problem(str(path), lineno, f"not UTF-8 ({exc.reason})")) from exc
-            if lineno == 1:
-                line = line.removeprefix("\ufeff")
-            if not line.strip():
-                continue
-            try:
-                record = TaggedQuery.from_json(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(Problem(str(path), lineno, f"not valid JSON: {exc.msg}")) from exc
-            except (KeyError, TypeError, ValueError, AttributeError, NerloopError) as exc:
-                what = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
-                raise InputError(Problem(str(path), lineno, f"not a tagged-query record: {what}")) from exc
-            yield record
+    for lineno, data in read_json_lines(path):
+        try:
+            record = TaggedQuery.from_dict(data)
+        except (KeyError, TypeError, ValueError, AttributeError, NerloopError) as exc:
+            what = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise InputError(Problem(str(path), lineno, f"not a tagged-query record: {what}")) from exc
+        yield record

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 from nerloop.errors import InputError, Problem
+from nerloop.jsonl import parse_json_line
 from nerloop.textfiles import CONVERT_HINT
 
 
@@ -46,12 +46,7 @@ def read_queries(lines: Iterable[str], source: str) -> Iterator[str]:
         if not line.strip():
             continue
         if line.lstrip().startswith("{"):
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(
-                    Problem(source, number, f"not valid JSON ({exc.msg}); write one query or one record per line")
-                ) from exc
+            data = parse_json_line(line, source, number, "write one query or one record per line")
             text = data.get("text") if isinstance(data, dict) else None
             if not isinstance(text, str):
                 raise InputError(Problem(source, number, "a JSON record needs a string field 'text'"))

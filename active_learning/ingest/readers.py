@@ -18,6 +18,7 @@ from pathlib import Path
 from active_learning.ingest.config import IngestConfig, LogFormat, format_for
 from active_learning.ingest.errors import IngestError
 from gazetteers.encoding import EncodingProblem, decode_bytes
+from nerloop.jsonl import json_problem
 
 _SAMPLE_BYTES = 1 << 16
 _TEXT_COLUMNS = ("text", "query", "question", "查询", "问题")
@@ -113,7 +114,7 @@ def _jsonl_lines(stream: io.TextIOBase, path: Path, config: IngestConfig, mtime)
         try:
             data = json.loads(raw)
         except json.JSONDecodeError as exc:
-            raise IngestError(f"{path}:{number}: not valid JSON ({exc.msg}); one JSON object per line") from exc
+            raise IngestError(str(json_problem(exc, str(path), number, "one JSON object per line"))) from exc
         text = data.get(config.field) if isinstance(data, dict) else None
         if not isinstance(text, str):
             raise IngestError(f"{path}:{number}: no string field {config.field!r} (choose one with --field)")

@@ -1,0 +1,52 @@
+"""Reading JSON Lines: one parsed value per line, every problem as ``file:line: what is wrong``.
+
+Records (:func:`nerloop.export.read_jsonl`), the queries ``tag`` reads and the logs ``logs
+ingest`` reads are all JSON Lines; they share the line loop and the message for a line that
+is not JSON, and add only what their own lines must hold.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from nerloop.errors import InputError, Problem
+
+
+def json_problem(exc: json.JSONDecodeError, source: str, line: int, hint: str = "") -> Problem:
+    """The one message for a line that is not JSON: ``file:line: not valid JSON: why[; hint]``."""
+    return Problem(source, line, f"not valid JSON: {exc.msg}" + (f"; {hint}" if hint else ""))
+
+
+def parse_json_line(line: str, source: str, number: int, hint: str = "") -> Any:
+    """``json.loads`` of one line.
+
+    Raises:
+        InputError: ``file:line: not valid JSON: why[; hint]``.
+    """
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(json_problem(exc, source, number, hint)) from exc
+
+
+def read_json_lines(path: Path) -> Iterator[tuple[int, Any]]:
+    """``(line number, value)`` for every non-blank line of a UTF-8 file, lazily; a BOM is dropped.
+
+    Raises:
+        InputError: ``file:line: not UTF-8 (why)`` or ``file:line: not valid JSON: why`` for the
+            first line that is neither.
+    """
+    path = Path(path)
+    with path.open("rb") as stream:
+        for number, raw in enumerate(stream, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(Problem(str(path), number, f"not UTF-8 ({exc.reason})")) from exc
+            if number == 1:
+                line = line.removeprefix("\ufeff")
+            if line.strip():
+                yield number, parse_json_line(line, str(path), number)
