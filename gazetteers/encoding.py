@@ -16,7 +16,7 @@ import codecs
 import re
 import unicodedata
 
-from nerloop.textfiles import CONVERT_HINT
+from nerloop.textfiles import CONVERT_HINT, utf8_message
 
 _BOMS = ((codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _UTF8_SEQUENCE = re.compile(rb"[\xC2-\xDF][\x80-\xBF]|[\xE0-\xEF][\x80-\xBF]{2}|[\xF0-\xF4][\x80-\xBF]{3}")
@@ -65,11 +65,7 @@ def _checked(text: str, encoding: str) -> tuple[str, str]:
 
 
 def _utf8_error(data: bytes, exc: UnicodeDecodeError, why: str) -> EncodingProblem:
-    offset = exc.start
-    return EncodingProblem(
-        f"not valid UTF-8: byte 0x{data[offset]:02x} at byte offset {offset}; {why}; {CONVERT_HINT}",
-        data.count(b"\n", 0, offset) + 1,
-    )
+    return EncodingProblem(utf8_message(data, exc, why), data.count(b"\n", 0, exc.start) + 1)
 
 
 def _utf8_share(data: bytes) -> float:

@@ -7,7 +7,7 @@ from typing import BinaryIO
 
 from nerloop.errors import InputError, Problem
 from nerloop.jsonl import parse_json_line
-from nerloop.textfiles import CONVERT_HINT
+from nerloop.textfiles import utf8_message
 
 
 def decode_lines(stream: BinaryIO, source: str) -> Iterator[str]:
@@ -22,13 +22,7 @@ def decode_lines(stream: BinaryIO, source: str) -> Iterator[str]:
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise InputError(
-                Problem(
-                    source,
-                    number,
-                    f"not valid UTF-8: byte 0x{raw[exc.start]:02x} at byte offset {offset + exc.start}; {CONVERT_HINT}",
-                )
-            ) from None
+            raise InputError(Problem(source, number, utf8_message(raw, exc, base_offset=offset))) from None
         offset += len(raw)
         yield line
 

@@ -17,11 +17,23 @@ from nerloop.errors import InputError, Problem
 CONVERT_HINT = "re-save it as UTF-8 (e.g. iconv -f GB18030 -t UTF-8)"
 
 
+def utf8_message(data: bytes, exc: UnicodeDecodeError, why: str = "", base_offset: int = 0) -> str:
+    """The one text for bytes that are not UTF-8: the byte, its offset in the file, what to do.
+
+    Args:
+        data: the bytes that failed to decode.
+        exc: the decoding error for ``data``.
+        why: what else was tried, said before the advice.
+        base_offset: where ``data`` starts in the file (a line read on its own).
+    """
+    byte, offset = data[exc.start], base_offset + exc.start
+    return f"not valid UTF-8: byte 0x{byte:02x} at byte offset {offset}; " + (f"{why}; " if why else "") + CONVERT_HINT
+
+
 def utf8_problem(source: str, data: bytes, exc: UnicodeDecodeError, first_line: int = 1) -> Problem:
     """A :class:`Problem` at the line of the first byte that is not UTF-8, with its offset."""
-    offset = exc.start
-    line = first_line + data.count(b"\n", 0, offset)
-    return Problem(source, line, f"not valid UTF-8: byte 0x{data[offset]:02x} at byte offset {offset}; {CONVERT_HINT}")
+    line = first_line + data.count(b"\n", 0, exc.start)
+    return Problem(source, line, utf8_message(data, exc))
 
 
 def decode_utf8(data: bytes, source: str) -> str:
