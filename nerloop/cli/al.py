@@ -224,8 +224,9 @@ def simulate(
     from active_learning.simulate import SIMULATION_GRAMMAR, TrainerLearner, prepare_data, write_results
     from active_learning.simulate import simulate as run
     from gazetteers import load_gazetteer
+    from nerloop.outdir import output_lock
 
-    with user_errors():
+    with user_errors(), output_lock(out):
         config = SimulationConfig(
             strategies=tuple(s.strip() for s in strategies.split(",") if s.strip()),
             seeds=seeds,

@@ -44,10 +44,10 @@ def demo(
     from active_learning.deps import default_deps, default_ingest
     from gazetteers import load_gazetteer
     from nerloop.config import parse_reference_date
+    from nerloop.outdir import output_lock
     from nerloop.store import open_store
 
-    with user_errors():
-        out.mkdir(parents=True, exist_ok=True)
+    with user_errors(), output_lock(out):
         config = DemoConfig(
             out_dir=out,
             n=n,

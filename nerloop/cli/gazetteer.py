@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -96,8 +97,9 @@ def build_cn_command(
 
     from gazetteers.build_cn import build_cn
     from gazetteers.default import default_directory
+    from nerloop.outdir import sibling_lock
 
-    with user_errors():
+    with user_errors(), sibling_lock(out_dir):  # beside it: a lock file inside would ship with the gazetteer
         counts = build_cn(out_dir, province)
         source, target = default_directory() / "indicators.csv", out_dir / "indicators.csv"
         if with_indicators and not (target.exists() and target.samefile(source)):  # regenerating the default
@@ -123,8 +125,9 @@ def drop(
         nerloop gazetteer drop cn_reduced/ -g cn/ --ids inference/data/devset/removed.txt
     """
     from gazetteers.writer import drop_entries, read_id_list
+    from nerloop.outdir import sibling_lock
 
-    with user_errors():
+    with user_errors(), sibling_lock(out_dir):  # beside it: the directory is replaced whole
         gazetteer = load_gazetteer(directory)
         counts = drop_entries(gazetteer, out_dir, read_id_list(ids), source=str(ids))
         stdout.print(", ".join(f"{t}: {n}" for t, n in counts.items()) + f" → {out_dir}")
@@ -154,20 +157,21 @@ def suggest(
     from active_learning.label_studio import gold_records
     from active_learning.suggest import suggest_entries, suggestions_csv
     from gazetteers.resolver import Resolver
+    from nerloop.atomic import atomic_open
+    from nerloop.outdir import output_lock
     from nerloop.store import open_store
 
-    with user_errors():
+    with user_errors(), output_lock(out) if out is not None else nullcontext():
         gazetteer = load_gazetteer(directory)
         suggestions = suggest_entries(gold_records(open_store(db)), Resolver(gazetteer), min_count=min_count)
         if out is None:
             print(suggestions_csv(suggestions), end="")
             return
-        out.mkdir(parents=True, exist_ok=True)
         by_file: dict[str, list] = {}
         for s in suggestions:
             by_file.setdefault(s.file, []).append(s)
         for file, rows in by_file.items():
-            with (out / file).open("w", encoding="utf-8", newline="") as stream:
+            with atomic_open(out / file, "w", newline="") as stream:
                 writer = csv.writer(stream)
                 writer.writerow(["name", "parent", "count", "examples"])
                 writer.writerows([s.name, s.parent, s.count, "|".join(s.examples)] for s in rows)
