@@ -53,6 +53,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-wait-ms", type=float, default=2.0)
     parser.add_argument("--threads", type=int, default=1, help="the server's --threads")
     parser.add_argument("--runner", choices=("process", "thread"), default="process", help="the server's --runner")
+    parser.add_argument("--workers", type=int, default=1, help="the server's --workers")
     parser.add_argument("--repeat", type=int, default=3, help="interleaved runs of tag --model and the load (best of)")
     parser.add_argument("--model", type=Path, help="a model directory; default: a tiny tagger trained here")
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK / "serve")
@@ -61,6 +62,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    facts = machine_facts(None)  # the load average before this script adds its own
     from nerloop.export import read_jsonl
 
     data = generated_data(None, 5000, args.work / "data")
@@ -112,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     mean_batch = (after["sum"] - before["sum"]) / batches if batches else 0.0
     rate = args.requests * per / min(serve_seconds)
     tag_rate = len(queries) / min(tag_seconds)
-    print(markdown_table(["what", "value"], machine_facts(None)))
+    print(markdown_table(["what", "value"], facts))
     print()
     settings = [
         ["model", model.name],
@@ -120,8 +122,8 @@ def main(argv: list[str] | None = None) -> None:
         ["requests per run (runs; warm-up)", f"{fmt_int(args.requests)} ({args.repeat}; {fmt_int(args.warmup)})"],
         ["queries per request", str(per)],
         [
-            "--runner / --max-batch / --max-wait-ms / --threads",
-            f"{args.runner} / {args.max_batch} / {args.max_wait_ms:g} / {args.threads}",
+            "--runner / --workers / --max-batch / --max-wait-ms / --threads",
+            f"{args.runner} / {args.workers} / {args.max_batch} / {args.max_wait_ms:g} / {args.threads}",
         ],
     ]
     print(markdown_table(["setting", "value"], settings))
@@ -173,7 +175,7 @@ def _start(model: Path, args: argparse.Namespace) -> tuple[str, int, subprocess.
     log = args.work / "serve.log"
     argv = [sys.executable, "-m", "nerloop", "serve", "--model", str(model), "--port", "0"]
     argv += ["--max-batch", str(args.max_batch), "--max-wait-ms", str(args.max_wait_ms), "--threads", str(args.threads)]
-    argv += ["--runner", args.runner]
+    argv += ["--runner", args.runner, "--workers", str(args.workers)]
     with log.open("wb") as out:
         process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 300
