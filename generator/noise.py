@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import random
 
+from nerloop.width import to_full_width
+
 # Characters of organisation suffixes and the slips people make typing them (same pinyin or shape).
 TYPOS: dict[str, str] = {
     "电": "店垫", "供": "共工", "所": "锁索", "公": "工功", "司": "四私", "县": "线现", "区": "曲驱",
     "镇": "振震", "市": "是式", "省": "生升", "乡": "香相", "街": "接", "道": "到",
 }  # fmt: skip
-
-_FULLWIDTH = {c: chr(ord(c) + 0xFEE0) for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"}
-_FULLWIDTH_TABLE = str.maketrans(_FULLWIDTH)
 
 
 def typo(form: str, rng: random.Random) -> str | None:
@@ -25,4 +24,4 @@ def typo(form: str, rng: random.Random) -> str | None:
 
 def to_fullwidth(text: str) -> str:
     """ASCII letters and digits to their full-width forms; one code point each, so spans stay valid."""
-    return text.translate(_FULLWIDTH_TABLE)
+    return to_full_width(text)

@@ -47,7 +47,7 @@ from nerloop.dates import relative_patterns as rel
 from nerloop.dates.relative_patterns import sample_comparison
 from nerloop.dates.table import OPEN, RANGED, Pattern
 from nerloop.records import DateRange
-from nerloop.width import fold_width
+from nerloop.width import fold_width, to_full_width
 
 __all__ = [
     "DATE_RE",
@@ -133,7 +133,6 @@ _LATE_REF = dt.date(2199, 12, 31)
 # A date followed by one of these is a mention of an open period with no honest range (3月以后).
 BOUNDS = ("以前", "以后", "之前", "之后")
 _BOUND_SHARE = 0.015
-_FULLWIDTH = {c: c + 0xFEE0 for c in range(0x21, 0x7F)}
 
 
 def _resolve(match: re.Match[str], reference: dt.date) -> DateRange | None:
@@ -241,5 +240,5 @@ def sample_date(rng: random.Random, reference: dt.date) -> tuple[str, DateRange 
     if pattern.kind == RANGED and rng.random() < _BOUND_SHARE:
         surface, rng_range = surface + rng.choice(BOUNDS), None
     if rng.random() < 0.05:
-        surface = surface.translate(_FULLWIDTH)
+        surface = to_full_width(surface, punctuation=True)
     return surface, rng_range
