@@ -23,6 +23,7 @@ from pathlib import Path
 
 import torch
 
+from nerloop.atomic import atomic_write_text
 from nerloop.domain import Domain, save_domain
 from nerloop.evaluation import prf
 from nerloop.records import TaggedQuery
@@ -207,7 +208,7 @@ def train_model(
         if accelerator.is_main_process:
             if best is not None:
                 torch.save(best, checkpoints / "best.pt")
-            (checkpoints / "progress.json").write_text(json.dumps(state), "utf-8")
+            atomic_write_text(checkpoints / "progress.json", json.dumps(state))  # --resume reads it
         return verdict[0]
 
     started, seen = time.perf_counter(), 0
