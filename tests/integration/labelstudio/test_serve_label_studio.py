@@ -134,7 +134,9 @@ def test_label_studio_connects_shows_our_predictions_and_starts_training(
         assert any(start >= 2 for start in spans.values())  # a span after the emoji and 𠀀, at code-point offsets
 
         # the project webhook Label Studio made for the backend sends no credentials: give it the token
-        (hook,) = [h for h in ls.get("/api/webhooks", params={"project": pid}).json() if h["url"].startswith(server.url)]
+        (hook,) = [
+            h for h in ls.get("/api/webhooks", params={"project": pid}).json() if h["url"].startswith(server.url)
+        ]
         patched = ls.patch(f"/api/webhooks/{hook['id']}", json={"headers": {"Authorization": f"Bearer {TOKEN}"}})
         assert patched.status_code == 200, patched.text
         annotation = ls.post(
