@@ -61,10 +61,10 @@ class Thresholds:
         unsupported: the same for a span nothing backs (the false mentions in chat text).
         veto: a short-form gazetteer match is dropped when the model's mean probability that
             its characters belong to any mention is below this (0: never).
-        anchor: hierarchy mentions other than full names are kept only in a query that also
-            holds a mention of a type outside the hierarchy (an indicator or a date): an
-            analyst's query asks for a figure, while 云南过桥米线的来历 or 福建老乡会 name a
-            province in passing. Chosen on the development set like the numbers.
+        anchor: mentions other than full names are kept only in a query that also holds an
+            indicator or a date the gazetteer and the date grammar know: an analyst's query asks
+            for a figure, while 云南过桥米线的来历 or 福建老乡会 name a province in passing.
+            Chosen on the development set like the numbers.
     """
 
     supported: float = 0.5
@@ -225,8 +225,10 @@ def combine_calibrated(
 def _without_anchor(
     kept: list[Entity], decisions: list[Decision], evidence: EvidenceFinder
 ) -> tuple[list[Entity], list[Decision]]:
-    """Drop the hierarchy mentions that are not full names when nothing kept lies outside the hierarchy."""
-    if any(e.type not in evidence.hierarchy for e in kept):
+    """Without an indicator or a date that the gazetteer and the date grammar know among the kept
+    mentions, keep only what they know for sure (full names): a model's own 举办 read as an
+    indicator anchors nothing and goes too."""
+    if any(e.type not in evidence.hierarchy and evidence.of(e).protected for e in kept):
         return kept, decisions
     weak = {(e.start, e.end) for e in kept if not evidence.of(e).protected}
     if not weak:

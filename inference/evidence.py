@@ -69,8 +69,9 @@ class EvidenceFinder:
     def of(self, entity: Entity) -> Evidence:
         if entity.type == "Date":
             folded = fold_width(entity.text)
-            found = any(start == 0 and end == len(folded) for start, end in find_dates(folded))
-            return Evidence(DATE, found, found)
+            if any(start == 0 and end == len(folded) for start, end in find_dates(folded)):
+                return Evidence(DATE, True, True)
+            return Evidence(NONE, False, False)  # nothing reads it as a date (LIMIT 10;)
         info = self.matcher.form_info(entity.text)
         if info is not None and entity.type in info[0]:
             types, strength, weak = info

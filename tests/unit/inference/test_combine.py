@@ -154,3 +154,18 @@ def test_without_an_indicator_or_date_only_full_names_stay_when_the_anchor_is_as
     matched = [_ent(query, "City", "菏泽"), _ent(query, "Indicator", "投诉")]
     kept, _ = combine_calibrated([], matched, None, evidence, PlattCalibration(), thresholds)
     assert [e.text for e in kept] == ["菏泽", "投诉"]
+
+
+def test_a_date_span_the_date_grammar_cannot_read_has_no_support(evidence: EvidenceFinder) -> None:
+    text = "SELECT * FROM orders LIMIT 10;"
+    assert evidence.of(_ent(text, "Date", "10;")).kind == NONE
+    assert evidence.of(_ent("本月菏泽投诉", "Date", "本月")).protected
+
+
+def test_only_an_indicator_or_date_the_gazetteer_knows_anchors_a_query(evidence: EvidenceFinder) -> None:
+    text = "菏泽老乡会在哪里举办"
+    invented = _ent(text, "Indicator", "举办", score=0.99)
+    kept, _ = combine_calibrated(
+        [invented], [_ent(text, "City", "菏泽")], None, evidence, PlattCalibration(), Thresholds(0.5, 0.9, 0.0, True)
+    )
+    assert kept == []
