@@ -84,12 +84,24 @@ class MeasureWordIndex:
                 f for f in written if split_measure_word(f, written - {f}, words) is None
             ) | {e.name for e in entries}
 
+    @property
+    def extendable(self) -> frozenset[str]:
+        """The types whose mentions :meth:`extend` may lengthen (for the others it returns ``end``)."""
+        return frozenset(t for t, whole in self._whole.items() if whole)
+
     def split(self, type_name: str, surface: str) -> tuple[str, str] | None:
         """``("投诉", "量")`` for a written ``投诉量`` that is no name of its own."""
         words = self._words.get(type_name)
         if not words or surface in self._whole[type_name]:
             return None
-        return split_measure_word(surface, self._written[type_name] - {surface}, words)
+        # split_measure_word over the type's forms without ``surface`` (a head is always shorter than it),
+        # without copying them per call: the generator asks this for every indicator it writes
+        written = self._written[type_name]
+        for word in words:
+            head = surface[: -len(word)]
+            if head and surface.endswith(word) and head in written:
+                return head, word
+        return None
 
     def extend(self, type_name: str, text: str, start: int, end: int) -> int:
         """The end of the mention at ``start`` once a following measure word that completes a whole name is in."""

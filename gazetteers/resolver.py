@@ -104,11 +104,18 @@ class Resolver:
 
     def _complete(self, entities: Sequence[Entity], links: Sequence[Link]) -> QueryCompletion:
         levels = self._levels
-        pairs = [(levels[e.type], link.candidates) for e, link in zip(entities, links) if e.type in levels]
-        return self.completions([p[0] for p in pairs], [p[1] for p in pairs])
+        at, candidates = [], []
+        for entity, link in zip(entities, links):
+            level = levels.get(entity.type)
+            if level is not None:
+                at.append(level)
+                candidates.append(link.candidates)
+        return self.completions(at, candidates)
 
     def _targets(self, entities: Sequence[Entity], completion: QueryCompletion) -> tuple[Target, ...]:
         """The completion's targets, with mention indexes into the record's entities."""
+        if not completion.targets:
+            return ()
         positions = [i for i, e in enumerate(entities) if e.type in self._levels]
         return tuple(
             Target(tuple(positions[m] for m in mentions), dict(c.resolved), c.ambiguous, c.conflict)

@@ -66,6 +66,8 @@ OUTER_SHARE = 0.25
 WORD_MIN_FREQUENCY = 3
 WORD_LENGTHS = (3, 6)
 WORD_TAGS = frozenset({"n", "i", "l", "z", "v", "vn", "vi", "vd", "b", "d", "c", "o", "a", "ad", "an", "r", "s"})
+# Gazetteer checks remembered by text (the frequent ood ones repeat) before the memory starts over.
+VERDICTS_KEPT = 1 << 16
 # Where a clause ends in one of these, a query follows it without a joiner.
 _CLOSING = frozenset("，,。！!？?~～…：: ")
 
@@ -383,6 +385,8 @@ class NegativeSampler:
         key = (text, "\0".join((*items, "", *sorted(allowed))) if not ood else "\0ood")
         verdict = self._verdicts.get(key)
         if verdict is None:
+            if len(self._verdicts) >= VERDICTS_KEPT:  # most texts are drawn once: start over, memory stays flat
+                self._verdicts.clear()
             verdict = self._verdicts[key] = self._passes(text, items, ood, allowed)
         if not verdict:
             self.dropped += 1

@@ -7,6 +7,7 @@ an interrupted or concurrent run never leaves a truncated file that looks finish
 
 from __future__ import annotations
 
+import gc
 import random
 import time
 from bisect import bisect
@@ -24,6 +25,7 @@ from gazetteers.model import Gazetteer
 from gazetteers.resolver import Resolver
 from gazetteers.writer import write_gazetteer_dir
 from generator.config import NEGATIVE_SOURCES, SPLITS, GeneratorConfig
+from generator.dedup import SeenHashes
 from generator.distractors import distractor_pools
 from generator.errors import GrammarError, GrammarExhausted
 from generator.estimate import SAMPLE_SIZE, check_free_space, estimate_bytes
@@ -45,6 +47,8 @@ TRAIN_GAZETTEER = "gazetteer_train"
 # for more: a small gazetteer or grammar runs out of unique ones, and the split is filled with queries.
 NEGATIVE_GIVE_UP = 500
 QUERY, NEGATIVE, MIXED = 0, 1, 2
+# Allocations between two young-generation collections while sampling (CPython's default: 700).
+YOUNG_THRESHOLD = 20_000
 
 
 @dataclass
@@ -194,9 +198,10 @@ def generate_dataset(
             if not force:
                 sample = _estimation_sample(plan, sampler_for, config.seed)
                 check_free_space(out_dir, estimate_bytes(sample, config.n, exports, gazetteer.domain))
-            counts, stats, report, negative_warnings = _write_splits(
-                staging, config, plan, sampler_for, progress, negatives
-            )
+            with _setup_frozen():
+                counts, stats, report, negative_warnings = _write_splits(
+                    staging, config, plan, sampler_for, progress, negatives
+                )
             sampling_seconds = time.perf_counter() - started
             heldout = frozenset(i for i, s in plan.assignment.items() if s in ("validation", "test"))
             write_gazetteer_dir(gazetteer, staging / TRAIN_GAZETTEER, heldout)
@@ -244,6 +249,25 @@ def _stale_names() -> set[str]:
 
 
 @contextmanager
+def _setup_frozen() -> Iterator[None]:
+    """Keep what the setup built (matcher, pools, candidate lists) out of the collector's passes while sampling.
+
+    The loop allocates and drops millions of small containers; every collection would otherwise
+    walk the run's whole setup again, and young collections come less often. A process that had
+    frozen objects itself (``nerloop generate`` after loading) keeps this run's setup frozen too.
+    """
+    frozen, thresholds = gc.get_freeze_count(), gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(YOUNG_THRESHOLD, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        if not frozen:
+            gc.unfreeze()
+
+
+@contextmanager
 def _naming(path: Path) -> Iterator[None]:
     """Add ``path`` to an OS error that names no file (a full disk on write), so the message says where."""
     try:
@@ -270,7 +294,7 @@ def _write_splits(
     """
     # a train sample must not name a held-out entry, not even as one candidate of an ambiguous bare name
     heldout = frozenset(i for i, s in plan.assignment.items() if s in ("validation", "test"))
-    seen: set[int] = set()
+    seen = SeenHashes()
     counts: dict[str, int] = {}
     by_source = dict.fromkeys((*NEGATIVE_SOURCES, "grammar"), 0)
     warnings: list[str] = []

@@ -111,6 +111,8 @@ class Sampler:
         self.levels = {t: i for i, t in enumerate(self.hierarchy)}
         self._deepest: dict[str, str | None] = {}
         self.measure_words = MeasureWordIndex(gazetteer)
+        # types whose mentions a following measure word may complete (MeasureWordIndex.extend does nothing for others)
+        self._extended = self.measure_words.extendable
 
     def sample(self, template: Template) -> TaggedQuery:
         rng = self.rng
@@ -124,10 +126,12 @@ class Sampler:
             state.third = self._draw_other(chain, template.third_slot_types, avoid=state.other)
         self._render(template.ops, state)
         text = "".join(state.parts)
-        mentions = [(t, s, self.measure_words.extend(t, text, s, e)) for t, s, e in state.mentions]
+        extend, extended = self.measure_words.extend, self._extended
+        mentions = [(t, s, extend(t, text, s, e) if t in extended else e) for t, s, e in state.mentions]
         if self.fullwidth_rate and rng.random() < self.fullwidth_rate:
             text = to_fullwidth(text)
-        entities = [Entity(t, s, e, text[s:e]) for t, s, e in mentions]
+        new = tuple.__new__  # Entity's own __new__ is Python: the same tuple, built in C
+        entities = [new(Entity, (t, s, e, text[s:e], None, None)) for t, s, e in mentions]
         return self.resolver.resolve(text, entities, self.reference, {"template": template.id}).record
 
     def _draw_chain(self, template: Template) -> dict[str, str]:
@@ -172,11 +176,13 @@ class Sampler:
 
     def _render(self, ops: tuple[Op, ...], state: _RenderState) -> None:
         rng = self.rng
+        parts = state.parts
         for kind, value, form, probability in ops:
             if probability < 1.0 and rng.random() >= probability:
                 continue
-            if kind == LITERAL:
-                state.add(value)
+            if kind == LITERAL:  # state.add, inlined: most ops are literals
+                parts.append(value)
+                state.length += len(value)
             elif kind == SLOT:
                 self._slot(value, form, state)
             elif kind == OTHER_SLOT:
@@ -203,28 +209,28 @@ class Sampler:
 
     def _slot(self, type_name: str, form: str, state: _RenderState, unit: int = 1) -> None:
         rng = self.rng
-        if type_name == "Date" and form == "compare":  # 同比, 去年同期: a Date mention without a range
-            state.add_mention(type_name, sample_comparison(rng))
-            return
-        if type_name == "Date" and form == "other":  # a second date: 对比今年和去年
-            state.add_mention(type_name, self._other_date(state.drawn.get("Date")))
-            return
         if type_name == "Date":
-            surface = state.drawn.get("Date")
-            if surface is None:
-                listed = self.cycles.get("Date")
-                if listed and rng.random() < LISTED_DATE_SHARE and (entry_id := listed.draw()):
-                    surface = _pick(rng, self.surfaces[entry_id].any)  # from dates.csv: tagged, no range
-                else:
-                    surface = sample_date(rng, self.reference)[0]
-                state.drawn["Date"] = surface
+            if form == "compare":  # 同比, 去年同期: a Date mention without a range
+                surface = sample_comparison(rng)
+            elif form == "other":  # a second date: 对比今年和去年
+                surface = self._other_date(state.drawn.get("Date"))
+            else:
+                surface = state.drawn.get("Date")
+                if surface is None:
+                    listed = self.cycles.get("Date")
+                    if listed and rng.random() < LISTED_DATE_SHARE and (entry_id := listed.draw()):
+                        surface = _pick(rng, self.surfaces[entry_id].any)  # from dates.csv: tagged, no range
+                    else:
+                        surface = sample_date(rng, self.reference)[0]
+                    state.drawn["Date"] = surface
             state.add_mention(type_name, surface)
             return
+        levels = self.levels
         if unit > 1:
             entry_id = (state.other if unit == 2 else state.third).get(type_name)
         else:
-            entry_id = state.chain.get(type_name) if type_name in self.levels else state.drawn.get(type_name)
-        if entry_id is None and type_name not in self.levels:
+            entry_id = state.chain.get(type_name) if type_name in levels else state.drawn.get(type_name)
+        if entry_id is None and type_name not in levels:
             entry_id = state.drawn[type_name] = self.cycles[type_name].draw()
         if entry_id is None:
             return  # a level this chain skips (北京市 has no city), or an empty gazetteer file
@@ -237,9 +243,9 @@ class Sampler:
             surface = _pick(rng, choices.short)
         else:
             surface = _pick(rng, choices.any)
-        if state.novel_from is not None and self.levels.get(type_name, -1) >= self.levels[state.novel_from]:
+        if state.novel_from is not None and levels.get(type_name, -1) >= levels[state.novel_from]:
             surface = self.novel.rename(type_name, entry_id, surface, rng) or surface
-        if self.typo_rate and type_name in self.levels and rng.random() < self.typo_rate:
+        if self.typo_rate and type_name in levels and rng.random() < self.typo_rate:
             surface = typo(surface, rng) or surface
         split = self.measure_words.split(type_name, surface)
         if split is not None:  # 投诉量 from a user's gazetteer: <Indicator>投诉</Indicator>量
