@@ -39,7 +39,11 @@ class ModelSpec:
 
 
 class RunnerError(ServeError):
-    """The model process failed a batch or died."""
+    """The model process died (answered 503: the next batch gets a new one)."""
+
+
+class ModelFailed(ServeError):
+    """The pipeline raised on a batch in the model process (a bug: answered 500, logged in one line)."""
 
 
 class ThreadRunner:
@@ -102,7 +106,7 @@ class _Child:
             self.process.join(5)
             raise RunnerError(f"the model process died (exit code {self.process.exitcode})") from None
         if kind != "ok":
-            raise RunnerError(payload)
+            raise ModelFailed(payload)
         return payload
 
     def stop(self) -> None:

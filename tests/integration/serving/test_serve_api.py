@@ -248,3 +248,18 @@ def test_webhooks_count_annotations_and_start_training_once(client_for, tmp_path
     metrics = client.get("/metrics").text
     assert 'nerloop_webhook_events_total{action="ANNOTATION_CREATED"} 1.0' in metrics
     assert 'nerloop_retrain_requests_total{outcome="started"} 1.0' in metrics
+
+
+def test_a_failing_model_is_a_json_500_and_one_log_line(client_for, caplog) -> None:
+    caplog.set_level(logging.INFO, "nerloop.serve")
+    client, service = client_for(ServeConfig(runner="thread", matcher=True))
+
+    def broken(texts, reference, explain):
+        raise RuntimeError("weights went missing\nsecond line")
+
+    service.batcher._run = broken
+    answer = client.post("/v1/tag", json={"query": "菏泽"})
+    assert answer.status_code == 500 and answer.json() == {"error": "internal error (RuntimeError); see the server log"}
+    failures = [r.getMessage() for r in caplog.records if "failed" in r.getMessage()]
+    assert failures == ["POST /v1/tag failed: RuntimeError: weights went missing second line"]
+    assert client.post("/v1/tag", json={"query": "菏泽"}).status_code == 500  # and the server goes on answering
