@@ -6,10 +6,10 @@ two sides share one small type and no store rows cross the boundary.
 
 from __future__ import annotations
 
-import hashlib
 import unicodedata
 from dataclasses import dataclass
 
+from nerloop.hashing import stable_hex
 from nerloop.records import TaggedQuery
 
 
@@ -20,7 +20,7 @@ def normalize_query(text: str) -> str:
 
 def text_hash(text: str) -> str:
     """Our key for a query everywhere (store, Label Studio task data, gold labels)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return stable_hex(text)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ package imports without torch.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from active_learning.batch import BatchItem
 from active_learning.config import CycleConfig
 from active_learning.errors import CycleError
 from active_learning.score import ScoringPipeline, StochasticTagger
+from nerloop.hashing import stable_hex
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def default_deps(config: CycleConfig, gazetteer: Any, fuzzy_threshold: float = 7
 
         destination = target()
         if isinstance(destination, Path):  # air-gapped: one file per batch in outbox/, named by its content
-            key = hashlib.sha256("".join(sorted(i.text_hash for i in items)).encode()).hexdigest()[:12]
+            key = stable_hex("".join(sorted(i.text_hash for i in items)), 12)
             (destination / "outbox").mkdir(parents=True, exist_ok=True)
             destination = destination / "outbox" / f"batch-{key}.json"
         return push_batch(engine, items, destination)

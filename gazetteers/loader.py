@@ -26,6 +26,7 @@ from gazetteers.model import Entry, Gazetteer
 from nerloop.atomic import atomic_open
 from nerloop.domain import DOMAIN_FILE, Domain, EntityType, domain_for_directory
 from nerloop.errors import InputError, NerloopError, Problem
+from nerloop.hashing import stable_hex
 
 ALIAS_SEPARATOR = "|"
 
@@ -302,7 +303,7 @@ def load_gazetteer(directory: Path | str | None = None, *, use_cache: bool = Tru
     if not directory.is_dir():
         raise NerloopError(f"gazetteer directory {directory} does not exist")
     fingerprint = fingerprint_directory(directory)
-    cache_key = hashlib.sha256((fingerprint + _code_fingerprint()).encode()).hexdigest()[:32]
+    cache_key = stable_hex(fingerprint + _code_fingerprint(), 32)
     cache_file = _cache_dir() / f"gazetteer-{cache_key}.pickle"
     if use_cache and cache_file.is_file():
         try:

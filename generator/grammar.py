@@ -17,7 +17,6 @@ what training sets at scale need.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from jinja2 import nodes
 from generator.errors import GrammarError
 from nerloop.domain import Domain
 from nerloop.errors import Problem
+from nerloop.hashing import stable_hex
 from nerloop.textfiles import decode_utf8, yaml_problem
 
 LITERAL, SLOT, FRAGMENT, DISTRACTOR, OTHER_SLOT, THIRD_SLOT = 0, 1, 2, 3, 4, 5
@@ -317,7 +317,7 @@ def parse_grammar(text: str, domain: Domain, source: str = "<grammar>") -> Gramm
     distractors = _distractor_sizes(data, templates, fragments, compiler)
     if compiler.problems:
         raise GrammarError(compiler.problems, summary=f"grammar {source} has {len(compiler.problems)} problem(s)")
-    fingerprint = hashlib.sha256(text.encode()).hexdigest()
+    fingerprint = stable_hex(text)
     return Grammar(source, tuple(templates), fragments, distractors, fingerprint)
 
 

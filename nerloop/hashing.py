@@ -1,4 +1,6 @@
-"""Stable pseudo-random numbers from keys: the same key gives the same number in every run.
+"""Stable hashes of keys: hex digests (text keys, fingerprints, short ids) and pseudo-random numbers.
+
+The same key gives the same value in every run and on every machine.
 
 Python's ``hash()`` is salted per process, and a ``random.Random`` depends on the order of
 draws; a split, a frozen-gold decision or a tie-break that must not move when the input is
@@ -15,6 +17,17 @@ import hashlib
 from typing import Literal
 
 Algorithm = Literal["blake2b", "sha256"]
+
+
+def stable_hex(key: str, length: int | None = None, *, algorithm: Literal["sha256", "sha1"] = "sha256") -> str:
+    """The hex digest of ``key`` (UTF-8), cut to ``length`` characters when given.
+
+    sha256 for everything new; sha1 only where short ids already live outside nerloop
+    (Label Studio region ids) and must not change.
+    """
+    if algorithm not in ("sha256", "sha1"):
+        raise ValueError(f"unknown algorithm {algorithm!r}; use sha256 or sha1")
+    return hashlib.new(algorithm, key.encode("utf-8")).hexdigest()[:length]
 
 
 def stable_int(key: str, bits: int = 64, *, algorithm: Algorithm = "blake2b") -> int:

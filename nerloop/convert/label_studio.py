@@ -8,12 +8,12 @@ CJK and astral characters has been reported.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from nerloop.convert.errors import SpanMismatch
 from nerloop.domain import Domain
+from nerloop.hashing import stable_hex
 from nerloop.records import Entity, TaggedQuery
 
 FROM_NAME = "label"
@@ -64,7 +64,7 @@ def labeling_config_problems(label_config: str, domain: Domain) -> list[str]:
 def span_id(task_key: str, entity: Entity) -> str:
     """A short region id that stays the same when the same task is pushed again."""
     raw = f"{task_key}|{entity.type}|{entity.start}|{entity.end}"
-    return hashlib.sha1(raw.encode("utf-8")).hexdigest()[:10]
+    return stable_hex(raw, 10, algorithm="sha1")
 
 
 def entity_to_result(entity: Entity, *, task_key: str) -> dict[str, Any]:

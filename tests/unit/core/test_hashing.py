@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from nerloop.hashing import stable_int, stable_unit
+from nerloop.hashing import stable_hex, stable_int, stable_unit
 
 
 @pytest.mark.parametrize("key", ["", "7\0substation:麒麟", "gold:" + "ab" * 32])
@@ -33,3 +33,12 @@ def test_units_lie_in_the_half_open_interval_and_do_not_depend_on_the_process() 
 def test_impossible_widths_and_unknown_algorithms_are_refused(bits: int, algorithm: str) -> None:
     with pytest.raises(ValueError):
         stable_int("x", bits, algorithm=algorithm)  # type: ignore[arg-type]
+
+
+def test_hex_digests_keep_the_text_keys_fingerprints_and_region_ids_already_stored() -> None:
+    text = "济南供电公司投诉量"
+    assert stable_hex(text) == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    assert stable_hex(text, 12) == hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    assert stable_hex("t-1|City|0|2", 10, algorithm="sha1") == hashlib.sha1(b"t-1|City|0|2").hexdigest()[:10]
+    with pytest.raises(ValueError, match="unknown algorithm"):
+        stable_hex(text, algorithm="md5")  # type: ignore[arg-type]
