@@ -15,6 +15,7 @@ from pathlib import Path
 from gazetteers.model import Gazetteer
 from nerloop.domain import DOMAIN_FILE, dump_domain
 from nerloop.errors import NerloopError
+from nerloop.textfiles import read_utf8
 
 ALIAS_SEPARATOR = "|"
 
@@ -63,7 +64,7 @@ def write_gazetteer_dir(gazetteer: Gazetteer, out_dir: Path, exclude: Collection
 def read_id_list(path: Path) -> list[str]:
     """Entry ids, one per line; ``#`` starts a comment, blank lines are skipped."""
     ids = []
-    for line in Path(path).read_text("utf-8-sig").splitlines():
+    for line in read_utf8(Path(path)).splitlines():
         line = line.split("#", 1)[0].strip()
         if line:
             ids.append(line)

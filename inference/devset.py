@@ -27,6 +27,7 @@ from gazetteers.writer import read_id_list
 from nerloop.convert.xml import unescape
 from nerloop.errors import InputError, Problem
 from nerloop.records import Entity, TaggedQuery
+from nerloop.textfiles import read_utf8
 
 DEVSET_DIR = Path(__file__).resolve().parent / "data" / "devset"
 QUERIES_FILE = "queries.tsv"
@@ -106,7 +107,7 @@ def read_queries(path: Path, types: Iterable[str]) -> list[DevQuery]:
     types = tuple(types)
     queries: list[DevQuery] = []
     problems: list[Problem] = []
-    for lineno, raw in enumerate(path.read_text("utf-8-sig").splitlines(), 1):
+    for lineno, raw in enumerate(read_utf8(path).splitlines(), 1):
         if not raw.strip() or raw.lstrip().startswith("#"):
             continue
         category, tab, markup = raw.partition("\t")
