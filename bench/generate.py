@@ -22,30 +22,11 @@ reference date 2026-11-25, JSONL only, into a temporary directory. Reported:
   ``getrusage(RUSAGE_CHILDREN)``), which includes the loaded gazetteer; RSS right after the
   load is shown too, so the generator's own share is visible.
 
-Chatette (https://github.com/SimGus/Chatette, pip ``chatette``), installed into a throwaway
-venv, is the usual template-based NLU data generator. The script translates the compiled
-default grammar into a Chatette template mechanically (see ``chatette_template``):
+Chatette runs on the same grammar and gazetteer (``bench/_chatette.py`` says how it is translated
+and what it does not do); the report is written by ``bench/_generate_report.py``.
 
-* each template → one intent rule, repeated ``weight`` times (Chatette picks rules uniformly);
-* each fragment → an alias ``~[name]`` with its alternatives as rules (repeated by weight);
-  ``p`` of a fragment and ``maybe(p)`` → Chatette's ``?/percent`` random-generation modifier;
-* each slot ``{{city.short}}`` → a slot reference ``@[city#short]``; every variation of a slot
-  has one rule per gazetteer entry, ``[form1|form2|…] = entry id``, with the same surface
-  choices the sampler uses (``any`` lists the canonical name twice, like the sampler);
-* ``{{date}}`` → ``@[date#any]`` whose rules are distinct surfaces drawn from nerloop's own
-  date grammar (``--chatette-dates`` of them);
-* faker distractors → aliases filled with the same faker pools (same sizes, same filter);
-* whitespace-only alternatives (the ``sep`` fragment's spaces) cannot be written as Chatette
-  rules and are dropped.
-
-What Chatette cannot express, and therefore does not do (it is doing *less* work per sample):
-slots are drawn independently (a city and a substation from different chains), so there is no
-hierarchy consistency and no resolution of labels; no held-out entries or templates per split,
-no typos, no full-width noise, no dates normalised to ranges. Chatette is run through its CLI
-(``python -m chatette TEMPLATE -o OUT -a jsonl -s 0 -f``) with ``'training': 'N'``, pinned to the
-same CPU, under a timeout; reported: examples written, wall seconds (process start to exit:
-parsing the template + generating + writing), a probe run with 10 examples for the fixed
-parse cost, and peak RSS from ``wait4``.
+``--profile K`` runs each nerloop child under cProfile and prints its K most expensive functions
+(own time, then cumulative), so a change that claims speed shows where the time went.
 
 Run from the repository root with the project venv::
 
@@ -55,20 +36,30 @@ Run from the repository root with the project venv::
 from __future__ import annotations
 
 import argparse
+import cProfile
 import gc
+import io
 import json
 import os
-import random
+import pstats
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _chatette import (  # noqa: E402
+    CHATETTE_PROBE_N,
+    ChatetteRun,
+    ChatetteTemplate,
+    chatette_template,
+    date_words,
+    ensure_chatette,
+    run_chatette,
+)
 from _common import (  # noqa: E402
     DEFAULT_GAZETTEER,
     DEFAULT_WORK,
@@ -77,18 +68,12 @@ from _common import (  # noqa: E402
     default_cpu,
     dir_bytes,
     ensure_national_gazetteer,
-    fmt_float,
     fmt_int,
     machine_facts,
-    markdown_table,
     run_pinned_child,
     self_peak_rss_mib,
 )
-
-MIB = 1024 * 1024
-CHATETTE_PROBE_N = 10
-CHATETTE_SPECIALS = set("\\/;[]~@%{}|?#$&=")
-
+from _generate_report import print_report  # noqa: E402
 
 # ---------------------------------------------------------------- child: one nerloop run
 
@@ -136,9 +121,14 @@ def child_main(spec_file: str) -> None:
         if written // chunk > before // chunk:
             marks.append((written, time.perf_counter() - t))
 
+    profiler = cProfile.Profile() if spec.get("profile") else None
     cpu = time.process_time()
     t = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
     summary = generate_dataset(gazetteer, grammar, Path(spec["out_dir"]), config, progress=progress)
+    if profiler is not None:
+        profiler.disable()
     generation_seconds = time.perf_counter() - t
     generation_cpu = time.process_time() - cpu
 
@@ -156,8 +146,18 @@ def child_main(spec_file: str) -> None:
         "peak_rss_self_mib": self_peak_rss_mib(),
         "warnings": summary.warnings,
         "marks": marks,
+        "profile": profile_summary(profiler, spec["profile"]) if profiler is not None else "",
     }
     Path(spec["result"]).write_text(json.dumps(result), "utf-8")
+
+
+def profile_summary(profiler: cProfile.Profile, top: int) -> str:
+    """The ``top`` functions by own time, then by cumulative time, as pstats prints them."""
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).strip_dirs()
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+    return out.getvalue()
 
 
 # ---------------------------------------------------------------- parent: nerloop runs
@@ -184,6 +184,7 @@ def run_nerloop(n: int, args: argparse.Namespace, env: dict[str, str]) -> Nerloo
             "out_dir": str(run_dir / "out"),
             "result": str(run_dir / "result.json"),
             "setup_probe": not args.no_setup_probe,
+            "profile": args.profile,
         }
         (run_dir / "spec.json").write_text(json.dumps(spec), "utf-8")
         log = args.work / "logs" / f"nerloop-n{n}-{attempt + 1}.log"
@@ -220,226 +221,6 @@ def run_nerloop(n: int, args: argparse.Namespace, env: dict[str, str]) -> Nerloo
 
 
 # ---------------------------------------------------------------- Chatette
-
-
-def _escape(text: str) -> str:
-    return "".join("\\" + ch if ch in CHATETTE_SPECIALS else ch for ch in text)
-
-
-def _percent(p: float) -> str:
-    return f"?/{round(p * 100, 2):g}" if p < 1.0 else ""
-
-
-def _repeat_for(weight: float, unit: float) -> int:
-    return max(1, round(weight / unit))
-
-
-@dataclass
-class ChatetteTemplate:
-    text: str
-    lines: int
-    intent_rules: int
-    notes: list[str] = field(default_factory=list)
-
-
-def chatette_template(
-    gazetteer, grammar, training: int, distractors: dict[str, tuple[str, ...]], dates: list[str]
-) -> ChatetteTemplate:
-    """Translate the compiled grammar and the gazetteer into one Chatette template file."""
-    from generator.grammar import DISTRACTOR, FRAGMENT, LITERAL, OTHER_SLOT, SLOT
-    from generator.sampler import surface_choices
-
-    notes: list[str] = []
-    used_forms: dict[str, set[str]] = {}
-    dropped_space = 0
-
-    def ops_text(ops) -> str:
-        nonlocal dropped_space
-        parts = []
-        for kind, value, form, p in ops:
-            if kind == LITERAL:
-                if value.strip():
-                    parts.append(_escape(value.strip()))
-                elif value:
-                    dropped_space += 1
-            elif kind in (SLOT, OTHER_SLOT):  # a second unit draws from the same slot rules
-                slot = value.lower()
-                variation = "any" if value == "Date" else form
-                used_forms.setdefault(value, set()).add(variation)
-                parts.append(f"@[{slot}#{variation}{_percent(p)}]")
-            elif kind == FRAGMENT:
-                fragment = grammar.fragments[value]
-                parts.append(f"~[{value}{_percent(fragment.probability * p)}]")
-            elif kind == DISTRACTOR:
-                parts.append(f"~[{value}{_percent(p)}]")
-        return "".join(parts)
-
-    lines: list[str] = [
-        "// Generated by bench/generate.py from the default nerloop grammar and the national gazetteer.",
-        "// Mapping: template -> intent rule (repeated by weight); fragment -> alias (p -> ?/percent);",
-        "// slot.form -> @[slot#form] with one rule per entry: [surface|...] = entry id.",
-        f"%[query]('training': '{training}')",
-    ]
-    weights = [t.weight for t in grammar.templates]
-    unit = min(weights)
-    intent_rules = 0
-    for template in grammar.templates:
-        rule = ops_text(template.ops)
-        if not rule:
-            notes.append(f"template {template.id} is empty in Chatette; dropped")
-            continue
-        for _ in range(_repeat_for(template.weight, unit)):
-            lines.append("    " + rule)
-            intent_rules += 1
-    lines.append("")
-    for name, fragment in grammar.fragments.items():
-        cum = list(fragment.cum_weights)
-        fweights = [b - a for a, b in zip([0.0, *cum[:-1]], cum)]
-        funit = min(fweights)
-        rules = []
-        for alternative, weight in zip(fragment.alternatives, fweights):
-            rule = ops_text(alternative)
-            if not rule:
-                continue
-            rules += ["    " + rule] * _repeat_for(weight, funit)
-        if not rules:
-            rules = ["    " + _escape(name)]
-            notes.append(f"fragment {name} has no writable alternative; replaced by its name")
-        lines += [f"~[{name}]", *rules, ""]
-    for kind, pool in distractors.items():
-        lines += [f"~[{kind}]", *("    " + _escape(item) for item in pool if item.strip()), ""]
-
-    surfaces = surface_choices(gazetteer)
-    for type_name, forms in used_forms.items():
-        slot = type_name.lower()
-        for form in sorted(forms):
-            lines.append(f"@[{slot}#{form}]")
-            if type_name == "Date":
-                lines += ["    " + _escape(d) for d in dates]
-            else:
-                for entry in gazetteer.entries(type_name):
-                    choices = surfaces[entry.id]
-                    if form == "full":
-                        options: tuple[str, ...] = (choices.full,)
-                    elif form == "alias" and choices.alias:
-                        options = choices.alias
-                    elif form == "short" and choices.short:
-                        options = choices.short
-                    else:
-                        options = choices.any
-                    body = _escape(options[0]) if len(options) == 1 else "[" + "|".join(map(_escape, options)) + "]"
-                    lines.append(f"    {body} = {entry.id}")
-            lines.append("")
-    if dropped_space:
-        notes.append(f"{dropped_space} whitespace-only literal(s) (the sep fragment's spaces) dropped")
-    return ChatetteTemplate("\n".join(lines) + "\n", len(lines), intent_rules, notes)
-
-
-def ensure_chatette(args: argparse.Namespace) -> tuple[Path | None, str]:
-    """A Python that can ``import chatette``: the throwaway venv, created and filled on first use."""
-    if args.chatette_python:
-        python = Path(args.chatette_python)
-    else:
-        venv = args.work / "chatette-venv"
-        python = venv / "bin" / "python"
-        if not python.is_file():
-            base = shutil.which("python3") or sys.executable
-            print(f"[chatette] creating {venv} and pip-installing chatette …", file=sys.stderr, flush=True)
-            made = subprocess.run([base, "-m", "venv", str(venv)], capture_output=True, text=True, check=False)
-            if made.returncode:
-                return None, f"python3 -m venv failed: {made.stderr.strip()[-500:]}"
-    check = subprocess.run(
-        [str(python), "-c", "import chatette; print(chatette.__version__)"], capture_output=True, text=True, check=False
-    )
-    if check.returncode and not args.chatette_python:
-        pip = subprocess.run(
-            [str(python), "-m", "pip", "install", "chatette"], capture_output=True, text=True, timeout=600, check=False
-        )
-        if pip.returncode:
-            return None, f"pip install chatette failed: {(pip.stdout + pip.stderr).strip()[-800:]}"
-        check = subprocess.run(
-            [str(python), "-c", "import chatette; print(chatette.__version__)"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    if check.returncode:
-        return None, f"cannot import chatette with {python}: {check.stderr.strip()[-500:]}"
-    return python, check.stdout.strip()
-
-
-@dataclass
-class ChatetteRun:
-    asked: int
-    child: ChildResult
-    written: int
-    output_bytes: int
-    template_bytes: int
-    log: Path
-    error: str = ""
-
-
-def run_chatette(
-    python: Path, asked: int, body: ChatetteTemplate, args: argparse.Namespace, timeout: float
-) -> ChatetteRun:
-    run_dir = Path(tempfile.mkdtemp(prefix=f"chatette-n{asked}-", dir=args.work))
-    template = run_dir / "template.chatette"
-    template.write_text(body.text, "utf-8")
-    out = run_dir / "out"
-    log = args.work / "logs" / f"chatette-n{asked}.log"
-    print(
-        f"[chatette] {fmt_int(asked)} examples on CPU {args.cpu} (timeout {timeout:.0f} s) …",
-        file=sys.stderr,
-        flush=True,
-    )
-    child = run_pinned_child(
-        [str(python), "-m", "chatette", str(template), "-o", str(out), "-a", "jsonl", "-s", "0", "-f"],
-        args.cpu,
-        timeout,
-        log,
-    )
-    written = 0
-    for output in sorted((out / "train").glob("output*.jsonl")):  # Chatette splits large outputs in files of 10,000
-        with output.open("rb") as stream:
-            written += sum(1 for line in stream if line.strip())
-    error = ""
-    if child.timed_out:
-        error = f"did not finish in {timeout:.0f} s"
-    elif child.returncode != 0:
-        tail = log.read_text("utf-8", errors="replace").strip().splitlines()[-3:]
-        error = f"exit {child.returncode}: {' / '.join(tail)}"
-    print(
-        f"[chatette] {fmt_int(asked)}: {error or f'{child.seconds:.1f} s, {fmt_int(written)} written'}",
-        file=sys.stderr,
-        flush=True,
-    )
-    result = ChatetteRun(
-        asked, child, written, dir_bytes(out) if out.exists() else 0, template.stat().st_size, log, error
-    )
-    if not args.keep:
-        shutil.rmtree(run_dir, ignore_errors=True)
-    return result
-
-
-def fmt_rate(value: float | None) -> str:
-    if not value:
-        return "-"
-    return fmt_float(value, 1) if value < 100 else fmt_int(round(value))
-
-
-def date_words(count: int, seed: int = 0) -> list[str]:
-    """Distinct date mentions from nerloop's own date grammar (Chatette gets a fixed list)."""
-    from nerloop.dates import sample_date
-
-    rng = random.Random(seed)
-    found: dict[str, None] = {}
-    for _ in range(count * 50):
-        found[sample_date(rng, REFERENCE_DATE)[0]] = None
-        if len(found) >= count:
-            break
-    return list(found)
-
-
 # ---------------------------------------------------------------- main
 
 
@@ -477,6 +258,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=900, help="seconds after which a nerloop child is killed")
     parser.add_argument("--no-setup-probe", action="store_true", help="skip the n=1 run that measures fixed setup cost")
     parser.add_argument("--keep", action="store_true", help="keep generated outputs and templates under WORK")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="K",
+        help="run each nerloop child under cProfile and print its K costliest functions (rates then include "
+        "the profiler's overhead)",
+    )
     chat = parser.add_argument_group("Chatette")
     chat.add_argument(
         "--chatette-n",
@@ -575,202 +364,6 @@ def main(argv: list[str] | None = None) -> int:
         chatette_runs,
     )
     return 0 if all(r.result for r in nerloop_runs) else 1
-
-
-def print_report(
-    args,
-    facts,
-    counts,
-    built,
-    build_seconds,
-    first_load,
-    nerloop_runs,
-    chatette_status,
-    template_info,
-    chatette_probe,
-    chatette_runs,
-) -> None:
-    print("## Generation benchmark\n")
-    print(
-        markdown_table(
-            ["fact", "value"],
-            [
-                *facts,
-                ("gazetteer", f"{args.gazetteer} ({', '.join(f'{k} {fmt_int(v)}' for k, v in counts.items())})"),
-                ("gazetteer build", f"built now in {build_seconds:.1f} s" if built else "reused (already built)"),
-                ("first gazetteer load in the parent", f"{first_load[0]:.2f} s ({first_load[1]})"),
-                ("settings", f"default grammar, seed 0, reference {REFERENCE_DATE.isoformat()}, JSONL only"),
-            ],
-        )
-    )
-
-    print("\n### nerloop `generate_dataset` (one child per run, pinned to one CPU)\n")
-    rows = []
-    for run in nerloop_runs:
-        r = run.result
-        if r is None:
-            status = (
-                f"did not finish in {args.timeout:.0f} s"
-                if run.child.timed_out
-                else f"failed (exit {run.child.returncode}, log {run.log})"
-            )
-            rows.append(
-                [fmt_int(run.n), status, "", "", "", "", "", "", "", "", fmt_float(run.child.peak_rss_mib, 0), ""]
-            )
-            continue
-        setup = r["setup_seconds"]
-        steady = (
-            run.n / (r["generation_seconds"] - setup) if setup is not None and r["generation_seconds"] > setup else None
-        )
-        rows.append(
-            [
-                fmt_int(run.n),
-                fmt_float(r["load_seconds"]),
-                fmt_float(setup) if setup is not None else "-",
-                fmt_float(r["generation_seconds"]),
-                fmt_int(round(run.n / r["generation_seconds"])),
-                fmt_int(round(steady)) if steady else "-",
-                fmt_int(r["attempts"]),
-                fmt_int(r["duplicates"]),
-                fmt_float(r["output_bytes"] / MIB, 1),
-                fmt_float(r["rss_after_load_mib"], 0),
-                fmt_float(run.child.peak_rss_mib, 0),
-                f"{r['generation_cpu_seconds'] / r['generation_seconds']:.0%}",
-            ]
-        )
-    print(
-        markdown_table(
-            [
-                "samples",
-                "load s (cached)",
-                "setup s (n=1)",
-                "generation s",
-                "samples/s",
-                "samples/s excl. setup",
-                "attempts",
-                "duplicates skipped",
-                "output MiB",
-                "RSS after load MiB",
-                "peak RSS MiB",
-                "CPU share",
-            ],
-            rows,
-        )
-    )
-    print(
-        "\nCPU share: CPU time / wall time of the generation; well below 100% means the pinned CPU was shared "
-        "with other work and the rates are pessimistic."
-    )
-    if args.repeat > 1:
-        print(f"\nbest of {args.repeat} runs per size (by generation time).")
-    tenths = [run for run in nerloop_runs if run.result and len(run.result["marks"]) >= 2]
-    if tenths:
-        print(
-            "\nsamples/s within each tenth of the run (does the rate hold up as the run grows? "
-            "1/10 includes the call's setup):\n"
-        )
-        rows = []
-        for run in tenths:
-            previous, rates = (0, 0.0), []
-            for done, seconds in run.result["marks"]:
-                rates.append(
-                    fmt_int(round((done - previous[0]) / (seconds - previous[1]))) if seconds > previous[1] else "-"
-                )
-                previous = (done, seconds)
-            rows.append([fmt_int(run.n), *rates, *([""] * (10 - len(rates)))])
-        print(markdown_table(["samples", *(f"{i}/10" for i in range(1, 11))], [r[:11] for r in rows]))
-
-    print(f"\n### Chatette: {chatette_status}\n")
-    if template_info is not None:
-        print(
-            f"template: {fmt_int(template_info.lines)} lines, {fmt_int(template_info.intent_rules)} intent rules "
-            f"(templates repeated by weight), {fmt_float(len(template_info.text.encode()) / MIB, 1)} MiB"
-        )
-        for note in template_info.notes:
-            print(f"- {note}")
-        print()
-    if chatette_runs or chatette_probe:
-        probe_s = chatette_probe.child.seconds if chatette_probe and not chatette_probe.error else None
-        rows = []
-        for run in ([chatette_probe] if chatette_probe else []) + chatette_runs:
-            rate = run.written / run.child.seconds if run.written and not run.error else None
-            # below a 2 s difference from the probe, scheduling noise swamps the rate
-            net = (
-                run.written / (run.child.seconds - probe_s)
-                if rate and probe_s is not None and run is not chatette_probe and run.child.seconds > probe_s + 2
-                else None
-            )
-            rows.append(
-                [
-                    fmt_int(run.asked) + (" (probe)" if run is chatette_probe else ""),
-                    fmt_int(run.written) if not run.error else "-",
-                    run.error or fmt_float(run.child.seconds),
-                    fmt_rate(rate),
-                    fmt_rate(net),
-                    fmt_float(run.output_bytes / MIB, 1) if not run.error else "-",
-                    fmt_float(run.child.peak_rss_mib, 0),
-                    f"{run.child.cpu_seconds / run.child.seconds:.0%}" if run.child.seconds else "-",
-                ]
-            )
-        print(
-            markdown_table(
-                [
-                    "asked",
-                    "written",
-                    "wall s",
-                    "examples/s",
-                    "examples/s excl. probe",
-                    "output MiB",
-                    "peak RSS MiB",
-                    "CPU share",
-                ],
-                rows,
-            )
-        )
-        print(
-            "\nwall s: Chatette CLI from start to exit (parse template + generate + write, synonyms file included); "
-            f"the probe run ({CHATETTE_PROBE_N} examples) is its fixed cost; examples/s excl. probe = written / "
-            "(wall − probe wall), shown only where the two differ by more than 2 s."
-        )
-
-    print("\n### Summary\n")
-    rows = []
-    for run in nerloop_runs:
-        if run.result:
-            s = run.result["generation_seconds"]
-            rows.append(
-                [
-                    "nerloop generate_dataset",
-                    fmt_int(run.n),
-                    fmt_float(s),
-                    fmt_int(round(run.n / s)),
-                    fmt_float(run.child.peak_rss_mib, 0),
-                ]
-            )
-        else:
-            rows.append(
-                ["nerloop generate_dataset", fmt_int(run.n), "failed", "-", fmt_float(run.child.peak_rss_mib, 0)]
-            )
-    for run in chatette_runs:
-        if run.error:
-            rows.append(["chatette CLI", fmt_int(run.asked), run.error, "-", fmt_float(run.child.peak_rss_mib, 0)])
-        else:
-            rows.append(
-                [
-                    "chatette CLI",
-                    fmt_int(run.written),
-                    fmt_float(run.child.seconds),
-                    fmt_rate(run.written / run.child.seconds),
-                    fmt_float(run.child.peak_rss_mib, 0),
-                ]
-            )
-    print(markdown_table(["tool", "samples", "seconds", "samples/s", "peak RSS MiB"], rows))
-    print(
-        "\nnerloop seconds: the generate_dataset call (setup included, gazetteer load excluded); peak RSS includes the "
-        "loaded gazetteer. Chatette seconds: whole CLI run (template parse included). Both pinned to CPU "
-        f"{args.cpu}. Chatette does less per sample: no hierarchy-consistent chains, no label resolution, no "
-        "split hold-outs, no noise."
-    )
 
 
 if __name__ == "__main__":
