@@ -24,6 +24,7 @@ from gazetteers.tagging import MatcherTagger
 from inference.calibration import PlattCalibration, fit_platt, reliability
 from inference.combine import FIXED_MODES, Thresholds, combine_calibrated, combine_entities
 from inference.evidence import EvidenceFinder
+from nerloop.atomic import atomic_write_text
 from nerloop.errors import NerloopError
 from nerloop.evaluation import prf
 from nerloop.records import Entity, TaggedQuery
@@ -159,7 +160,9 @@ def fit_combination(
 
 
 def write_calibration(model_dir: Path, fit: Fit) -> None:
-    (Path(model_dir) / CALIBRATION_FILE).write_text(json.dumps(fit.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    atomic_write_text(
+        Path(model_dir) / CALIBRATION_FILE, json.dumps(fit.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    )
 
 
 def read_calibration(model_dir: Path) -> tuple[PlattCalibration, Thresholds]:

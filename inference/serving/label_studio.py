@@ -11,14 +11,13 @@ events from the project webhook it creates for the backend) and, with the older 
 
 from __future__ import annotations
 
-import hashlib
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from inference.serving.errors import ProtocolError
-from nerloop.convert.label_studio import FROM_NAME, TO_NAME, entity_to_result
+from nerloop.convert.label_studio import FROM_NAME, TO_NAME, entity_to_result, span_id
 from nerloop.records import Entity, TaggedQuery
 
 ANNOTATION_EVENTS = frozenset(
@@ -73,11 +72,6 @@ def task_text(task: Any, interface: Interface) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def region_id(text: str, start: int, end: int, label: str) -> str:
-    """A region id that is the same each time the same text is predicted."""
-    return hashlib.sha1(f"{text}|{label}|{start}|{end}".encode()).hexdigest()[:10]
-
-
 def prediction(record: TaggedQuery | dict[str, Any] | None, interface: Interface, model_version: str) -> dict[str, Any]:
     """One task's entry in ``results``: our mentions as ``labels`` regions with scores, and a task score.
 
@@ -105,7 +99,7 @@ def prediction(record: TaggedQuery | dict[str, Any] | None, interface: Interface
         region.update(
             from_name=interface.from_name,
             to_name=interface.to_name,
-            id=region_id(text, entity.start, entity.end, entity.type),
+            id=span_id(text, entity),  # the same id each time the same text is predicted
         )
         result.append(region)
     scores = [r["score"] for r in result if r.get("score") is not None]
