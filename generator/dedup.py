@@ -42,6 +42,8 @@ class SeenHashes:
         if len(self._recent) >= self._limit:
             latest = np.fromiter(self._recent, dtype=np.int64, count=len(self._recent))
             latest.sort()
-            # two sorted runs: the stable sort (timsort) merges them in linear time
-            self._sorted = np.sort(np.concatenate((self._sorted, latest)), kind="stable")
+            # two sorted runs: the stable sort (timsort) merges them in linear time, in place
+            merged = np.concatenate((self._sorted, latest))
+            merged.sort(kind="stable")
+            self._sorted = merged
             self._recent.clear()
