@@ -25,8 +25,9 @@ from nerloop.outdir import LOCK_FILE
 
 REFERENCE = dt.date(2026, 11, 25)
 N = 3000
-# the manifest's fields that differ between two runs of the same seed
-VOLATILE = ("seconds", "sampling_seconds", "out_dir", "files", "gazetteer_dir", "nerloop_version")
+# the manifest's fields that differ between two runs of the same seed (grammar: the file's path, which
+# differs between checkouts; grammar_fingerprint pins its content)
+VOLATILE = ("seconds", "sampling_seconds", "out_dir", "files", "gazetteer_dir", "grammar", "nerloop_version")
 CONFIGS = {
     "defaults": {},
     "off": dict(
@@ -52,7 +53,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "gazetteer_train/indicators.csv": "c27b3fd985775676701597291bd2bbadcc1a348426bee1768769416704fada89",
         "gazetteer_train/provinces.csv": "f3835f9514aaf394259ba809a7e3d85e44c981abd7265d8f017694ff25f7367c",
         "gazetteer_train/substations.csv": "f5ffb6cebc7b16099656095e2c22d437c3c5ce9b6bb724b85ed70d67bef093af",
-        "manifest.json": "d099f1376210fae72d308aa17fcb51fd6decf54478d129f50d477ffeae9414b2",
+        "manifest.json": "a43d53fdbdee5f467071058f32420e258de43c5e1659f61f1ab2100ff86669b1",
         "test.jsonl": "d8c0451e173605461a610cac8455ba213c758a0f3e9d4f0e54bca731499bbb54",
         "train.jsonl": "11e819955af127cc90c6875173817021575ab5aa183a03b47346c509d3e3c3db",
         "validation.jsonl": "5a34d48f0099c2669d6686e22c0941d167ba164584c435ac546e9233a57b54cf",
@@ -64,7 +65,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "gazetteer_train/indicators.csv": "c27b3fd985775676701597291bd2bbadcc1a348426bee1768769416704fada89",
         "gazetteer_train/provinces.csv": "f3835f9514aaf394259ba809a7e3d85e44c981abd7265d8f017694ff25f7367c",
         "gazetteer_train/substations.csv": "45eb24db6fae7f51e1361563da7668e56d25e302587b364f3383a27fa8f2495a",
-        "manifest.json": "adfb12a3f547fe9f712a248de4786bdf96e605c6a47d81579b0eda109fb81fbb",
+        "manifest.json": "0ceabd72ed569c43d34aab09389035fd486ac4a61cfa923c3424b24ad5593a86",
         "test.jsonl": "14a44cc23d8881a22751c7ffef84265ffbc2d726afe6e7d764cf8f0a24a89186",
         "train.jsonl": "b854a8a0f2836972e484a471a49fd996058a92fbfde5365e36bf8615e5deca4e",
         "validation.jsonl": "1ed2c0729c1365c78281fea08d0efe3fd7da71d4c98a3fda61c98483e3fa6e33",
@@ -76,7 +77,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "gazetteer_train/indicators.csv": "c27b3fd985775676701597291bd2bbadcc1a348426bee1768769416704fada89",
         "gazetteer_train/provinces.csv": "f3835f9514aaf394259ba809a7e3d85e44c981abd7265d8f017694ff25f7367c",
         "gazetteer_train/substations.csv": "45eb24db6fae7f51e1361563da7668e56d25e302587b364f3383a27fa8f2495a",
-        "manifest.json": "9b2a71b8075498b23936a045266e6bd50267a24e5f213d1862258008b9b993cf",
+        "manifest.json": "873277ff5764f5df693b64d82e028cf51310eef672903834debd5d4874d4777d",
         "test.jsonl": "cb90cc45037fdda26a70b94a71cb11b80692c420c156dbcf7f8527d2ea7da896",
         "train.jsonl": "7f29e939b7464130f301cd4e1221e51b7346eb0a3abcce82caaf7ec27208c1e5",
         "validation.jsonl": "ff197031214ae37701b1d91899f94d2e66250dbecc5395afcae089b1f0c7ad33",
@@ -88,7 +89,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "gazetteer_train/indicators.csv": "c27b3fd985775676701597291bd2bbadcc1a348426bee1768769416704fada89",
         "gazetteer_train/provinces.csv": "f3835f9514aaf394259ba809a7e3d85e44c981abd7265d8f017694ff25f7367c",
         "gazetteer_train/substations.csv": "f5ffb6cebc7b16099656095e2c22d437c3c5ce9b6bb724b85ed70d67bef093af",
-        "manifest.json": "ca4cd5b78d29183f49074c9844ecb98ebfbdd5c377f3061ba1877f0f23770061",
+        "manifest.json": "404e244d13e7bcb53a525c93e7e98e1e45e99c6fccbac98715c0949ff0af6faf",
         "test.jsonl": "fa765bb39f07fa24a9cd06286b9717d4b4ed5193b7793e7d5270773602625de6",
         "train.jsonl": "d2d2310f52cb56b5ee763de4c778c89b49d49b43a0e84760515391a14ff1511f",
         "validation.jsonl": "cec27af0f6e8eeff2b35640edd5acb455cef61749ae78572424da25b17f62449",
@@ -100,7 +101,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "gazetteer_train/indicators.csv": "c27b3fd985775676701597291bd2bbadcc1a348426bee1768769416704fada89",
         "gazetteer_train/provinces.csv": "2a1884c1cc610d1ea04af03c4ff10ef79c859d010de40503fa765eae59d28e11",
         "gazetteer_train/substations.csv": "ba91e04b513fbe1f3040fc99abc81e5bcf1a40de85c054515278e178c24ba5b7",
-        "manifest.json": "6c8e693fa3be346f590f84cfc7bc1c93a817d4ca61d57fcbefd1b3e5bb0a50e9",
+        "manifest.json": "28e29dc9340ac3720038dd1dce51fbbabe6fa6e205209274cf178cb5e3ba90df",
         "test.jsonl": "1c2a2aa3b510622002a8eb15840112faf134f39491583359661819fab3f9f1f5",
         "train.jsonl": "34d49e023f867f9b61a4cf2c8d06d0e084188820e9eae1af8188338fc889a04e",
         "validation.jsonl": "f1ea43d04ceddbdae6df82dbd5df119f16733649eb1463891d19c22a18b4d86c",
@@ -112,7 +113,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "gazetteer_train/indicators.csv": "c27b3fd985775676701597291bd2bbadcc1a348426bee1768769416704fada89",
         "gazetteer_train/provinces.csv": "2a1884c1cc610d1ea04af03c4ff10ef79c859d010de40503fa765eae59d28e11",
         "gazetteer_train/substations.csv": "6aeeb1402bb1e6cb51fdd8887b630b3f39ec8f42b3ad0cd48b9924ada1463187",
-        "manifest.json": "fcfb3cfc7072031494df8ca3aefed098b916f9760ed036ce6160091e5536c69b",
+        "manifest.json": "4073f404037d85d84504977094ba9b33da821cddc8b3e8108a38fec7df5a288e",
         "test.jsonl": "733302c19b27854d04850f22c6b16641bcd143f863cffeff6e915c51ea16297e",
         "train.jsonl": "75590ed62efd036050caed22bf27c3f26ea408a5b5b788968ad65806fa5c0b5a",
         "validation.jsonl": "1bb78352809d29521b3152dddf9ae6662e6f33e725a20ebf5ab07a4da769352b",
