@@ -137,8 +137,29 @@ class GazetteerMatcher:
         """Mentions in ``text``: dates, then the segmentation that explains the rest best."""
         return self._entities(text, self.segment(text))
 
+    def candidates(self, text: str) -> tuple[Match, ...]:
+        """``segment(text).candidates`` without the segmentation: for checks that any mention could be there."""
+        _, dates, matches = self._scan(text)
+        return tuple(dates + matches)
+
     def segment(self, text: str) -> Segmentation:
         """Dates, then every candidate match, then the best segmentation with weak matches checked."""
+        folded, dates, matches = self._scan(text)
+        lattice, dropped = matches, []
+        for _ in range(_RESEGMENT_LIMIT):
+            chosen = sorted(segment(len(folded), lattice, self._on_one_chain) + dates)
+            kept, lost = drop_unsupported(folded, chosen, self._on_one_chain)
+            if not lost:
+                break
+            # what the context does not support leaves the lattice, and the rest is segmented again:
+            # 城关和龙山 drops 和龙 and then finds 龙山
+            dropped += lost
+            gone = {m for m, _ in lost}
+            lattice = [m for m in lattice if m not in gone]
+        return Segmentation(tuple(kept), tuple(dropped), tuple(dates + matches), folded)
+
+    def _scan(self, text: str) -> tuple[str, list[Match], list[Match]]:
+        """The folded text, its dates, and every other candidate match sorted by span."""
         folded = fold_width(text)
         taken = [False] * len(text)
         dates = []
@@ -154,18 +175,7 @@ class GazetteerMatcher:
                 matches = [m for m in matches if not any(taken[m[0] : m[1]])]
         matches += self._guesses(folded, taken)
         matches.sort(key=_SPAN)
-        lattice, dropped = matches, []
-        for _ in range(_RESEGMENT_LIMIT):
-            chosen = sorted(segment(len(folded), lattice, self._on_one_chain) + dates)
-            kept, lost = drop_unsupported(folded, chosen, self._on_one_chain)
-            if not lost:
-                break
-            # what the context does not support leaves the lattice, and the rest is segmented again:
-            # 城关和龙山 drops 和龙 and then finds 龙山
-            dropped += lost
-            gone = {m for m, _ in lost}
-            lattice = [m for m in lattice if m not in gone]
-        return Segmentation(tuple(kept), tuple(dropped), tuple(dates + matches), folded)
+        return folded, dates, matches
 
     def forms_in(self, text: str) -> tuple[tuple[str, ...], int]:
         """The weak short forms inside ``text`` and how many other mentions it may hold (dates included).

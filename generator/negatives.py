@@ -395,7 +395,7 @@ class NegativeSampler:
     def _passes(self, text: str, items: tuple[str, ...], ood: bool, allowed: frozenset[str] = frozenset()) -> bool:
         matcher = self.matcher
         if ood:
-            return not matcher.segment(text).candidates
+            return not matcher.candidates(text)
         if any(matcher.form_info(x) is not None for x in (text, *items)):
             return False
         return not any(
@@ -404,7 +404,7 @@ class NegativeSampler:
 
     def _spans(self, text: str, boundary: int) -> bool:
         """Whether a candidate mention crosses ``boundary`` (a clause and a query written together)."""
-        return any(m.start < boundary < m.end for m in self.matcher.segment(text).candidates)
+        return any(m.start < boundary < m.end for m in self.matcher.candidates(text))
 
 
 def _inside_item(mention: Entity, text: str, items: tuple[str, ...], allowed: frozenset[str]) -> bool:
