@@ -11,10 +11,13 @@ by position from the characters real cores of that type use. The suffix stays (�
 A novel name is checked against the gazetteer: neither the core nor the surface is a form of any
 entry, and the surface holds no date, no indicator and no full name or strong alias. The resolver
 then labels it as a mention without a link, which constrains nothing — exactly how a name missing
-from a user's gazetteer is labelled at inference time. A share of invented companies are new districts (兰州新区, 郑东新区), half of them named after a
-city, whose form is then allowed inside the name. A sample with invented names has them from one level down (a company the gazetteer lacks and its
-township, 遂川泉江镇, or a township alone), as a gazetteer with a missing row would show them.
-Pure given the caller's ``random.Random``.
+from a user's gazetteer is labelled at inference time.
+
+A sample with invented names has them from one level down (a company the gazetteer lacks and its
+township, 遂川泉江镇, or a township alone), as a gazetteer with a missing row would show them. A
+share of invented companies are new districts (兰州新区, 郑东新区), half of them named after a
+city, whose form is then allowed at the start of the name. Pure given the caller's
+``random.Random``.
 """
 
 from __future__ import annotations
