@@ -46,7 +46,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _server_env(data_dir: Path, email: str, password: str, token: str) -> dict[str, str]:
+def _server_env(
+    data_dir: Path, email: str, password: str, token: str, extra: dict[str, str] | None = None
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("USERNAME", "PASSWORD", "PORT", "HOST")}
     env = {k: v for k, v in env.items() if not k.startswith("LABEL_STUDIO_")}
     env.update(
@@ -61,6 +63,7 @@ def _server_env(data_dir: Path, email: str, password: str, token: str) -> dict[s
         SENTRY_DSN="",
         FRONTEND_SENTRY_DSN="",
     )
+    env.update(extra or {})
     return env
 
 
@@ -89,9 +92,15 @@ def _wait_until_serving(process: subprocess.Popen, log: Path, port: int, token: 
 
 @contextmanager
 def local_server(
-    binary: Path, data_dir: Path, *, startup_seconds: float = STARTUP_SECONDS, email: str = "annotator@nerloop.test"
+    binary: Path,
+    data_dir: Path,
+    *,
+    startup_seconds: float = STARTUP_SECONDS,
+    email: str = "annotator@nerloop.test",
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[LocalServer]:
-    """A Label Studio serving from ``data_dir`` (fresh) until the block ends.
+    """A Label Studio serving from ``data_dir`` (fresh) until the block ends; ``extra_env`` is added to
+    its environment (``ML_BLOCK_LOCAL_IP=false`` lets it reach an ML backend on 127.0.0.1).
 
     Raises:
         LabelStudioError: the server exited or did not answer in ``startup_seconds`` (with its log's tail).
@@ -104,7 +113,7 @@ def local_server(
     with log.open("wb") as out:
         process = subprocess.Popen(
             [str(binary), "start", "--no-browser", "--internal-host", "127.0.0.1", "--port", str(port)],
-            env=_server_env(data_dir, email, password, token),
+            env=_server_env(data_dir, email, password, token, extra_env),
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=data_dir,

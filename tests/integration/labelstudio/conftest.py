@@ -21,6 +21,8 @@ from active_learning.label_studio.local_server import LocalServer, label_studio_
 
 REPO = Path(__file__).resolve().parents[3]
 STARTUP_SECONDS = float(os.environ.get("NERLOOP_LS_STARTUP_SECONDS", 300))
+# nerloop serve on 127.0.0.1 as its ML backend: Label Studio blocks loopback ML URLs and webhooks by default.
+LOOPBACK_ALLOWED = {"ML_BLOCK_LOCAL_IP": "false", "SSRF_PROTECTION_ENABLED": "false"}
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +36,9 @@ def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServ
         if os.environ.get("NERLOOP_REQUIRE_LABELSTUDIO"):
             pytest.fail(f"NERLOOP_REQUIRE_LABELSTUDIO is set but {reason}")
         pytest.skip(reason)
-    server = local_server(binary, tmp_path_factory.mktemp("label-studio"), startup_seconds=STARTUP_SECONDS)
+    server = local_server(
+        binary, tmp_path_factory.mktemp("label-studio"), startup_seconds=STARTUP_SECONDS, extra_env=LOOPBACK_ALLOWED
+    )
     try:
         started = server.__enter__()
     except LabelStudioError as exc:

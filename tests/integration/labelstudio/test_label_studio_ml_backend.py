@@ -2,32 +2,27 @@
 
 Label Studio 1.23 refuses ML backends and webhooks on loopback addresses by default (SSRF
 protection): ``ML_BLOCK_LOCAL_IP=false`` lets ``POST /api/ml`` accept ``http://127.0.0.1:…``
-and ``SSRF_PROTECTION_ENABLED=false`` lets its webhooks (annotation events) reach it. The
-session's shared server is started without them, so this module starts its own. The project
+and ``SSRF_PROTECTION_ENABLED=false`` lets its webhooks (annotation events) reach it; the
+session's shared server (conftest.py) is started with both. The project
 webhook Label Studio creates for an ML backend sends no credentials: with ``NERLOOP_SERVE_TOKEN``
 set it needs an ``Authorization`` header (Settings → Webhooks), as the test gives it.
 """
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from serve_support import TinyModel, running_server, tiny_model
 
-from active_learning.label_studio.errors import LabelStudioError
-from active_learning.label_studio.local_server import LocalServer, label_studio_binary, local_server
+from active_learning.label_studio.local_server import LocalServer
 from nerloop.convert.label_studio import labeling_config
 from nerloop.domain import load_domain
 
 pytestmark = pytest.mark.labelstudio
 
-REPO = Path(__file__).resolve().parents[3]
-LOOPBACK_ALLOWED = {"ML_BLOCK_LOCAL_IP": "false", "SSRF_PROTECTION_ENABLED": "false"}
 TEXTS = [
     "😀𠀀本月菏泽巨野县供电公司麒麟供电所投诉个数",
     "上个月济南市中区供电公司停电次数",
@@ -35,28 +30,6 @@ TEXTS = [
     "𠀀对比巨野和郓城的投诉😀",
 ]
 TOKEN = "serve-test-token"
-
-
-@pytest.fixture(scope="module")
-def label_studio_loopback(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
-    binary = label_studio_binary(Path(os.environ.get("NERLOOP_LS_VENV") or REPO / ".venv-ls"))
-    if binary is None:
-        reason = "Label Studio is not installed in .venv-ls (scripts/test.sh installs it; or set NERLOOP_LS_VENV)"
-        if os.environ.get("NERLOOP_REQUIRE_LABELSTUDIO"):
-            pytest.fail(f"NERLOOP_REQUIRE_LABELSTUDIO is set but {reason}")
-        pytest.skip(reason)
-    with pytest.MonkeyPatch.context() as patch:
-        for key, value in LOOPBACK_ALLOWED.items():
-            patch.setenv(key, value)  # the launcher passes these through to the server's environment
-        server = local_server(binary, tmp_path_factory.mktemp("label-studio-ml"))
-        try:
-            started = server.__enter__()
-        except LabelStudioError as exc:
-            pytest.fail(str(exc))
-    try:
-        yield started
-    finally:
-        server.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="module")
@@ -75,11 +48,11 @@ def _wait(condition, seconds: float, what: str):
 
 
 def test_label_studio_connects_shows_our_predictions_and_starts_training(
-    label_studio_loopback: LocalServer, tiny: TinyModel, tmp_path: Path
+    label_studio: LocalServer, tiny: TinyModel, tmp_path: Path
 ) -> None:
     ls = httpx.Client(
-        base_url=label_studio_loopback.url,
-        headers={"Authorization": f"Token {label_studio_loopback.token}"},
+        base_url=label_studio.url,
+        headers={"Authorization": f"Token {label_studio.token}"},
         timeout=120,
     )
     models_dir = tmp_path / "models"
