@@ -38,5 +38,7 @@ esac
 scripts/ensure-postgres.sh || echo "warning: PostgreSQL is not available; its tests will be skipped" >&2
 
 "$VENV/bin/ruff" check --quiet nerloop gazetteers generator trainer inference active_learning bench scripts tests
+# The layering contracts in pyproject.toml [tool.importlinter].
+"$VENV/bin/lint-imports" --no-logo
 
 exec "$VENV/bin/python" -m pytest "$@"
