@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from active_learning.errors import InputError, Problem
-from active_learning.strategies import DEFAULT_BOOSTS
+from active_learning.signals import DEFAULT_BOOSTS
 from nerloop.hashing import stable_int
 
 

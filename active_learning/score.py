@@ -16,7 +16,8 @@ from typing import Protocol, runtime_checkable
 
 from sqlalchemy import Engine, exists, insert, select
 
-from active_learning.strategies import resolver_signals, score_batch
+from active_learning.signals import resolver_signals
+from active_learning.strategies import score_batch
 from gazetteers.resolver import Resolution
 from nerloop.store.engine import session_scope
 from nerloop.store.models import QueryLog, StoredPrediction

@@ -26,7 +26,8 @@ from sqlalchemy import Engine, func, select
 from active_learning.batch import BatchItem
 from active_learning.config import SelectConfig
 from active_learning.errors import SelectionError
-from active_learning.strategies import RANDOM, boosted, get_strategy
+from active_learning.signals import boosted
+from active_learning.strategies import RANDOM, Needs, needs_of
 from nerloop.hashing import stable_unit
 from nerloop.records import TaggedQuery
 from nerloop.store.engine import session_scope
@@ -220,10 +221,10 @@ def _load_scores(engine: Engine, model_version: str, strategy: str, sources: Seq
                 missing += 1
                 continue
             rows.append(_Scored(prediction_id, query_id, hashed, float(value), dict(signals or {})))
-    if missing and not rows and strategy == "bald":
+    if missing and not rows and needs_of(strategy) is Needs.MC_SAMPLES:
         raise SelectionError(
-            f"model {model_version!r} has no bald scores: BALD needs MC-dropout passes; run nerloop al score "
-            "--mc-samples 8 (a tagger model) or choose another --strategy"
+            f"model {model_version!r} has no {strategy} scores: {strategy.upper()} needs MC-dropout passes; run "
+            "nerloop al score --mc-samples 8 (a tagger model) or choose another --strategy"
         )
     if missing and not rows:
         raise SelectionError(
@@ -261,8 +262,7 @@ def select_batch(
     Args:
         sources: only queries logged from these sources (``QueryLog.source``); ``None``: all.
     """
-    if strategy != RANDOM:
-        get_strategy(strategy)
+    needs_of(strategy)  # an unknown name fails here, listing the known ones
     if top_k < 1:
         raise SelectionError("--top must be at least 1")
     config = config or SelectConfig()

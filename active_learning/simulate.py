@@ -34,7 +34,7 @@ from active_learning.config import SelectConfig, SimulationConfig
 from active_learning.errors import SimulationError
 from active_learning.score import StochasticTagger, score_records
 from active_learning.select import Candidate, diverse_top_k
-from active_learning.strategies import RANDOM, get_strategy
+from active_learning.strategies import RANDOM, Needs, get_strategy, needs_of
 from gazetteers.model import Gazetteer
 from gazetteers.resolver import Resolver
 from nerloop.evaluation import evaluate
@@ -159,7 +159,7 @@ def choose_batch(
     texts = [r.text for r in pool]
     predictions = tagger.predict(texts)
     samples = None
-    if strategy != RANDOM and get_strategy(strategy).needs == "samples":
+    if needs_of(strategy) is Needs.MC_SAMPLES:
         if not isinstance(tagger, StochasticTagger):
             raise SimulationError(f"strategy {strategy!r} needs MC-dropout samples; this tagger has no predict_samples")
         samples = tagger.predict_samples(texts, config.mc_samples)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from active_learning.errors import StrategyError
 from active_learning.strategies import (
     STRATEGIES,
+    Needs,
     Strategy,
     bald,
     boosted,
@@ -20,10 +21,13 @@ from active_learning.strategies import (
     least_confidence,
     margin,
     mnlp,
+    needs_of,
     register_strategy,
     resolver_signals,
     score_all,
     score_batch,
+    strategy,
+    strategy_names,
     token_entropy,
 )
 from nerloop.records import Entity, TaggedQuery
@@ -225,3 +229,51 @@ def test_batch_scoring_of_float32_arrays_agrees_to_float32_precision(batch):
         for name, value in score_all(prediction).items():
             if name in scores:
                 assert scores[name] == pytest.approx(value, rel=1e-4, abs=1e-5), name
+
+
+NEEDS_TABLE = [
+    # (strategy, what it reads from a prediction)
+    ("least_confidence", Needs.TOKEN_PROBS),
+    ("margin", Needs.TOKEN_PROBS),
+    ("token_entropy", Needs.TOKEN_PROBS),
+    ("mnlp", Needs.LOGPROBS),
+    ("bald", Needs.MC_SAMPLES),
+    ("g_nll", Needs.LOGPROBS),
+    ("unparseable", Needs.PREDICTION),
+    ("random", None),
+]
+
+
+@pytest.mark.parametrize(("name", "needs"), NEEDS_TABLE)
+def test_the_registry_says_what_each_strategy_needs(name, needs):
+    assert needs_of(name) is needs
+
+
+def test_the_table_covers_every_registered_strategy():
+    assert [name for name, _ in NEEDS_TABLE] == [*STRATEGIES, "random"]
+    assert strategy_names() == ["random", *STRATEGIES]
+
+
+def test_an_unknown_strategy_lists_the_known_ones():
+    with pytest.raises(StrategyError, match="unknown strategy 'nope'; choose one of: random, least_confidence, margin"):
+        needs_of("nope")
+
+
+def test_the_decorator_registers_a_plain_function_and_refuses_a_second_one():
+    @strategy("test_constant", Needs.TOKEN_PROBS, help="always 0.5")
+    def constant(probs):
+        return 0.5
+
+    try:
+        assert constant([[1.0]]) == 0.5  # the function stays a plain function
+        assert STRATEGIES["test_constant"].fn is constant and needs_of("test_constant") is Needs.TOKEN_PROBS
+        assert score_all(Prediction((), token_probs=((1.0, 0.0),)))["test_constant"] == 0.5
+        with pytest.raises(StrategyError, match="already registered"):
+            strategy("test_constant", Needs.LOGPROBS, help="again")(mnlp)
+    finally:
+        del STRATEGIES["test_constant"]
+
+
+def test_needs_must_be_one_the_registry_knows():
+    with pytest.raises(StrategyError, match="needs must be one of probs, logprobs, samples, prediction"):
+        Strategy("odd", "gradients", margin, "no such input")
