@@ -18,13 +18,15 @@ the first step not recorded, and re-running a step adds nothing twice:
 - **score** tags what the champion has not scored yet; **push** saves the selected batch in
   the round row *before* pushing it, so a rerun pushes the same batch, never a second one.
 
-A file lock in ``models_dir`` keeps two cycles from running at once.
+Each step returns its typed record (:mod:`active_learning.steps`), which the round row stores
+as JSON; the round's state (:mod:`active_learning.rounds`) opens each model directory once, so
+the champion evaluated against the challenger is the pipeline that scores the pool. A file
+lock in ``models_dir`` keeps two cycles from running at once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -37,19 +39,33 @@ from active_learning.config import CycleConfig, is_frozen_gold
 from active_learning.deps import CycleDeps, TrainRequest
 from active_learning.errors import CycleError, InputError, Problem
 from active_learning.lock import exclusive_lock
+from active_learning.rounds import Round, open_round
 from active_learning.score import ScoringPipeline, score_pool
 from active_learning.select import item_from_dict, item_to_dict, select_batch
+from active_learning.steps import (
+    STEPS,
+    Evaluated,
+    ModelF1,
+    Promoted,
+    Pulled,
+    Pushed,
+    Retrained,
+    Scored,
+    Step,
+)
+from active_learning.strategies import STRATEGIES, Needs
 from nerloop.atomic import atomic_write_text
 from nerloop.evaluation import evaluate
 from nerloop.export import read_jsonl
 from nerloop.records import TaggedQuery
 from nerloop.store.engine import session_scope
 from nerloop.store.models import CycleRound, GoldLabel
-from nerloop.store.registry import champion, promote, register_model, reject
+from nerloop.store.registry import register_model, reject
+from trainer.data import DataSpec
 from trainer.model_dir import is_model_dir, read_manifest
 
-STEPS = ("pull", "retrain", "evaluate", "promote", "score", "push")
 LOCK_FILE = ".cycle.lock"
+MC_PASSES = 8  # MC-dropout passes when the cycle's strategy reads them
 
 
 @dataclass(frozen=True)
@@ -63,36 +79,6 @@ class CycleReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"round": self.round_id, "resumed": self.resumed, "figures": self.figures, "steps": self.steps}
-
-
-@dataclass
-class _Round:
-    engine: Engine
-    config: CycleConfig
-    deps: CycleDeps
-    hierarchy: Sequence[str]
-    reference: dt.date
-    round_id: int
-    steps: dict[str, dict[str, Any]]
-
-    @property
-    def models_dir(self) -> Path:
-        return Path(self.config.models_dir)
-
-    @property
-    def work_dir(self) -> Path:
-        return self.models_dir / "rounds" / str(self.round_id)
-
-    def save(self, **figures: Any) -> None:
-        with session_scope(self.engine) as session:
-            row = session.get(CycleRound, self.round_id)
-            row.steps = json.loads(json.dumps(self.steps))  # a new object, so the JSON column is written
-            if figures:
-                row.figures = {**(row.figures or {}), **figures}
-
-    def planned_batch(self) -> list[dict[str, Any]] | None:
-        with session_scope(self.engine) as session:
-            return (session.get(CycleRound, self.round_id).figures or {}).get("batch")
 
 
 def run_cycle(
@@ -111,13 +97,12 @@ def run_cycle(
             output; tests inject failures here to kill a cycle between steps).
     """
     with exclusive_lock(Path(config.models_dir) / LOCK_FILE):
-        state, resumed = _open_round(engine, config, deps, hierarchy, reference)
-        for name in STEPS:
-            if state.steps.get(name, {}).get("done"):
+        state, resumed = open_round(engine, config, deps, hierarchy, reference)
+        for name, run in _STEP_FUNCTIONS:
+            if name in state.done:
                 continue
             started = time.perf_counter()
-            figures = _STEP_FUNCTIONS[name](state)
-            state.steps[name] = {**figures, "done": True, "seconds": round(time.perf_counter() - started, 3)}
+            state.record(run(state), round(time.perf_counter() - started, 3))
             state.save()
             if after_step is not None:
                 after_step(name, state.steps[name])
@@ -130,29 +115,14 @@ def run_cycle(
         return CycleReport(state.round_id, resumed, state.steps, summary)
 
 
-def _open_round(
-    engine: Engine, config: CycleConfig, deps: CycleDeps, hierarchy: Sequence[str], reference: dt.date
-) -> tuple[_Round, bool]:
-    with session_scope(engine) as session:
-        row = session.scalars(
-            select(CycleRound).where(CycleRound.status == "running").order_by(CycleRound.id.desc())
-        ).first()
-        resumed = row is not None
-        if row is None:
-            row = CycleRound(status="running", steps={}, figures={"config": config.to_dict()})
-            session.add(row)
-            session.flush()
-        return _Round(engine, config, deps, hierarchy, reference, row.id, dict(row.steps or {})), resumed
-
-
-def _last_trained_watermark(state: _Round) -> int:
+def _last_trained_watermark(state: Round) -> int:
     with session_scope(state.engine) as session:
         for row in session.scalars(
             select(CycleRound).where(CycleRound.id < state.round_id).order_by(CycleRound.id.desc())
         ):
-            retrain = (row.steps or {}).get("retrain", {})
-            if retrain.get("trained"):
-                return int(row.steps["pull"]["watermark"])
+            steps = row.steps or {}
+            if steps.get("retrain") and Retrained.from_dict(steps["retrain"]).trained:
+                return int(Pulled.from_dict(steps["pull"]).watermark)
     return 0
 
 
@@ -170,17 +140,17 @@ def human_labels(engine: Engine, upto_id: int, after_id: int = 0) -> dict[str, T
     return latest
 
 
-def _pull(state: _Round) -> dict[str, Any]:
+def _pull(state: Round) -> Pulled:
     state.deps.pull(state.engine)
     with session_scope(state.engine) as session:
         watermark = session.scalar(select(func.max(GoldLabel.id))) or 0
     new = len(human_labels(state.engine, watermark, _last_trained_watermark(state)))
-    return {"watermark": watermark, "labels": len(human_labels(state.engine, watermark)), "new_labels": new}
+    return Pulled(watermark=watermark, labels=len(human_labels(state.engine, watermark)), new_labels=new)
 
 
-def _split_gold(state: _Round) -> tuple[list[TaggedQuery], list[TaggedQuery]]:
+def _split_gold(state: Round) -> tuple[list[TaggedQuery], list[TaggedQuery]]:
     """(train, frozen gold) among the labels up to this round's watermark."""
-    labels = human_labels(state.engine, state.steps["pull"]["watermark"])
+    labels = human_labels(state.engine, state.get(Pulled).watermark)
     fraction = state.config.gold_fraction
     train = [r for h, r in labels.items() if not is_frozen_gold(h, fraction)]
     gold = [r for h, r in labels.items() if is_frozen_gold(h, fraction)]
@@ -192,15 +162,19 @@ def _write_jsonl(path: Path, records: Sequence[TaggedQuery]) -> None:
     atomic_write_text(path, "".join(r.to_json() + "\n" for r in records))
 
 
-def _retrain(state: _Round) -> dict[str, Any]:
+def synthetic_spec(config: CycleConfig) -> DataSpec:
+    """The cycle's synthetic training data (``synthetic: DIR_OR_JSONL[:WEIGHT]``) as a data spec."""
+    return DataSpec.parse(config.synthetic)
+
+
+def _retrain(state: Round) -> Retrained:
     config = state.config
-    new = state.steps["pull"]["new_labels"]
+    new = state.get(Pulled).new_labels
     if new < config.min_new_labels:
-        return {
-            "trained": False,
-            "reason": f"{new} new human label(s), fewer than min_new_labels={config.min_new_labels}",
-        }
-    current = champion(state.engine)
+        return Retrained(
+            trained=False, reason=f"{new} new human label(s), fewer than min_new_labels={config.min_new_labels}"
+        )
+    current = state.champion()
     if current is None:
         raise CycleError("no champion model to retrain from; train one and run nerloop model promote VERSION")
     if not config.synthetic:
@@ -209,10 +183,11 @@ def _retrain(state: _Round) -> dict[str, Any]:
     human = state.work_dir / "human.jsonl"
     _write_jsonl(human, train)
     _write_jsonl(state.work_dir / "gold.jsonl", gold)
-    out_dir = state.models_dir / f"cycle-{state.round_id}"
+    out_dir = state.challenger_dir
     base = current.path if config.finetune == "lora" else config.base
     if not is_model_dir(out_dir):
-        specs = (config.synthetic, f"{human}:{config.human_weight}") if train else (config.synthetic,)
+        synthetic = synthetic_spec(config)
+        specs = (synthetic, DataSpec(human, float(config.human_weight))) if train else (synthetic,)
         state.deps.train(TrainRequest(specs, out_dir, base, config.finetune, config.train_steps))
     manifest = read_manifest(out_dir)
     register_model(
@@ -225,14 +200,14 @@ def _retrain(state: _Round) -> dict[str, Any]:
         data_fingerprint=manifest.data_fingerprint,
         gazetteer_fingerprint=manifest.gazetteer_fingerprint,
     )
-    return {
-        "trained": True,
-        "challenger": manifest.version,
-        "base": base,
-        "finetune": config.finetune,
-        "human_train": len(train),
-        "gold": len(gold),
-    }
+    return Retrained(
+        trained=True,
+        challenger=manifest.version,
+        base=base,
+        finetune=config.finetune,
+        human_train=len(train),
+        gold=len(gold),
+    )
 
 
 def entity_f1(
@@ -253,31 +228,32 @@ def synthetic_test(config: CycleConfig) -> list[TaggedQuery]:
     if config.synthetic_test:
         path = Path(config.synthetic_test)
     else:
-        head, _, tail = config.synthetic.rpartition(":")
-        try:
-            float(tail)
-            data = Path(head) if head else Path(config.synthetic)
-        except ValueError:  # no ``:WEIGHT``: the colon, if any, is part of the path
-            data = Path(config.synthetic)
+        data = synthetic_spec(config).path
         path = (data if data.is_dir() else data.parent) / "test.jsonl"
     return list(read_jsonl(path)) if path.is_file() else []
 
 
-def _evaluate(state: _Round) -> dict[str, Any]:
-    retrain = state.steps["retrain"]
-    if not retrain.get("trained"):
-        return {"skipped": True}
+def _evaluate(state: Round) -> Evaluated:
+    if not state.get(Retrained).trained:
+        return Evaluated(skipped=True)
     _, gold = _split_gold(state)
     synthetic = synthetic_test(state.config)
-    current = champion(state.engine)
-    out: dict[str, Any] = {"gold_n": len(gold), "synthetic_n": len(synthetic), "champion_version": current.version}
-    for role, path in (("challenger", state.models_dir / f"cycle-{state.round_id}"), ("champion", Path(current.path))):
-        pipeline, _ = state.deps.open_pipeline(path)
-        out[role] = {
-            "gold_f1": entity_f1(pipeline, gold, state.hierarchy, state.reference),
-            "synthetic_f1": entity_f1(pipeline, synthetic, state.hierarchy, state.reference),
-        }
-    return out
+    current = state.champion()
+    assert current is not None  # retrain refused to run without one
+    f1: dict[str, ModelF1] = {}
+    for role, path in (("challenger", state.challenger_dir), ("champion", Path(current.path))):
+        pipeline, _ = state.pipeline(path)
+        f1[role] = ModelF1(
+            gold_f1=entity_f1(pipeline, gold, state.hierarchy, state.reference),
+            synthetic_f1=entity_f1(pipeline, synthetic, state.hierarchy, state.reference),
+        )
+    return Evaluated(
+        gold_n=len(gold),
+        synthetic_n=len(synthetic),
+        champion_version=current.version,
+        challenger=f1["challenger"],
+        champion=f1["champion"],
+    )
 
 
 def not_worse(challenger: float | None, incumbent: float | None, tolerance: float) -> bool:
@@ -285,26 +261,36 @@ def not_worse(challenger: float | None, incumbent: float | None, tolerance: floa
     return challenger is None or incumbent is None or challenger >= incumbent - tolerance
 
 
-def _promote(state: _Round) -> dict[str, Any]:
-    evaluation = state.steps["evaluate"]
-    if evaluation.get("skipped"):
-        return {"skipped": True, "promoted": False}
-    version = state.steps["retrain"]["challenger"]
-    challenger, incumbent = evaluation["challenger"], evaluation["champion"]
+def _promote(state: Round) -> Promoted:
+    evaluation = state.get(Evaluated)
+    if evaluation.skipped:
+        return Promoted(skipped=True, promoted=False)
+    version = state.get(Retrained).challenger
+    challenger, incumbent = evaluation.challenger, evaluation.champion
+    assert version is not None and challenger is not None and incumbent is not None
     tolerance = state.config.tolerance
-    ok = all(not_worse(challenger[k], incumbent[k], tolerance) for k in ("gold_f1", "synthetic_f1"))
+    ok = not_worse(challenger.gold_f1, incumbent.gold_f1, tolerance) and not_worse(
+        challenger.synthetic_f1, incumbent.synthetic_f1, tolerance
+    )
     if ok:
-        promote(state.engine, version)
+        state.promote_challenger(version)
     else:
         reject(state.engine, version)
-    return {"promoted": ok, "version": version}
+    return Promoted(promoted=ok, version=version)
 
 
-def _score(state: _Round) -> dict[str, Any]:
-    current = champion(state.engine)
+def _mc_passes(strategy: str) -> int:
+    """MC-dropout passes to score with: only for a strategy that reads them (an unknown name fails at push)."""
+    entry = STRATEGIES.get(strategy)
+    return MC_PASSES if entry is not None and entry.needs is Needs.MC_SAMPLES else 0
+
+
+def _score(state: Round) -> Scored:
+    current = state.champion()
     if current is None:
         raise CycleError("no champion model to score with; run nerloop model promote VERSION")
-    pipeline, sampler = state.deps.open_pipeline(Path(current.path))
+    state.keep_pipeline(Path(current.path))  # the model that lost is not needed again this round
+    pipeline, sampler = state.pipeline(Path(current.path))
     report = score_pool(
         state.engine,
         pipeline,
@@ -312,12 +298,12 @@ def _score(state: _Round) -> dict[str, Any]:
         reference=state.reference,
         hierarchy=state.hierarchy,
         sampler=sampler,
-        mc_samples=8 if state.config.strategy == "bald" else 0,
+        mc_samples=_mc_passes(state.config.strategy),
     )
-    return {"model_version": current.version, "scored": report.scored}
+    return Scored(model_version=current.version, scored=report.scored)
 
 
-def _push(state: _Round) -> dict[str, Any]:
+def _push(state: Round) -> Pushed:
     planned = state.planned_batch()
     if planned is None:
         items = select_batch(
@@ -325,40 +311,40 @@ def _push(state: _Round) -> dict[str, Any]:
             state.config.strategy,
             state.config.batch_size,
             hierarchy=state.hierarchy,
-            model_version=state.steps["score"]["model_version"],
+            model_version=state.get(Scored).model_version,
             config=state.config.select,
             sources=state.config.sources or None,
         )
         planned = [item_to_dict(i) for i in items]
         state.save(batch=planned)  # before pushing: a rerun pushes this batch again, never another
     state.deps.push(state.engine, [item_from_dict(d) for d in planned])
-    return {"pushed": len(planned), "strategy": state.config.strategy}
+    return Pushed(pushed=len(planned), strategy=state.config.strategy)
 
 
-def _summary(state: _Round) -> dict[str, Any]:
-    steps = state.steps
-    evaluation = steps.get("evaluate", {})
+def _summary(state: Round) -> dict[str, Any]:
+    evaluation = state.get(Evaluated).to_dict()
     return {
-        "labels": steps["pull"]["labels"],
-        "new_labels": steps["pull"]["new_labels"],
-        "challenger": steps["retrain"].get("challenger"),
+        "labels": state.get(Pulled).labels,
+        "new_labels": state.get(Pulled).new_labels,
+        "challenger": state.get(Retrained).challenger,
         "challenger_f1": evaluation.get("challenger"),
         "champion_f1": evaluation.get("champion"),
-        "promoted": steps["promote"].get("promoted", False),
-        "scored": steps["score"]["scored"],
-        "pushed": steps["push"]["pushed"],
-        "seconds": {name: steps[name]["seconds"] for name in STEPS},
+        "promoted": state.get(Promoted).promoted,
+        "scored": state.get(Scored).scored,
+        "pushed": state.get(Pushed).pushed,
+        "seconds": {name: state.seconds[name] for name in STEPS},
     }
 
 
-_STEP_FUNCTIONS: dict[str, Callable[[_Round], dict[str, Any]]] = {
-    "pull": _pull,
-    "retrain": _retrain,
-    "evaluate": _evaluate,
-    "promote": _promote,
-    "score": _score,
-    "push": _push,
-}
+_STEP_FUNCTIONS: tuple[tuple[str, Callable[[Round], Step]], ...] = (
+    (Pulled.name, _pull),
+    (Retrained.name, _retrain),
+    (Evaluated.name, _evaluate),
+    (Promoted.name, _promote),
+    (Scored.name, _score),
+    (Pushed.name, _push),
+)
+assert tuple(name for name, _ in _STEP_FUNCTIONS) == STEPS
 
 
 def parse_duration(text: str) -> float:

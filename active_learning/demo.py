@@ -24,7 +24,7 @@ from sqlalchemy import Engine, select
 from active_learning.annotators import SimulatedAnnotators
 from active_learning.batch import normalize_query, text_hash
 from active_learning.config import CycleConfig, SimulationConfig
-from active_learning.cycle import entity_f1, run_cycle, synthetic_test
+from active_learning.cycle import CycleReport, entity_f1, run_cycle, synthetic_test
 from active_learning.deps import CycleDeps, TrainRequest
 from active_learning.select import item_to_dict, select_batch
 from active_learning.simulate import SIMULATION_GRAMMAR, generate_splits
@@ -34,6 +34,7 @@ from nerloop.store.engine import session_scope
 from nerloop.store.models import QueryLog
 from nerloop.store.registry import champion, promote, register_model
 from nerloop.store.urls import store_name
+from trainer.data import DataSpec
 from trainer.model_dir import read_manifest
 
 SAMPLE_LOG = Path(__file__).parent / "data" / "sample_log.txt"
@@ -115,17 +116,7 @@ def run_demo(
     progress("generating synthetic training data and a held-out labelled pool")
     data, heldout = _generate(gazetteer, config)
     models = out / "models"
-    first = models / "demo-v1"
-    if not (first / "nerloop_model.json").is_file():
-        progress("training the first model")
-        shutil.rmtree(first, ignore_errors=True)
-        deps.train(TrainRequest((str(data),), first, "tiny", "full", config.train_steps))
-    manifest = read_manifest(first)
-    register_model(
-        engine, version=manifest.version, backend=manifest.backend, path=str(first), metrics=manifest.metrics
-    )
-    if champion(engine) is None:
-        promote(engine, manifest.version)
+    first = _first_model(engine, deps, DataSpec(data), models / "demo-v1", config.train_steps, progress)
     progress("ingesting the sample log and the labelled pool's texts")
     ingest(engine, SAMPLE_LOG)
     ingest(engine, heldout / "pool.txt")
@@ -136,36 +127,25 @@ def run_demo(
     log_sources, pool_sources = _sources(engine, gold)
     if simulated:
         deps = CycleDeps(pull=annotators.pull, push=annotators.push, train=deps.train, open_pipeline=deps.open_pipeline)
-    cycle_config = CycleConfig(
-        synthetic=str(data),
-        min_new_labels=1,
-        finetune="full",
-        base="tiny",
-        train_steps=config.train_steps,
-        strategy=config.strategy,
-        batch_size=config.batch_size,
-        models_dir=str(models),
-        label_studio_url=config.label_studio_url,
-        project=config.project,
-        # simulated annotators can answer only the labelled pool; a real Label Studio gets the sample log
-        sources=tuple(pool_sources if simulated else log_sources),
-    )
+    # simulated annotators can answer only the labelled pool; a real Label Studio gets the sample log
+    cycle_config = _cycle_config(config, data, models, pool_sources if simulated else log_sources)
 
-    def step(name: str, figures: dict[str, Any]) -> None:
-        progress(f"  {name} done ({figures['seconds']:.1f} s)")
+    def one_round() -> CycleReport:
+        return run_cycle(
+            engine,
+            cycle_config,
+            deps,
+            hierarchy=hierarchy,
+            reference=config.reference_date,
+            after_step=lambda name, figures: progress(f"  {name} done ({figures['seconds']:.1f} s)"),
+        )
 
     progress("round 1: score the pool with the first model and push the most useful batch")
-    round1 = run_cycle(
-        engine, cycle_config, deps, hierarchy=hierarchy, reference=config.reference_date, after_step=step
-    )
-    report: dict[str, Any] = {"config": config.to_dict(), "rounds": [round1.to_dict()]}
+    report: dict[str, Any] = {"config": config.to_dict(), "rounds": [one_round().to_dict()]}
     if simulated:
         report["sample_log_batch"] = _sample_log_batch(engine, config, hierarchy, log_sources, out)
-    if simulated:
         progress("round 2: annotators answer, retrain, evaluate, promote, score, push the next batch")
-        round2 = run_cycle(
-            engine, cycle_config, deps, hierarchy=hierarchy, reference=config.reference_date, after_step=step
-        )
+        round2 = one_round()
         report["rounds"].append(round2.to_dict())
         report["before_after"] = _before_after(
             deps,
@@ -189,6 +169,40 @@ def run_demo(
         report["paths"]["sample_log_batch"] = str(out / "sample_log_batch.jsonl")
     (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str), "utf-8")
     return report
+
+
+def _first_model(
+    engine: Engine, deps: CycleDeps, data: DataSpec, first: Path, steps: int, progress: Callable[[str], None]
+) -> Path:
+    """Train the first model into ``first`` (unless a finished one is there), register it, make it champion."""
+    if not (first / "nerloop_model.json").is_file():
+        progress("training the first model")
+        shutil.rmtree(first, ignore_errors=True)
+        deps.train(TrainRequest((data,), first, "tiny", "full", steps))
+    manifest = read_manifest(first)
+    register_model(
+        engine, version=manifest.version, backend=manifest.backend, path=str(first), metrics=manifest.metrics
+    )
+    if champion(engine) is None:
+        promote(engine, manifest.version)
+    return first
+
+
+def _cycle_config(config: DemoConfig, data: Path, models: Path, sources: list[str]) -> CycleConfig:
+    """The ``nerloop cycle`` settings of both demo rounds: a full retrain after any new label."""
+    return CycleConfig(
+        synthetic=str(data),
+        min_new_labels=1,
+        finetune="full",
+        base="tiny",
+        train_steps=config.train_steps,
+        strategy=config.strategy,
+        batch_size=config.batch_size,
+        models_dir=str(models),
+        label_studio_url=config.label_studio_url,
+        project=config.project,
+        sources=tuple(sources),
+    )
 
 
 def _sources(engine: Engine, gold: dict[str, Any]) -> tuple[list[str], list[str]]:

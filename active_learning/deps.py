@@ -21,17 +21,18 @@ from active_learning.config import CycleConfig
 from active_learning.errors import CycleError
 from active_learning.score import ScoringPipeline, StochasticTagger
 from nerloop.hashing import stable_hex
+from trainer.data import DataSpec
 
 
 @dataclass(frozen=True)
 class TrainRequest:
-    """One retrain: data specs (``PATH[:WEIGHT]``), where to write, from what.
+    """One retrain: the weighted data sources, where to write, from what.
 
     The trainer must write ``out_dir`` atomically (a temporary sibling renamed on success)
     with its manifest last, so a killed retrain leaves no directory that looks finished.
     """
 
-    data_specs: tuple[str, ...]
+    data_specs: tuple[DataSpec, ...]
     out_dir: Path
     base: str
     finetune: str
@@ -82,12 +83,11 @@ def default_deps(config: CycleConfig, gazetteer: Any, fuzzy_threshold: float = 7
     def train(request: TrainRequest) -> Any:
         from trainer.config import TrainConfig
 
-        data = require_component("trainer.data", "trainer data loading")
         trainer = require_component("inference.fit", "trainer with calibration")
         options: dict[str, Any] = {"base": request.base, "finetune": request.finetune}
         if request.steps:
             options["max_steps"] = request.steps
-        specs = [data.DataSpec.parse(s) for s in request.data_specs]
+        specs = list(request.data_specs)
         return trainer.train_calibrated(TrainConfig(**options), specs, request.out_dir, gazetteer)
 
     def open_pipeline(model_dir: Path) -> tuple[ScoringPipeline, StochasticTagger | None]:

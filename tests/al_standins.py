@@ -156,9 +156,8 @@ class TinyTrainer:
 
         data: list[tuple[TaggedQuery, float]] = []
         for spec in request.data_specs:
-            path, _, weight = spec.partition(":")
-            path = Path(path) / "train.jsonl" if Path(path).is_dir() else Path(path)
-            data += [(r, float(weight or 1)) for r in read_jsonl(path)]
+            path = spec.path / "train.jsonl" if spec.path.is_dir() else spec.path
+            data += [(r, spec.weight) for r in read_jsonl(path)]
         self.trainings += 1
         tmp = request.out_dir.with_name(request.out_dir.name + ".tmp")
         tagger = TinyTagger(self.labels, f"tiny-{request.out_dir.name}", seed=1).fit(data, self.steps, seed=1)

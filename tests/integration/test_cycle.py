@@ -31,6 +31,7 @@ from nerloop.store import open_store
 from nerloop.store.engine import session_scope
 from nerloop.store.models import CycleRound, GoldLabel, LabelTask, ModelVersion, QueryLog
 from nerloop.store.registry import list_models, promote, register_model
+from trainer.data import DataSpec
 
 REFERENCE = dt.date(2026, 11, 25)
 SIM_GRAMMAR = Path(__file__).parents[2] / "active_learning" / "data" / "simulation_grammar.yaml"
@@ -49,6 +50,7 @@ class StandIns:
         self.trainer = TinyTrainer(mini, STEPS_PER_TRAIN)
         self.annotators = SimulatedAnnotators({text_hash(r.text): r for r in pool})
         self.kill_inside: str | None = None
+        self.opened: list[Path] = []
 
     def _maybe_die(self, where: str) -> None:
         if self.kill_inside == where:
@@ -72,6 +74,7 @@ class StandIns:
         return self.trainer.trainings
 
     def open_pipeline(self, path: Path):
+        self.opened.append(path)
         return self.trainer.open_pipeline(path)
 
     def deps(self) -> CycleDeps:
@@ -101,7 +104,7 @@ def data(tmp_path_factory, request):
     pool = list(read_jsonl(root / "pool" / "train.jsonl"))
     stand = StandIns(mini, pool)
     champion_dir = root / "champion"
-    stand.train(TrainRequest((str(root / "synthetic"),), champion_dir, "tiny", "full", STEPS_PER_TRAIN))
+    stand.train(TrainRequest((DataSpec(root / "synthetic"),), champion_dir, "tiny", "full", STEPS_PER_TRAIN))
     return {"mini": mini, "root": root, "pool": pool, "champion": champion_dir}
 
 
@@ -189,6 +192,17 @@ def test_a_cycle_killed_at_any_point_resumes_and_duplicates_nothing(data, tmp_pa
     assert _state(engine) == reference_run[2]
     assert resumed.figures["challenger"] == reference_run[1].figures["challenger"]
     assert stand.trainings == 1  # a finished model directory is never trained again
+
+
+def test_a_round_opens_each_model_once(data, tmp_path):
+    engine, config, stand = _setup(tmp_path, data)
+    _cycle(engine, config, stand)
+    assert [p.name for p in stand.opened] == ["v0"]  # no retrain: the champion scores
+    stand.opened.clear()
+    second = _cycle(engine, config, stand)
+    assert second.figures["promoted"] is True
+    # evaluate opens challenger and champion; the promoted challenger scores with the pipeline it was evaluated with
+    assert [p.name for p in stand.opened] == ["cycle-2", "v0"]
 
 
 def test_two_cycles_at_once_one_exits_with_a_clear_message(data, tmp_path):
