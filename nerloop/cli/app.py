@@ -8,7 +8,7 @@ import typer
 
 from nerloop import __version__
 from nerloop.cli import al, cycle, db, demo, gazetteer, generate, label_studio, logs, model, serve, tag, train
-from nerloop.cli.output import EXIT_INPUT, EXIT_INTERRUPTED, one_line
+from nerloop.cli.output import EXIT_INPUT, exit_code, one_line
 
 app = typer.Typer(
     name="nerloop",
@@ -53,7 +53,8 @@ def root(
 def main() -> None:
     """Run the CLI; a usage error (a bad flag value, an unknown option) is one line on stderr, exit 2.
 
-    Typer would draw a multi-line box; scripts and cron mails want the one line.
+    Typer would draw a multi-line box; scripts and cron mails want the one line. Errors inside a
+    command are worded and given their exit code by ``nerloop.cli.output.OUTCOMES``.
     """
     try:
         code = app(standalone_mode=False)
@@ -64,7 +65,7 @@ def main() -> None:
         else:
             ctx = getattr(exc, "ctx", None)
             print(one_line(f"error: {message} (see {ctx.command_path if ctx else 'nerloop'} --help)"), file=sys.stderr)
-        sys.exit(getattr(exc, "exit_code", EXIT_INPUT))
-    except typer.Abort:
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(getattr(exc, "exit_code", EXIT_INPUT))  # click's usage errors carry their code (2)
+    except typer.Abort as exc:
+        sys.exit(exit_code(exc))
     sys.exit(code if isinstance(code, int) else 0)
