@@ -45,11 +45,11 @@ sys.path.insert(0, str(REPO))
 
 from nerloop.domain import load_domain  # noqa: E402
 from nerloop.export import read_jsonl  # noqa: E402
+from trainer.backends.generative.batching import Example, collate, length_grouped, weighted_loss  # noqa: E402
+from trainer.backends.generative.codec import Codec, instruction  # noqa: E402
+from trainer.backends.generative.decode import generate  # noqa: E402
+from trainer.backends.generative.model import Base, add_lora, tiny_base  # noqa: E402
 from trainer.config import TrainConfig  # noqa: E402
-from trainer.generative.batching import Example, collate, length_grouped, weighted_loss  # noqa: E402
-from trainer.generative.codec import Codec, instruction  # noqa: E402
-from trainer.generative.decode import generate  # noqa: E402
-from trainer.generative.model import Base, add_lora, tiny_base  # noqa: E402
 
 QWEN2_05B = {
     "hidden_size": 896,

@@ -1,21 +1,26 @@
-"""Loss and validation F1 over steps, saved as a PNG in the model directory."""
+"""Training loss and validation entity F1 over steps, saved as ``curves.png`` in the model directory."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
+from trainer.progress import TrainProgress
 
-def save_curves(history: Sequence[dict], path: Path) -> None:
-    """Two panels: training loss and validation entity F1 (empty panels when none was logged)."""
+CURVES = "curves.png"
+
+
+def save_curves(events: Iterable[TrainProgress], path: Path) -> None:
+    """Two panels: training loss and validation entity F1 (an empty panel when nothing was logged)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    events = list(events)
+    losses = [(e.step, e.loss) for e in events if e.loss is not None]
+    scores = [(e.step, e.eval_f1) for e in events if e.eval_f1 is not None]
     fig, (loss_ax, f1_ax) = plt.subplots(1, 2, figsize=(9, 3.2))
-    losses = [(h["step"], h["loss"]) for h in history if "loss" in h]
-    scores = [(h["step"], h["entity_f1"]) for h in history if "entity_f1" in h]
     if losses:
         loss_ax.plot(*zip(*losses))
     if scores:

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from nerloop.atomic import atomic_write_text
-from trainer.errors import ModelDirError
+from trainer.errors import InputError, ModelDirError
+from trainer.registry import get_backend
 
 MANIFEST = "nerloop_model.json"
-BACKENDS = ("tagger", "generative")
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class ModelManifest:
     """The contents of ``nerloop_model.json``.
 
     Args:
-        backend: ``tagger`` or ``generative``.
+        backend: a registered backend (``tagger``, ``generative``).
         version: unique model version, written into every record's ``model`` field and
             the store's model registry.
         base: what ``--base`` was (``tiny``, a local path, a hub id or a parent model dir).
@@ -63,8 +63,10 @@ class ModelManifest:
     nerloop_version: str = ""
 
     def __post_init__(self) -> None:
-        if self.backend not in BACKENDS:
-            raise ModelDirError(f"unknown backend {self.backend!r}; expected one of {', '.join(BACKENDS)}")
+        try:
+            get_backend(self.backend)
+        except InputError as exc:
+            raise ModelDirError(exc.summary or str(exc)) from None
 
     def to_json(self) -> str:
         data = asdict(self)

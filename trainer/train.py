@@ -25,10 +25,11 @@ from nerloop.errors import InputError, NerloopError, Problem
 from nerloop.outdir import sibling_lock
 from nerloop.records import TaggedQuery
 from trainer.config import TrainConfig
-from trainer.data import DataSpec, load_training_data
+from trainer.data import DataSpec, TrainingData, load_training_data
 from trainer.errors import TrainingError
-from trainer.loading import backend_module
 from trainer.model_dir import ModelManifest, is_model_dir, read_manifest, write_manifest
+from trainer.progress import Progress
+from trainer.registry import get_backend
 
 CHECKPOINTS = "checkpoints"
 # (staged model dir, manifest, gazetteer, validation records) → the manifest to write
@@ -92,7 +93,7 @@ def train(
     out_dir: Path,
     gazetteer: Gazetteer | None = None,
     *,
-    progress: Callable[[dict], None] | None = None,
+    progress: Progress | None = None,
     engine=None,
     validation: Sequence[TaggedQuery] | Callable[[Domain], Sequence[TaggedQuery] | None] | None = None,
     finalize: Finalize | None = None,
@@ -100,12 +101,14 @@ def train(
     """Train a model of ``config.backend`` on ``data_specs`` into ``out_dir``.
 
     Args:
-        config: the training configuration (saved as ``training_config.json``).
+        config: the training configuration; the backend saves it as ``training_config.json``, with
+            every choice it resolved filled in.
         data_specs: ``--data`` sources with weights.
         out_dir: the model directory to create; must not exist or be empty.
         gazetteer: the gazetteer whose names the model may read as features; ``None`` uses the
             ``gazetteer_train/`` that ``nerloop generate`` writes beside its splits, when there is one.
-        progress: called with step counts, losses and validation scores (the CLI's progress bar).
+        progress: called with a :class:`~trainer.progress.TrainProgress` (steps, losses, validation
+            scores) as training goes (the CLI's progress bar).
         engine: a store engine; the model is registered there as a candidate version when given.
         validation: records to validate on (early stopping, the model's metrics) instead of the
             data's validation split: a realistic development set says more than generated data. A
@@ -123,15 +126,8 @@ def train(
     """
     out_dir = Path(out_dir)
     data = load_training_data(list(data_specs), seed=config.seed)
-    module = backend_module(config.backend)
-    if gazetteer is None and data.gazetteer_dirs:
-        from gazetteers import load_gazetteer
-
-        gazetteer = load_gazetteer(data.gazetteer_dirs[0])
-    if gazetteer is None:
-        from gazetteers import load_gazetteer
-
-        gazetteer = load_gazetteer(None)
+    module = get_backend(config.backend).training_module()  # a missing dependency fails before anything is written
+    gazetteer = _gazetteer(gazetteer, data)
     chosen = validation(gazetteer.domain) if callable(validation) else validation
     checked = list(chosen) if chosen is not None else data.validation
     # rank 0 holds it: the other ranks of a torchrun job write nothing of their own
@@ -142,31 +138,14 @@ def train(
                 config, data.train, checked, gazetteer.domain, work, gazetteer=gazetteer, progress=progress
             )
         except BaseException as exc:
-            if not (work / CHECKPOINTS).is_dir() or isinstance(exc, NerloopError):
-                shutil.rmtree(work, ignore_errors=True)
-            if isinstance(exc, (NerloopError, KeyboardInterrupt)):
+            failure = _failed(work, exc)
+            if failure is exc:
                 raise
-            if isinstance(exc, (RuntimeError, ValueError, OSError, TypeError)):
-                raise TrainingError(
-                    f"training failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-                ) from exc
-            raise
-        base = Path(config.base).expanduser()
-        parent = read_manifest(base).version if config.base != "tiny" and is_model_dir(base) else None
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d%H%M%S")
-        manifest = replace(
-            manifest,
-            version=f"{config.backend}-{stamp}-{secrets.token_hex(3)}",
-            parent=parent,
-            data_fingerprint=data.fingerprint,
-            gazetteer_fingerprint=gazetteer.fingerprint,
-            nerloop_version=nerloop.__version__,
-        )
+            raise failure from exc
+        manifest = _stamped(manifest, config, data.fingerprint, gazetteer.fingerprint)
         if not is_main_process():
             return manifest
         (work / "domain.yaml").write_text(dump_domain(gazetteer.domain), "utf-8")
-        if not (work / "training_config.json").is_file():  # a backend writes the config it resolved (prompt style)
-            (work / "training_config.json").write_text(config.to_json(), "utf-8")
         if finalize is not None:
             write_manifest(work, manifest)  # so that the staged directory opens as a model for calibration
             manifest = finalize(work, manifest, gazetteer, checked)
@@ -178,16 +157,53 @@ def train(
             out_dir.rmdir()  # empty, checked in _prepare
         os.replace(work, out_dir)
         if engine is not None:
-            from nerloop.store.registry import register_model
-
-            register_model(
-                engine,
-                version=manifest.version,
-                backend=manifest.backend,
-                path=str(out_dir.resolve()),
-                parent_version=manifest.parent,
-                metrics=manifest.metrics,
-                data_fingerprint=manifest.data_fingerprint,
-                gazetteer_fingerprint=manifest.gazetteer_fingerprint,
-            )
+            _register(engine, manifest, out_dir)
         return manifest
+
+
+def _gazetteer(gazetteer: Gazetteer | None, data: TrainingData) -> Gazetteer:
+    """The one given, else the data's ``gazetteer_train/``, else the default gazetteer."""
+    if gazetteer is not None:
+        return gazetteer
+    from gazetteers import load_gazetteer
+
+    return load_gazetteer(data.gazetteer_dirs[0] if data.gazetteer_dirs else None)
+
+
+def _failed(work: Path, exc: BaseException) -> BaseException:
+    """What to raise for a backend's failure; the staged directory goes unless it holds a checkpoint to resume."""
+    if not (work / CHECKPOINTS).is_dir() or isinstance(exc, NerloopError):
+        shutil.rmtree(work, ignore_errors=True)
+    if isinstance(exc, (RuntimeError, ValueError, OSError, TypeError)) and not isinstance(exc, NerloopError):
+        return TrainingError(f"training failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+    return exc
+
+
+def _stamped(manifest: ModelManifest, config: TrainConfig, data_fingerprint: str, gazetteer_fingerprint: str):
+    """The backend's manifest with the run's version, parent, fingerprints and nerloop version."""
+    base = Path(config.base).expanduser()
+    parent = read_manifest(base).version if config.base != "tiny" and is_model_dir(base) else None
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d%H%M%S")
+    return replace(
+        manifest,
+        version=f"{config.backend}-{stamp}-{secrets.token_hex(3)}",
+        parent=parent,
+        data_fingerprint=data_fingerprint,
+        gazetteer_fingerprint=gazetteer_fingerprint,
+        nerloop_version=nerloop.__version__,
+    )
+
+
+def _register(engine, manifest: ModelManifest, out_dir: Path) -> None:
+    from nerloop.store.registry import register_model
+
+    register_model(
+        engine,
+        version=manifest.version,
+        backend=manifest.backend,
+        path=str(out_dir.resolve()),
+        parent_version=manifest.parent,
+        metrics=manifest.metrics,
+        data_fingerprint=manifest.data_fingerprint,
+        gazetteer_fingerprint=manifest.gazetteer_fingerprint,
+    )

@@ -7,8 +7,8 @@ import torch
 
 from nerloop.domain import load_domain
 from nerloop.export import read_jsonl
+from trainer.backends.generative.training import train_model
 from trainer.config import TrainConfig
-from trainer.generative import train_model
 
 torch.set_num_threads(1)
 data, out = Path(sys.argv[1]), Path(sys.argv[2])

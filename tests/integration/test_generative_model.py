@@ -15,9 +15,11 @@ torch = pytest.importorskip("torch")
 from nerloop.domain import load_domain  # noqa: E402
 from nerloop.export import read_jsonl  # noqa: E402
 from nerloop.tagging import Tagger  # noqa: E402
+from trainer.backends.generative.config import GenerativeOptions  # noqa: E402
+from trainer.backends.generative.tagging import load_model  # noqa: E402
+from trainer.backends.generative.training import train_model  # noqa: E402
 from trainer.config import TrainConfig  # noqa: E402
 from trainer.errors import BaseModelError  # noqa: E402
-from trainer.generative import load_model, train_model  # noqa: E402
 from trainer.model_dir import read_manifest, write_manifest  # noqa: E402
 
 torch.set_num_threads(1)
@@ -59,7 +61,7 @@ def tiny_model(data, tmp_path_factory):
     out = tmp_path_factory.mktemp("m") / "tiny"
     config = TrainConfig(
         backend="generative", max_steps=300, batch_size=16, eval_steps=150,
-        extra={"generative_eval_size": 16},
+        backend_options=GenerativeOptions(eval_size=16),
     )  # fmt: skip
     return out, _train(config, data, out)
 
@@ -95,7 +97,7 @@ def local_base(tmp_path_factory, data):
     """A 'pretrained' base on disk: a tiny Qwen2 and a tokenizer without the tag tokens."""
     from transformers import AutoModelForCausalLM, Qwen2Config
 
-    from trainer.generative.model import TINY
+    from trainer.backends.generative.model import TINY
     from trainer.tokenizer import build_char_tokenizer
 
     out = tmp_path_factory.mktemp("base") / "qwen-tiny"
@@ -110,7 +112,7 @@ def local_base(tmp_path_factory, data):
 def test_merge_gives_the_same_predictions_as_adapter_and_base(local_base, data, tmp_path):
     config = TrainConfig(
         backend="generative", base=str(local_base), max_steps=12, batch_size=16, learning_rate=5e-3,
-        early_stopping_patience=0, extra={"generative_prompt": "plain"},
+        early_stopping_patience=0, backend_options=GenerativeOptions(prompt="plain"),
     )  # fmt: skip
     adapter = _train(config, data, tmp_path / "adapter")
     merged = _train(dataclasses.replace(config, merge=True), data, tmp_path / "merged")
@@ -127,9 +129,9 @@ def test_merge_gives_the_same_predictions_as_adapter_and_base(local_base, data, 
 
 def test_a_pretrained_base_is_served_with_the_prompt_it_was_trained_with(local_base, data, tmp_path):
     """A non-tiny base resolves to the ``instruct`` prompt; the saved config says so and the tagger uses it."""
+    from trainer.backends.generative.codec import Codec
+    from trainer.config import read_training_config
     from trainer.data import DataSpec
-    from trainer.generative.codec import Codec
-    from trainer.generative.model import read_training_config
     from trainer.train import train
 
     records = tmp_path / "train.jsonl"
@@ -138,7 +140,7 @@ def test_a_pretrained_base_is_served_with_the_prompt_it_was_trained_with(local_b
         backend="generative", base=str(local_base), max_steps=2, batch_size=16, early_stopping_patience=0
     )
     manifest = train(config, [DataSpec(records)], tmp_path / "m")
-    assert read_training_config(tmp_path / "m")["extra"]["generative_prompt"] == "instruct"
+    assert read_training_config(tmp_path / "m").backend_options.prompt == "instruct"
     tagger = load_model(tmp_path / "m", manifest, device="cpu")
     trained = Codec(tagger.codec.tokenizer, load_domain(tmp_path / "m" / "domain.yaml"), "instruct")
     assert tagger.codec.prompt(PROBE[0]) == trained.prompt(PROBE[0])
@@ -157,7 +159,7 @@ def test_resume_continues_from_the_last_checkpoint(data, tmp_path):
     keep = tmp_path / "ckpt"
     config = TrainConfig(
         backend="generative", max_steps=6, batch_size=16, eval_steps=3,
-        extra={"generative_eval_size": 4, "checkpoint_dir": str(keep)},
+        backend_options=GenerativeOptions(eval_size=4, checkpoint_dir=str(keep)),
     )  # fmt: skip
     train_model(config, data[0][:96], data[1], load_domain(), tmp_path / "first")
     longer = dataclasses.replace(config, max_steps=9, resume=True)

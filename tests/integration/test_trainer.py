@@ -32,10 +32,11 @@ from nerloop.cli.app import app
 from nerloop.errors import OutputBusy
 from nerloop.export import read_jsonl
 from nerloop.outdir import sibling_lock
+from trainer.backends.tagger.tagging import load_model
 from trainer.config import TrainConfig
 from trainer.data import DataSpec
 from trainer.model_dir import read_manifest
-from trainer.tagger import load_model
+from trainer.progress import TrainProgress
 from trainer.train import partial_dir, train
 
 REF = dt.date(2026, 11, 25)
@@ -292,9 +293,9 @@ def test_interrupted_run_keeps_its_checkpoints_and_resume_finishes_it(generated:
     config = TrainConfig(base="tiny", **{**STEPS, "max_steps": 6, "eval_steps": 3})
     steps: list[int] = []
 
-    def crash_after_checkpoint(event: dict) -> None:
-        steps.append(event.get("step", 0))
-        if event.get("step") == 4:
+    def crash_after_checkpoint(event: TrainProgress) -> None:
+        steps.append(event.step)
+        if event.step == 4:
             raise RuntimeError("power cut")
 
     with pytest.raises(TrainingError, match="power cut"):
@@ -305,7 +306,7 @@ def test_interrupted_run_keeps_its_checkpoints_and_resume_finishes_it(generated:
         dataclasses.replace(config, resume=True),
         [DataSpec(generated)],
         out,
-        progress=lambda e: resumed.append(e["step"]),
+        progress=lambda e: resumed.append(e.step),
     )
     assert min(resumed) == 4 and max(resumed) == 6  # continued at step 4, not from scratch
     assert read_manifest(out).backend == "tagger" and not partial_dir(out).exists()

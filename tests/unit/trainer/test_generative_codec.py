@@ -8,8 +8,8 @@ pytest.importorskip("transformers")
 
 from nerloop.domain import load_domain  # noqa: E402
 from nerloop.records import Entity, TaggedQuery  # noqa: E402
-from trainer.generative.codec import IGNORE, Codec, add_tag_tokens  # noqa: E402
-from trainer.generative.model import tiny_base  # noqa: E402
+from trainer.backends.generative.codec import IGNORE, Codec, add_tag_tokens  # noqa: E402
+from trainer.backends.generative.model import tiny_base  # noqa: E402
 from trainer.tokenizer import build_char_tokenizer  # noqa: E402
 
 TEXT = "菏泽麒麟所投诉"

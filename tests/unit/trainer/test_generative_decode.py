@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from nerloop.domain import load_domain  # noqa: E402
-from trainer.generative.codec import Codec  # noqa: E402
-from trainer.generative.decode import _prediction, generate  # noqa: E402
-from trainer.generative.model import tiny_base  # noqa: E402
+from trainer.backends.generative.codec import Codec  # noqa: E402
+from trainer.backends.generative.decode import _prediction, generate  # noqa: E402
+from trainer.backends.generative.model import tiny_base  # noqa: E402
 
 torch.set_num_threads(1)
 ALPHABET = "菏泽巨野麒麟所投诉本月供电公司 2024年5月AB𠀀"

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nerloop.records import Entity, TaggedQuery
-from trainer.generative.markup import (
+from trainer.backends.generative.markup import (
     CopyPlan,
     answer_ids,
     copy_plan,

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trainer.labels import Decoder, span_tags, tag_labels
+from trainer.backends.tagger.labels import Decoder, span_tags, tag_labels
 
 TYPES = ["City", "Date", "Substation"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trainer.lexicon import POSITIONS, Lexicon, drop_mentions
+from trainer.backends.tagger.lexicon import POSITIONS, Lexicon, drop_mentions
 
 
 def test_features_mark_begin_middle_end_for_every_match_including_dates(mini) -> None:

@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from nerloop.records import Entity, TaggedQuery
-from trainer.labels import Decoder, tag_labels
-from trainer.tagger_data import IGNORE, encode, token_labels
-from trainer.tagger_model import LexiconTokenClassifier, build_config_model
+from trainer.backends.tagger.data import IGNORE, encode, token_labels
+from trainer.backends.tagger.labels import Decoder, tag_labels
+from trainer.backends.tagger.model import LexiconTokenClassifier, build_config_model
 
 
 @pytest.fixture(scope="module")
@@ -49,9 +49,9 @@ def test_weighted_loss_counts_each_example_by_its_weight() -> None:
 
 
 def test_untrained_characters_share_the_unk_embedding_and_hidden_mentions_show_unk(tokenizer) -> None:
-    from trainer.lexicon import Lexicon  # noqa: F401  (the dataset works without a lexicon too)
-    from trainer.tagger_data import Example, TaggerDataset
-    from trainer.tagger_model import untrained_rows_to_unk
+    from trainer.backends.tagger.data import Example, TaggerDataset
+    from trainer.backends.tagger.lexicon import Lexicon  # noqa: F401  (the dataset works without a lexicon too)
+    from trainer.backends.tagger.model import untrained_rows_to_unk
 
     (enc,) = encode(tokenizer, ["菏泽投诉"], 16)
     example = Example(enc, [IGNORE] * len(enc.input_ids), 1.0, [], [(0, 2)])

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
-from trainer.generative.codec import IGNORE
+from trainer.backends.generative.codec import IGNORE
 
 WINDOW = 50  # batches per length-sorted window: order stays random, padding stays small
 

@@ -4,7 +4,7 @@ The prompt is built from the domain (types, Chinese labels, descriptions, exampl
 when the tokenizer has a chat template, wrapped in it. A ``plain`` prompt (the query and an
 answer marker only) is the default for the ``tiny`` base: a random model cannot read an
 instruction, and four hundred instruction tokens per example would dominate CPU training.
-The answer is the query's copy plan with tag tokens (see :mod:`trainer.generative.markup`),
+The answer is the query's copy plan with tag tokens (see :mod:`trainer.backends.generative.markup`),
 then the end-of-sequence token; the loss is masked on the prompt.
 """
 
@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from nerloop.convert.alpaca import type_lines
 from nerloop.domain import Domain
 from nerloop.records import TaggedQuery
-from trainer.generative.markup import CopyPlan, answer_ids, copy_plan, tag_strings
+from trainer.backends.generative.markup import CopyPlan, answer_ids, copy_plan, tag_strings
 
-PROMPT_STYLES = ("plain", "instruct")
 END_TOKEN = "<|end|>"
 IGNORE = -100
 

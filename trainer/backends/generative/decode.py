@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import torch
 
 from nerloop.tagging import Prediction
-from trainer.generative.codec import Codec
-from trainer.generative.markup import CopyPlan, read_answer
+from trainer.backends.generative.codec import Codec
+from trainer.backends.generative.markup import CopyPlan, read_answer
 
 
 class CopyConstraint:

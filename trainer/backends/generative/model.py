@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nerloop.domain import Domain
+from trainer.backends.generative.codec import END_TOKEN, add_tag_tokens
+from trainer.backends.generative.markup import tag_strings
 from trainer.config import TrainConfig
 from trainer.errors import BaseModelError, ModelDirError
-from trainer.generative.codec import END_TOKEN, add_tag_tokens
-from trainer.generative.markup import tag_strings
 from trainer.model_dir import ModelManifest, is_model_dir, read_manifest
 
 ADAPTER_DIR = "adapter"
@@ -206,8 +206,3 @@ def load_weights(model_dir: Path, manifest: ModelManifest, *, merge_adapter: boo
     except (OSError, ValueError, KeyError) as exc:
         raise ModelDirError(f"cannot load the generative model in {model_dir}: {_one_line(exc)}") from exc
     return (model.merge_and_unload() if merge_adapter else model), tokenizer
-
-
-def read_training_config(model_dir: Path) -> dict:
-    path = Path(model_dir) / "training_config.json"
-    return json.loads(path.read_text("utf-8")) if path.is_file() else {}

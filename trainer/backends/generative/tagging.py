@@ -9,10 +9,12 @@ from pathlib import Path
 
 from nerloop.domain import load_domain
 from nerloop.tagging import Prediction
+from trainer.backends.generative.codec import Codec
+from trainer.backends.generative.config import GenerativeOptions
+from trainer.backends.generative.decode import generate
+from trainer.backends.generative.model import load_weights
+from trainer.config import read_training_config
 from trainer.errors import ModelDirError
-from trainer.generative.codec import Codec
-from trainer.generative.decode import generate
-from trainer.generative.model import load_weights, read_training_config
 from trainer.model_dir import ModelManifest
 
 
@@ -44,10 +46,10 @@ class GenerativeTagger:
             )
 
     def _bf16(self) -> bool:
-        import torch
+        from trainer.precision import fast_bf16
 
         device = next(self.model.parameters()).device
-        return device.type == "cuda" and torch.cuda.is_bf16_supported()
+        return device.type == "cuda" and fast_bf16(device)
 
 
 def load_model(model_dir: Path, manifest: ModelManifest, *, device: str | None = None) -> GenerativeTagger:
@@ -69,6 +71,17 @@ def load_model(model_dir: Path, manifest: ModelManifest, *, device: str | None =
     model, tokenizer = load_weights(model_dir, manifest)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     model.to(device).eval()
-    style = read_training_config(model_dir).get("extra", {}).get("generative_prompt", "plain")
-    codec = Codec(tokenizer, load_domain(model_dir / "domain.yaml"), style)
+    codec = Codec(tokenizer, load_domain(model_dir / "domain.yaml"), prompt_style(model_dir))
     return GenerativeTagger(model, codec, manifest.version)
+
+
+def prompt_style(model_dir: Path) -> str:
+    """The prompt style the model was trained with, from its ``training_config.json`` (old ones: ``extra``).
+
+    A directory without the file, or with no style recorded, was trained on ``plain``.
+    """
+    config = read_training_config(model_dir)
+    options = config.backend_options if config is not None else None
+    if isinstance(options, GenerativeOptions) and options.prompt:
+        return options.prompt
+    return "plain"

@@ -1,65 +1,38 @@
-"""``train_model`` for the generative backend: a compact accelerate loop.
+"""``train_model`` for the generative backend: resolve the options, build the base, run the loop, save.
 
-accelerate gives bf16 autocast, gradient accumulation and multi-GPU (``accelerate launch``
-or ``torchrun``) with no code change; each process takes every n-th length-grouped batch.
-Validation generates (constrained) on at most ``generative_eval_size`` validation queries
-and scores exact entity spans; the best weights by entity F1 are kept, and training stops
-after ``early_stopping_patience`` validations without improvement. A checkpoint (optimizer,
-scheduler, RNG, progress, best weights) is written at every validation, so ``resume``
-continues where a run stopped.
+The prompt style is resolved before anything is encoded (a model directory used as base
+keeps its own, ``tiny`` takes ``plain``, any other base ``instruct``) and saved, with every
+other resolved choice, in ``training_config.json``: :mod:`.tagging` builds the tagger's
+prompt from it, so a reloaded model reads the prompt it was trained on. The loop itself is
+:mod:`.loop`.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import random
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import torch
 
-from nerloop.atomic import atomic_write_text
 from nerloop.domain import Domain, save_domain
-from nerloop.evaluation import prf
 from nerloop.records import TaggedQuery
-from trainer.config import TrainConfig
+from trainer.backends.generative.batching import Example
+from trainer.backends.generative.codec import Codec, instruction
+from trainer.backends.generative.config import DEFAULT_LR, GenerativeOptions
+from trainer.backends.generative.loop import Loop, history_events
+from trainer.backends.generative.model import BASE_DIR, Base, add_lora, pretrained_base, save_model, tiny_base
+from trainer.config import TrainConfig, read_training_config, write_training_config
+from trainer.curves import CURVES, save_curves
 from trainer.errors import TrainingError
-from trainer.generative.batching import Example, collate, length_grouped, weighted_loss
-from trainer.generative.codec import Codec, instruction
-from trainer.generative.curves import save_curves
-from trainer.generative.decode import generate
-from trainer.generative.model import (
-    BASE_DIR,
-    Base,
-    add_lora,
-    pretrained_base,
-    read_training_config,
-    save_model,
-    tiny_base,
-)
 from trainer.model_dir import ModelManifest, is_model_dir
-
-DEFAULT_LR = {
-    ("tiny", "full"): 1e-3,
-    ("pretrained", "full"): 5e-5,
-    ("tiny", "lora"): 1e-3,
-    ("pretrained", "lora"): 2e-4,
-}
-
-
-def entity_f1(gold: Sequence[TaggedQuery], predicted: Sequence[Sequence]) -> float:
-    """Micro F1 over exact (type, start, end) spans (:func:`nerloop.evaluation.prf`: 0 when both sides are empty)."""
-    tp = n_gold = n_pred = 0
-    for record, entities in zip(gold, predicted):
-        g = {(e.type, e.start, e.end) for e in record.entities}
-        p = {(e.type, e.start, e.end) for e in entities}
-        tp, n_gold, n_pred = tp + len(g & p), n_gold + len(g), n_pred + len(p)
-    return prf(tp, n_pred, n_gold)[2]
+from trainer.precision import use_bf16
+from trainer.progress import Progress
 
 
 def _vocabulary_texts(train, validation, gazetteer, style: str, domain: Domain) -> list[str]:
@@ -71,16 +44,35 @@ def _vocabulary_texts(train, validation, gazetteer, style: str, domain: Domain) 
     return texts
 
 
-def _build(config: TrainConfig, train, validation, domain, gazetteer) -> tuple[Base, str]:
-    tiny = config.base == "tiny"
-    inherited = read_training_config(Path(config.base)).get("extra", {}) if is_model_dir(Path(config.base)) else {}
-    style = config.extra.get("generative_prompt") or inherited.get("generative_prompt")
-    style = style or ("plain" if tiny else "instruct")
-    if tiny:
-        texts = _vocabulary_texts(train, validation, gazetteer, style, domain)
-        full = bool(config.extra.get("generative_full_vocabulary", False))
-        return tiny_base(domain, texts, full_vocabulary=full), style
-    return pretrained_base(config.base, domain), style
+def resolve_prompt(config: TrainConfig) -> str:
+    """The prompt style: the one chosen, a model-directory base's own, else ``plain`` for tiny, ``instruct`` otherwise."""
+    if config.backend_options.prompt:
+        return config.backend_options.prompt
+    base = Path(config.base)
+    parent = read_training_config(base) if is_model_dir(base) else None
+    if parent is not None and isinstance(parent.backend_options, GenerativeOptions) and parent.backend_options.prompt:
+        return parent.backend_options.prompt
+    return "plain" if config.base == "tiny" else "instruct"
+
+
+def _build(config: TrainConfig, train, validation, domain, gazetteer) -> Base:
+    """The base to train from, with a vocabulary over the data (and the prompt) for ``tiny``."""
+    if config.base == "tiny":
+        texts = _vocabulary_texts(train, validation, gazetteer, config.backend_options.prompt, domain)
+        return tiny_base(domain, texts, full_vocabulary=config.backend_options.full_vocabulary)
+    return pretrained_base(config.base, domain)
+
+
+def _trainable(config: TrainConfig, base: Base, main: bool, out_dir: Path):
+    """The model to train (LoRA injected when asked) and where an adapter's base is (``None``: not an adapter)."""
+    if config.finetune != "lora":
+        return base.model, base.on_disk
+    base_path = base.on_disk
+    if base_path is None:  # exists only in memory: save it before LoRA injects its layers
+        if main:
+            base.model.save_pretrained(str(out_dir / BASE_DIR))
+        base_path = BASE_DIR
+    return add_lora(base, config), base_path
 
 
 def _examples(codec: Codec, train, max_length: int) -> tuple[list[Example], int]:
@@ -103,8 +95,34 @@ def _schedule(optimizer, total: int):
     )
 
 
-def _trainable_state(model) -> dict[str, torch.Tensor]:
-    return {k: v.detach().cpu().clone() for k, v in model.named_parameters() if v.requires_grad}
+def _loop(config: TrainConfig, accelerator, model, codec, examples, validation, out_dir, progress) -> Loop:
+    """The optimizer, schedule and step counts around ``model``, prepared by ``accelerator``."""
+    world = accelerator.num_processes
+    per_epoch = max(1, math.ceil(len(examples) / config.batch_size) // world)
+    steps_per_epoch = max(1, per_epoch // config.gradient_accumulation)
+    total = config.max_steps or max(1, math.ceil(config.epochs * steps_per_epoch))
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=0.01)
+    scheduler = _schedule(optimizer, total)
+    model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
+    options = config.backend_options
+    return Loop(
+        accelerator,
+        model,
+        optimizer,
+        scheduler,
+        codec,
+        examples,
+        batch_size=config.batch_size,
+        seed=config.seed,
+        patience=config.early_stopping_patience,
+        total=total,
+        per_epoch=per_epoch,
+        eval_every=config.eval_steps or steps_per_epoch,
+        eval_set=list(validation)[: options.eval_size],
+        checkpoints=Path(options.checkpoint_dir or out_dir / "checkpoints"),
+        progress=progress,
+    )
 
 
 def train_model(
@@ -115,166 +133,65 @@ def train_model(
     out_dir: Path,
     *,
     gazetteer=None,
-    progress: Callable[[dict], None] | None = None,
+    progress: Progress | None = None,
 ) -> ModelManifest:
     """Train the generative model and write it into ``out_dir`` (all but the manifest).
 
     Args:
-        config: ``generative_*`` keys in ``config.extra``: ``generative_prompt`` (``plain`` or
-            ``instruct``), ``generative_full_vocabulary`` (tiny), ``generative_eval_size``
-            (validation queries generated per evaluation, default 200), ``checkpoint_dir``.
+        config: with :class:`~trainer.backends.generative.config.GenerativeOptions`.
         train: records with their weights.
         validation: records for early stopping (may be empty: no early stopping).
         domain: the entity types (tags).
         out_dir: written in place; the caller renames it into place and writes the manifest.
         gazetteer: its names join the tiny vocabulary; its fingerprint goes into the manifest.
-        progress: called with ``{"step", "total", "loss"}`` and ``{"step", "entity_f1"}`` dicts.
+        progress: called with a :class:`~trainer.progress.TrainProgress` after logged steps
+            and validations.
 
     Raises:
         BaseModelError: the base cannot be loaded.
         TrainingError: nothing to train on.
     """
     from accelerate import Accelerator
-    from accelerate.utils import broadcast_object_list
     from transformers import set_seed
 
     set_seed(config.seed)
-    bf16 = config.bf16 == "yes" or (
-        config.bf16 == "auto" and torch.cuda.is_available() and torch.cuda.is_bf16_supported()
-    )
+    bf16 = use_bf16(config.bf16)
     accelerator = Accelerator(
         mixed_precision="bf16" if bf16 else "no", gradient_accumulation_steps=config.gradient_accumulation
     )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    base, style = _build(config, train, validation, domain, gazetteer)
     # saved whole: the tagger reads the prompt style back, and a pretrained base resolves to ``instruct``
-    config = replace(config, extra={**config.extra, "generative_prompt": style})
-    config = replace(config, extra={**config.extra, "generative_prompt": style})
-    codec = Codec(base.tokenizer, domain, style)
+    config = replace(config, backend_options=replace(config.backend_options, prompt=resolve_prompt(config)))
+    base = _build(config, train, validation, domain, gazetteer)
+    codec = Codec(base.tokenizer, domain, config.backend_options.prompt)
     finetune = config.resolved_finetune
-    base_path = base.on_disk
-    if finetune == "lora":
-        if base_path is None:  # exists only in memory: save it before LoRA injects its layers
-            if accelerator.is_main_process:
-                base.model.save_pretrained(str(out_dir / BASE_DIR))
-            base_path = BASE_DIR
-        model = add_lora(base, config)
-    else:
-        model = base.model
-    examples, skipped = _examples(codec, train, config.max_length)
-    world, rank = accelerator.num_processes, accelerator.process_index
-    per_epoch = max(1, math.ceil(len(examples) / config.batch_size) // world)
-    steps_per_epoch = max(1, per_epoch // config.gradient_accumulation)
-    total = config.max_steps or max(1, math.ceil(config.epochs * steps_per_epoch))
     kind = "tiny" if config.base == "tiny" else "pretrained"
-    lr = config.learning_rate or DEFAULT_LR[(kind, finetune)]
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr, weight_decay=0.01)
-    scheduler = _schedule(optimizer, total)
-    model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
-
-    eval_every = config.eval_steps or steps_per_epoch
-    eval_set = list(validation)[: int(config.extra.get("generative_eval_size", 200))]
-    checkpoints = Path(config.extra.get("checkpoint_dir") or out_dir / "checkpoints")
-    state = {"step": 0, "epoch": 0, "batch": 0, "best_f1": -1.0, "bad_evals": 0, "history": []}
-    best: dict[str, torch.Tensor] | None = None
-    if config.resume and (checkpoints / "progress.json").is_file():
-        accelerator.load_state(str(checkpoints / "state"))
-        state = json.loads((checkpoints / "progress.json").read_text("utf-8"))
-        if (checkpoints / "best.pt").is_file():
-            best = torch.load(checkpoints / "best.pt")
-
-    def evaluate_and_checkpoint() -> bool:
-        """Validate on the main process, keep the best weights, checkpoint; True when patience ran out."""
-        nonlocal best
-        entry: dict = {"step": state["step"]}
-        if eval_set and accelerator.is_main_process:
-            unwrapped = accelerator.unwrap_model(model)
-            with accelerator.autocast():
-                preds = generate(unwrapped, codec, [r.text for r in eval_set], batch_size=64)
-            unwrapped.train()
-            entry["entity_f1"] = f1 = entity_f1(eval_set, [p.entities for p in preds])
-            if f1 > state["best_f1"]:
-                state["best_f1"], state["bad_evals"], best = f1, 0, _trainable_state(unwrapped)
-            else:
-                state["bad_evals"] += 1
-            if progress:
-                progress(entry)
-        state["history"].append(entry)
-        patience = config.early_stopping_patience
-        verdict = [bool(patience and state["bad_evals"] >= patience)]
-        broadcast_object_list(verdict)  # every process stops at the same step
-        accelerator.save_state(str(checkpoints / "state"))
-        if accelerator.is_main_process:
-            if best is not None:
-                torch.save(best, checkpoints / "best.pt")
-            atomic_write_text(checkpoints / "progress.json", json.dumps(state))  # --resume reads it
-        return verdict[0]
-
-    started, seen = time.perf_counter(), 0
-    lengths = [len(e.input_ids) for e in examples]
-    model.train()
-    stop = state["step"] >= total
-    while not stop:
-        batches = length_grouped(lengths, config.batch_size, random.Random(config.seed * 1_000_003 + state["epoch"]))
-        mine = batches[rank::world][:per_epoch]
-        for index in range(state["batch"], len(mine)):
-            batch = collate([examples[i] for i in mine[index]], codec.pad_id)
-            weights = batch.pop("weights").to(accelerator.device)
-            labels = batch.pop("labels").to(accelerator.device)
-            with accelerator.accumulate(model):
-                logits = model(**{k: v.to(accelerator.device) for k, v in batch.items()}).logits
-                loss = weighted_loss(logits, labels, weights)
-                accelerator.backward(loss)
-                if accelerator.sync_gradients:
-                    accelerator.clip_grad_norm_(model.parameters(), 1.0)
-                optimizer.step()
-                scheduler.step()
-                optimizer.zero_grad()
-            seen += len(mine[index])
-            state["batch"] = index + 1
-            if not accelerator.sync_gradients:
-                continue
-            state["step"] += 1
-            if state["step"] % 10 == 0 or state["step"] == total:
-                state["history"].append({"step": state["step"], "loss": loss.item()})
-                if progress and accelerator.is_main_process:
-                    progress({"step": state["step"], "total": total, "loss": loss.item()})
-            done = state["step"] >= total
-            if state["step"] % eval_every == 0 or done:
-                stop = evaluate_and_checkpoint() or done
-            if stop:
-                break
-        else:
-            state["epoch"], state["batch"] = state["epoch"] + 1, 0
-    elapsed = time.perf_counter() - started
-
+    config = replace(config, finetune=finetune, learning_rate=config.learning_rate or DEFAULT_LR[(kind, finetune)])
+    model, base_path = _trainable(config, base, accelerator.is_main_process, out_dir)
+    examples, skipped = _examples(codec, train, config.max_length)
+    loop = _loop(config, accelerator, model, codec, examples, validation, out_dir, progress)
+    if config.resume:
+        loop.resume()
+    elapsed = loop.run()
     accelerator.wait_for_everyone()
-    final = accelerator.unwrap_model(model)
-    if best is not None:
-        unexpected = final.load_state_dict(best, strict=False).unexpected_keys
+    final = accelerator.unwrap_model(loop.model)
+    if loop.best is not None:
+        unexpected = final.load_state_dict(loop.best, strict=False).unexpected_keys
         if unexpected:
             raise TrainingError(f"the best weights do not fit the model: {unexpected[:3]}")
     metrics = {
-        "entity_f1": state["best_f1"] if eval_set else None,
-        "validation_size": len(eval_set),
-        "steps": state["step"],
+        "entity_f1": loop.state["best_f1"] if loop.eval_set else None,
+        "validation_size": len(loop.eval_set),
+        "steps": loop.state["step"],
         "examples": len(examples),
         "skipped_too_long": skipped,
         "train_seconds": round(elapsed, 2),
-        "samples_per_second": round(seen / elapsed, 1) if elapsed else None,
+        "samples_per_second": round(loop.seen / elapsed, 1) if elapsed else None,
     }
     weights = "full"
     if accelerator.is_main_process:
-        weights = save_model(final, codec.tokenizer, out_dir, merge=config.merge)
-        save_domain(domain, out_dir / "domain.yaml")
-        (out_dir / "training_config.json").write_text(config.to_json(), "utf-8")
-        (out_dir / "metrics.json").write_text(
-            json.dumps({**metrics, "history": state["history"]}, ensure_ascii=False, indent=2) + "\n", "utf-8"
-        )
-        save_curves(state["history"], out_dir / "curves.png")
-        if not config.extra.get("checkpoint_dir"):
-            shutil.rmtree(checkpoints, ignore_errors=True)
+        weights = _save(config, loop, final, codec, domain, metrics, out_dir)
     return ModelManifest(
         backend="generative",
         version=f"generative-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}",
@@ -287,3 +204,18 @@ def train_model(
         gazetteer_fingerprint=getattr(gazetteer, "fingerprint", "") or "",
         metrics={k: v for k, v in metrics.items() if v is not None},
     )
+
+
+def _save(config: TrainConfig, loop: Loop, model, codec: Codec, domain: Domain, metrics: dict, out_dir: Path) -> str:
+    """Weights, domain, resolved config, metrics with the history, curves; returns the manifest's ``weights``."""
+    weights = save_model(model, codec.tokenizer, out_dir, merge=config.merge)
+    save_domain(domain, out_dir / "domain.yaml")
+    write_training_config(out_dir, config)
+    history = loop.state["history"]
+    (out_dir / "metrics.json").write_text(
+        json.dumps({**metrics, "history": history}, ensure_ascii=False, indent=2) + "\n", "utf-8"
+    )
+    save_curves(history_events(history), out_dir / CURVES)
+    if not config.backend_options.checkpoint_dir:
+        shutil.rmtree(loop.checkpoints, ignore_errors=True)
+    return weights

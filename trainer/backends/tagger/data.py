@@ -16,8 +16,8 @@ import numpy as np
 import torch
 
 from nerloop.records import TaggedQuery
-from trainer.labels import span_tags
-from trainer.lexicon import Lexicon, Match, drop_mentions
+from trainer.backends.tagger.labels import span_tags
+from trainer.backends.tagger.lexicon import Lexicon, Match, drop_mentions
 
 IGNORE = -100
 
@@ -86,7 +86,7 @@ class TaggerDataset(torch.utils.data.Dataset):
     of the query keeps its features: the situation the model must handle at test time. A
     hidden mention's characters are also replaced by ``[UNK]`` with ``unk_rate``: names the
     gazetteer lacks are often made of characters training never showed, whose embeddings are
-    set to ``[UNK]``'s (:func:`trainer.tagger_model.untrained_rows_to_unk`).
+    set to ``[UNK]``'s (:func:`trainer.backends.tagger.model.untrained_rows_to_unk`).
     """
 
     def __init__(

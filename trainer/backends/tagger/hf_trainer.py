@@ -1,15 +1,13 @@
-"""What every backend needs around the transformers ``Trainer``: arguments, length grouping, progress, curves.
+"""What the tagger needs around the transformers ``Trainer``: arguments, length grouping, progress.
 
-Kept apart from the backends so the tagger and the generative model train the same way
-(bf16 where the GPU has it, checkpoints, ``--resume``, early stopping, a progress hook,
-``curves.png``), and so that ``torchrun``/``accelerate launch`` work with no code change:
-the ``Trainer`` picks the process group up from the environment.
+bf16 where the GPU has it, checkpoints, ``--resume``, early stopping and a progress hook,
+and ``torchrun``/``accelerate launch`` with no code change: the ``Trainer`` picks the
+process group up from the environment.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -17,18 +15,10 @@ from transformers import Trainer, TrainerCallback, TrainingArguments
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from trainer.config import TrainConfig
+from trainer.precision import use_bf16
+from trainer.progress import Progress, TrainProgress
 
 CHECKPOINTS = "checkpoints"
-CURVES = "curves.png"
-
-
-def use_bf16(config: TrainConfig) -> bool:
-    """``auto``: bf16 only on a CUDA device that supports it."""
-    if config.bf16 == "yes":
-        return True
-    if config.bf16 == "no":
-        return False
-    return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
 
 
 def training_arguments(
@@ -60,7 +50,7 @@ def training_arguments(
         logging_steps=max(1, min(50, eval_steps // 2 or 1)),
         seed=config.seed,
         data_seed=config.seed,
-        bf16=use_bf16(config),
+        bf16=use_bf16(config.bf16),
         use_cpu=not torch.cuda.is_available(),
         report_to=[],
         disable_tqdm=True,
@@ -90,40 +80,21 @@ class LengthGroupedTrainer(Trainer):
 class ProgressCallback(TrainerCallback):
     """Forwards step counts, losses and validation scores to a plain function (the CLI's progress bar)."""
 
-    def __init__(self, progress: Callable[[dict], None]) -> None:
+    def __init__(self, progress: Progress) -> None:
         self.progress = progress
 
     def on_step_end(self, args, state, control, **kwargs):
         if state.is_world_process_zero:
-            self.progress({"step": state.global_step, "max_steps": state.max_steps})
+            self.progress(TrainProgress(state.global_step, state.max_steps, epoch=state.epoch))
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         if state.is_world_process_zero and logs:
-            self.progress({"step": state.global_step, "max_steps": state.max_steps, **logs})
+            self.progress(logged_event(logs, state.global_step, state.max_steps, state.epoch))
 
 
-def save_curves(log_history: list[dict], path: Path, metric: str) -> None:
-    """Training loss and validation ``metric`` against steps, as a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    losses = [(e["step"], e["loss"]) for e in log_history if "loss" in e and "step" in e]
-    scores = [(e["step"], e[f"eval_{metric}"]) for e in log_history if f"eval_{metric}" in e]
-    fig, left = plt.subplots(figsize=(7, 4))
-    if losses:
-        left.plot(*zip(*losses), color="tab:blue", label="training loss")
-    left.set_xlabel("step")
-    left.set_ylabel("training loss", color="tab:blue")
-    right = left.twinx()
-    if scores:
-        right.plot(*zip(*scores), color="tab:red", marker="o", label=f"validation {metric}")
-    right.set_ylabel(f"validation {metric}", color="tab:red")
-    right.set_ylim(0, 1)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+def logged_event(logs: dict, step: int, total_steps: int | None = None, epoch: float | None = None) -> TrainProgress:
+    """A ``Trainer`` log line (or ``log_history`` entry) as a :class:`TrainProgress`."""
+    return TrainProgress(step, total_steps, epoch, loss=logs.get("loss"), eval_f1=logs.get("eval_entity_f1"))
 
 
 def last_checkpoint(work_dir: Path) -> str | None:

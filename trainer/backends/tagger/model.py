@@ -5,24 +5,54 @@ model around one): the lexicon bits of each token go through one linear map and 
 to the token embeddings, so the encoder reads "this character begins a known substation
 name" next to the character itself. The wrapper also computes the example-weighted loss,
 which is how ``--data gold.jsonl:3`` counts three times. Bases come from a config
-(``tiny``), a local directory, the hub or a nerloop model directory.
+(``tiny``), a local directory, the hub or a nerloop model directory. A model directory
+holds ``model/`` (full or merged weights) or ``base/`` + ``adapter/``, ``tokenizer/``,
+``lexicon.safetensors`` and ``tagger.json`` (:class:`TaggerSpec`); :mod:`trainer.train`
+adds the rest.
 """
 
 from __future__ import annotations
 
+import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from trainer.errors import BaseModelError
+from trainer.errors import BaseModelError, ModelDirError
+from trainer.model_dir import ModelManifest
 
 LEXICON_FILE = "lexicon.safetensors"
+TAGGER_FILE = "tagger.json"
 SIZES = {
     "tiny": {"hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 512},
     "base": {"hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072},
 }
+
+
+@dataclass(frozen=True)
+class TaggerSpec:
+    """``tagger.json``: what decoding and features need besides the weights."""
+
+    labels: tuple[str, ...]
+    scheme: str
+    lexicon_types: tuple[str, ...]
+    max_length: int
+
+    def write(self, model_dir: Path) -> None:
+        data = {"labels": list(self.labels), "scheme": self.scheme, "lexicon_types": list(self.lexicon_types)}
+        data["max_length"] = self.max_length
+        (model_dir / TAGGER_FILE).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", "utf-8")
+
+    @classmethod
+    def read(cls, model_dir: Path) -> TaggerSpec:
+        try:
+            data = json.loads((model_dir / TAGGER_FILE).read_text("utf-8"))
+            return cls(tuple(data["labels"]), data["scheme"], tuple(data["lexicon_types"]), int(data["max_length"]))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ModelDirError(f"{model_dir}: unreadable {TAGGER_FILE} ({exc}); retrain the model") from None
 
 
 class LexiconTokenClassifier(nn.Module):
@@ -164,3 +194,31 @@ def untrained_rows_to_unk(network: LexiconTokenClassifier, seen: set[int], unk_i
         with torch.no_grad():
             embeddings[unseen] = embeddings[unk_id].detach().clone()
     return len(unseen)
+
+
+def load_network(model_dir: Path, manifest: ModelManifest, *, merge: bool = False):
+    """The wrapped network and tokenizer of a tagger model directory (an adapter merged when ``merge``)."""
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # "Loading weights" bars would break tag's clean stderr
+    spec = TaggerSpec.read(model_dir)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(model_dir / "tokenizer"))
+        if manifest.weights in ("full", "merged"):
+            model = AutoModelForTokenClassification.from_pretrained(str(model_dir / "model"))
+        else:
+            from peft import PeftModel
+
+            base_path = Path(manifest.base_path or "base")
+            base_path = base_path if base_path.is_absolute() else model_dir / base_path
+            base = AutoModelForTokenClassification.from_pretrained(str(base_path))
+            model = PeftModel.from_pretrained(base, str(model_dir / "adapter"))
+            if merge:
+                model = model.merge_and_unload()
+    except (OSError, ValueError) as exc:
+        raise ModelDirError(f"{model_dir}: cannot load the tagger's weights ({str(exc).splitlines()[0]})") from None
+    network = LexiconTokenClassifier(model, len(spec.lexicon_types) * 4)
+    load_lexicon(network, model_dir)
+    network.eval()
+    return network, tokenizer
