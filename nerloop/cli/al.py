@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from active_learning.config import SimulationConfig
+from active_learning.strategies import strategy_names
 from nerloop.atomic import atomic_write_text
 from nerloop.cli.common import DbOpt, GazetteerOpt, ReferenceDateOpt, reference_for
 from nerloop.cli.output import stderr, stdout, user_errors
@@ -117,7 +118,7 @@ def select(
         typer.Option(
             "--strategy",
             "-s",
-            help="random, least_confidence, margin, token_entropy, mnlp, bald, g_nll or unparseable.",
+            help=f"{', '.join(strategy_names()[:-1])} or {strategy_names()[-1]}.",
         ),
     ] = "mnlp",
     top: Annotated[int, typer.Option("--top", "-k", help="Batch size.")] = 50,

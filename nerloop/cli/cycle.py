@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from nerloop.cli.common import DbOpt, GazetteerOpt
 from nerloop.cli.output import stderr, user_errors
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from active_learning.config import CycleConfig
+    from active_learning.deps import CycleDeps
 
 
 def cycle(
@@ -52,11 +59,9 @@ def cycle(
     logs → push the next batch. Cron-friendly: a killed round resumes where it stopped; a second cycle
     while one runs exits with a message. Prints each round's figures as JSON."""
     from active_learning.config import load_cycle_config
-    from active_learning.cycle import parse_duration, run_cycle
+    from active_learning.cycle import parse_duration
     from active_learning.deps import default_deps
-    from active_learning.errors import CycleLocked
     from gazetteers import load_gazetteer
-    from nerloop.config import parse_reference_date
     from nerloop.store import open_store
 
     with user_errors():
@@ -76,23 +81,34 @@ def cycle(
         interval = parse_duration(every) if every else None
         engine = open_store(db)
         gaz = load_gazetteer(gazetteer)
-        deps = default_deps(settings, gaz)
-        while True:
-            reference = parse_reference_date(settings.reference_date or None)
-            try:
-                report = run_cycle(
-                    engine,
-                    settings,
-                    deps,
-                    hierarchy=gaz.domain.hierarchy,
-                    reference=reference,
-                    after_step=lambda name, figures: stderr.print(f"{name}: done in {figures['seconds']:.1f} s"),
-                )
-                print(json.dumps(report.to_dict(), ensure_ascii=False, default=str), flush=True)
-            except CycleLocked as exc:
-                if interval is None:
-                    raise
-                stderr.print(f"skipped: {exc}")
+        _rounds(engine, settings, default_deps(settings, gaz), gaz.domain.hierarchy, interval)
+
+
+def _rounds(
+    engine: Engine, settings: CycleConfig, deps: CycleDeps, hierarchy: Sequence[str], interval: float | None
+) -> None:
+    """One round, or one every ``interval`` seconds, each printed as JSON; in a loop, a round that finds
+    another cycle running is skipped with a message instead of ending the loop."""
+    from active_learning.cycle import run_cycle
+    from active_learning.errors import CycleLocked
+    from nerloop.config import parse_reference_date
+
+    while True:
+        reference = parse_reference_date(settings.reference_date or None)
+        try:
+            report = run_cycle(
+                engine,
+                settings,
+                deps,
+                hierarchy=hierarchy,
+                reference=reference,
+                after_step=lambda name, figures: stderr.print(f"{name}: done in {figures['seconds']:.1f} s"),
+            )
+            print(json.dumps(report.to_dict(), ensure_ascii=False, default=str), flush=True)
+        except CycleLocked as exc:
             if interval is None:
-                return
-            time.sleep(interval)
+                raise
+            stderr.print(f"skipped: {exc}")
+        if interval is None:
+            return
+        time.sleep(interval)
