@@ -10,11 +10,9 @@ from __future__ import annotations
 import gc
 import random
 import time
-from bisect import bisect
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -24,29 +22,24 @@ from gazetteers.matcher import GazetteerMatcher
 from gazetteers.model import Gazetteer
 from gazetteers.resolver import Resolver
 from gazetteers.writer import write_gazetteer_dir
-from generator.config import NEGATIVE_SOURCES, SPLITS, GeneratorConfig
-from generator.dedup import SeenHashes
+from generator.config import SPLITS, GeneratorConfig
 from generator.distractors import distractor_pools
-from generator.errors import GrammarError, GrammarExhausted
+from generator.errors import GrammarError
 from generator.estimate import SAMPLE_SIZE, check_free_space, estimate_bytes
-from generator.grammar import LITERAL, Grammar, Template
-from generator.negatives import HARD_SOURCES, NegativeSampler, load_negatives_grammar
+from generator.grammar import LITERAL, Grammar
+from generator.negatives import NegativeSampler, load_negatives_grammar
 from generator.novel import NovelNames
 from generator.sampler import Sampler, surface_choices
 from generator.splits import SplitPlan, plan_splits
+from generator.write import Progress, TemplateChooser, naming, write_splits
 from nerloop.errors import Problem
 from nerloop.export import EXPORTERS, check_exports, export_names, read_jsonl
 from nerloop.outdir import MANIFEST, OutputTransaction, output_lock
 from nerloop.records import TaggedQuery
 
-Progress = Callable[[str, int], None]
 # The gazetteer without the held-out entries, beside the splits: tag the test split against it
 # to measure how a model finds names the gazetteer lacks (docs/training.md).
 TRAIN_GAZETTEER = "gazetteer_train"
-# Failed draws of entity-free or mixed records in a row (checks, duplicates) after which a split stops asking
-# for more: a small gazetteer or grammar runs out of unique ones, and the split is filled with queries.
-NEGATIVE_GIVE_UP = 500
-QUERY, NEGATIVE, MIXED = 0, 1, 2
 # Allocations between two young-generation collections while sampling (CPython's default: 700).
 YOUNG_THRESHOLD = 20_000
 
@@ -114,22 +107,6 @@ def build_distractors(grammar: Grammar, matcher: GazetteerMatcher, seed: int) ->
     return distractor_pools(grammar.distractors, seed, has_form, matcher.forms_in, sample)
 
 
-class _TemplateChooser:
-    """Every template once (coverage), then by weight."""
-
-    def __init__(self, templates: Sequence, rng: random.Random) -> None:
-        self.templates = list(templates)
-        self.cum = list(accumulate(t.weight for t in self.templates))
-        self.rng = rng
-        self.first_round = list(self.templates)
-        rng.shuffle(self.first_round)
-
-    def next(self):
-        if self.first_round:
-            return self.first_round.pop()
-        return self.templates[bisect(self.cum, self.rng.random() * self.cum[-1])]
-
-
 def generate_dataset(
     gazetteer: Gazetteer,
     grammar: Grammar,
@@ -164,6 +141,48 @@ def generate_dataset(
     matcher = GazetteerMatcher(gazetteer)
     literal_warnings = check_literals(grammar, matcher)
     plan = plan_splits(gazetteer, grammar, config)
+    sampler_for, negatives = _samplers(gazetteer, grammar, config, plan, matcher)
+    with output_lock(out_dir):
+        transaction = OutputTransaction(out_dir)
+        staging = transaction.begin()
+        try:
+            if not force:
+                sample = _estimation_sample(plan, sampler_for, config.seed)
+                check_free_space(out_dir, estimate_bytes(sample, config.n, exports, gazetteer.domain))
+            with _setup_frozen():
+                counts, stats, report, negative_warnings = write_splits(
+                    staging, config, plan, sampler_for, progress, negatives
+                )
+            sampling_seconds = time.perf_counter() - started
+            heldout = frozenset(i for i, s in plan.assignment.items() if s in ("validation", "test"))
+            write_gazetteer_dir(gazetteer, staging / TRAIN_GAZETTEER, heldout)
+            _export(exports, staging, out_dir, gazetteer)
+            summary = GenerationSummary(
+                out_dir=str(out_dir),
+                counts=counts,
+                **stats,
+                seconds=round(time.perf_counter() - started, 3),
+                sampling_seconds=round(sampling_seconds, 3),
+                unseen_templates=sorted(plan.unseen_templates),
+                heldout=_heldout_counts(plan, gazetteer),
+                warnings=[*plan.warnings, *literal_warnings, *negative_warnings],
+                negatives=report,
+            )
+            with naming(out_dir):
+                entries = transaction.commit(
+                    _manifest(summary, config, gazetteer, grammar, gazetteer_dir), stale_names=_stale_names()
+                )
+        except BaseException:
+            transaction.abort()
+            raise
+    summary.files = [str(out_dir / e.path) for e in entries]
+    return summary
+
+
+def _samplers(
+    gazetteer: Gazetteer, grammar: Grammar, config: GeneratorConfig, plan: SplitPlan, matcher: GazetteerMatcher
+) -> tuple[Callable[[str, random.Random], Sampler], NegativeSampler | None]:
+    """What draws the records: a sampler per split (over its own random stream), the negatives' sampler."""
     pools = build_distractors(grammar, matcher, config.seed)
     resolver = Resolver(gazetteer, ResolverConfig(fuzzy=False))
     surfaces = surface_choices(gazetteer)
@@ -191,46 +210,16 @@ def generate_dataset(
             config.novel_rate,
         )
 
-    with output_lock(out_dir):
-        transaction = OutputTransaction(out_dir)
-        staging = transaction.begin()
-        try:
-            if not force:
-                sample = _estimation_sample(plan, sampler_for, config.seed)
-                check_free_space(out_dir, estimate_bytes(sample, config.n, exports, gazetteer.domain))
-            with _setup_frozen():
-                counts, stats, report, negative_warnings = _write_splits(
-                    staging, config, plan, sampler_for, progress, negatives
-                )
-            sampling_seconds = time.perf_counter() - started
-            heldout = frozenset(i for i, s in plan.assignment.items() if s in ("validation", "test"))
-            write_gazetteer_dir(gazetteer, staging / TRAIN_GAZETTEER, heldout)
-            for name in exports:
-                if name == "jsonl":
-                    continue
-                for split in SPLITS:
-                    with _naming(out_dir):
-                        EXPORTERS[name](split, read_jsonl(staging / f"{split}.jsonl"), staging, gazetteer.domain)
-            summary = GenerationSummary(
-                out_dir=str(out_dir),
-                counts=counts,
-                **stats,
-                seconds=round(time.perf_counter() - started, 3),
-                sampling_seconds=round(sampling_seconds, 3),
-                unseen_templates=sorted(plan.unseen_templates),
-                heldout=_heldout_counts(plan, gazetteer),
-                warnings=[*plan.warnings, *literal_warnings, *negative_warnings],
-                negatives=report,
-            )
-            with _naming(out_dir):
-                entries = transaction.commit(
-                    _manifest(summary, config, gazetteer, grammar, gazetteer_dir), stale_names=_stale_names()
-                )
-        except BaseException:
-            transaction.abort()
-            raise
-    summary.files = [str(out_dir / e.path) for e in entries]
-    return summary
+    return sampler_for, negatives
+
+
+def _export(exports: Sequence[str], staging: Path, out_dir: Path, gazetteer: Gazetteer) -> None:
+    for name in exports:
+        if name == "jsonl":
+            continue
+        for split in SPLITS:
+            with naming(out_dir):
+                EXPORTERS[name](split, read_jsonl(staging / f"{split}.jsonl"), staging, gazetteer.domain)
 
 
 def _estimation_sample(
@@ -238,7 +227,7 @@ def _estimation_sample(
 ) -> list[TaggedQuery]:
     """Train-like samples for the size estimate, from their own random stream (the run's files do not change)."""
     rng = random.Random(f"{seed}:estimate")
-    chooser = _TemplateChooser(plan.templates["train"], rng)
+    chooser = TemplateChooser(plan.templates["train"], rng)
     sampler = sampler_for("train", rng)
     return [sampler.sample(chooser.next()) for _ in range(SAMPLE_SIZE)]
 
@@ -265,148 +254,6 @@ def _setup_frozen() -> Iterator[None]:
         gc.set_threshold(*thresholds)
         if not frozen:
             gc.unfreeze()
-
-
-@contextmanager
-def _naming(path: Path) -> Iterator[None]:
-    """Add ``path`` to an OS error that names no file (a full disk on write), so the message says where."""
-    try:
-        yield
-    except OSError as exc:
-        if exc.filename is None:
-            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
-        raise
-
-
-def _write_splits(
-    staging: Path,
-    config: GeneratorConfig,
-    plan: SplitPlan,
-    sampler_for: Callable[[str, random.Random], Sampler],
-    progress: Progress | None,
-    negatives: NegativeSampler | None = None,
-) -> tuple[dict[str, int], dict[str, int], dict[str, Any], list[str]]:
-    """Sample every split into ``staging/{split}.jsonl``; return counts, statistics, negatives report, warnings.
-
-    Per split, ``negative_share`` of the records hold no entity (the grammar's own entity-free
-    records count towards it; ``negatives`` draws the rest) and ``mixed_share`` are mixed records;
-    which record comes next is drawn in proportion to what each kind still lacks.
-    """
-    # a train sample must not name a held-out entry, not even as one candidate of an ambiguous bare name
-    heldout = frozenset(i for i, s in plan.assignment.items() if s in ("validation", "test"))
-    seen = SeenHashes()
-    counts: dict[str, int] = {}
-    by_source = dict.fromkeys((*NEGATIVE_SOURCES, "grammar"), 0)
-    warnings: list[str] = []
-    if negatives is not None:
-        warnings += negatives.warnings
-        if not negatives.sources:
-            warnings.append("no negative source has candidates in this gazetteer; only the grammar writes negatives")
-            negatives = None
-    attempts = duplicates = rejected = mixed_total = 0
-    for split, size in config.split_sizes().items():
-        rng = random.Random(f"{config.seed}:{split}")
-        sampler = sampler_for(split, rng)
-        chooser = _TemplateChooser(plan.templates[split], rng)
-        path = staging / f"{split}.jsonl"
-        want = {NEGATIVE: 0, MIXED: 0}
-        if negatives is not None:
-            want = {NEGATIVE: round(size * config.negative_share), MIXED: round(size * config.mixed_share)}
-        have = {NEGATIVE: 0, MIXED: 0}
-        written = streak = failed = 0
-        with _naming(staging.parent / path.name), path.open("w", encoding="utf-8") as stream:
-            while written < size:
-                kind = _next_kind(rng, size - written, want[NEGATIVE] - have[NEGATIVE], want[MIXED] - have[MIXED])
-                record, template = _draw(kind, chooser, sampler, negatives, rng)
-                attempts += 1
-                key = hash(record.text) if record is not None else None
-                leaks = record is not None and split == "train" and bool(heldout) and _names_any(record, heldout)
-                if record is None or key in seen or leaks:
-                    rejected += leaks
-                    duplicates += record is not None and not leaks
-                    if kind != QUERY:
-                        failed += 1
-                        if failed >= NEGATIVE_GIVE_UP:
-                            warnings.append(_gave_up(split, kind, have[kind], want[kind]))
-                            want[kind] = have[kind]
-                            failed = 0
-                        continue
-                    streak += 1
-                    if streak >= config.max_duplicate_streak:
-                        raise GrammarExhausted(
-                            f"the grammar yielded only {len(seen)} unique samples ({written} of {size} for {split}) "
-                            f"after {attempts} attempts ({duplicates} duplicates, {rejected} naming held-out entries); "
-                            "add templates or fragments, use a larger gazetteer, or lower -n"
-                        )
-                    continue
-                streak = failed = 0
-                seen.add(key)
-                if not record.entities:
-                    have[NEGATIVE] += 1
-                    if "negative" not in record.extra:
-                        record = record.with_extra(negative="grammar")
-                    by_source[record.extra["negative"]] += 1
-                elif kind == MIXED:
-                    have[MIXED] += 1
-                    mixed_total += 1
-                if split == "test":
-                    record = record.with_extra(
-                        unseen_template=template is not None and template.id in plan.unseen_templates
-                    )
-                record.check_spans()
-                stream.write(record.to_json())
-                stream.write("\n")
-                written += 1
-                if progress is not None and written % 1000 == 0:
-                    progress(split, 1000)
-        if progress is not None and written % 1000:
-            progress(split, written % 1000)
-        counts[split] = written
-    total = sum(counts.values())
-    entity_free = sum(by_source.values())
-    report = {
-        "share": round(entity_free / total, 4) if total else 0.0,
-        "entity_free": entity_free,
-        "by_source": by_source,
-        "mixed": mixed_total,
-        "hard_negatives": sum(by_source[s] for s in HARD_SOURCES),
-        "dropped_by_check": negatives.dropped if negatives is not None else 0,
-    }
-    return counts, {"attempts": attempts, "duplicates": duplicates, "rejected": rejected}, report, warnings
-
-
-def _draw(
-    kind: int, chooser: _TemplateChooser, sampler: Sampler, negatives: NegativeSampler | None, rng: random.Random
-) -> tuple[TaggedQuery | None, Template | None]:
-    """A record of ``kind`` and the grammar template it came from (``None`` for an entity-free draw)."""
-    if kind == NEGATIVE:
-        return negatives.sample(rng), None
-    template = chooser.next()
-    record = sampler.sample(template)
-    return (negatives.mix(record, rng) if kind == MIXED else record), template
-
-
-def _next_kind(rng: random.Random, remaining: int, negatives: int, mixed: int) -> int:
-    """What the next record is: in proportion to how many entity-free and mixed records the split still lacks."""
-    negatives, mixed = max(negatives, 0), max(mixed, 0)
-    if not negatives and not mixed:
-        return QUERY  # no draw: with both shares 0 a seed writes what it wrote before they existed
-    u = rng.random() * remaining
-    return NEGATIVE if u < negatives else MIXED if u < negatives + mixed else QUERY
-
-
-def _gave_up(split: str, kind: int, have: int, want: int) -> str:
-    what = "entity-free" if kind == NEGATIVE else "mixed"
-    return (
-        f"{split}: only {have} of {want} {what} records: the negative sources ran out of unique texts that pass "
-        "the gazetteer check; the rest are queries (lower --negative-share/--mixed-share or -n)"
-    )
-
-
-def _names_any(record: TaggedQuery, ids: frozenset[str]) -> bool:
-    """Whether a record links or lists as a candidate chain (of any target) any of ``ids``."""
-    chains = [*record.ambiguous, *(chain for t in record.targets or () for chain in t.ambiguous)]
-    return any(e.id in ids for e in record.entities) or any(i in ids for chain in chains for i in chain)
 
 
 def _heldout_counts(plan: SplitPlan, gazetteer: Gazetteer) -> dict[str, dict[str, int]]:
