@@ -89,6 +89,17 @@ def test_train_writes_a_complete_registered_model_directory(tiny_model: Path) ->
     assert info.version == manifest.version and info.path == str(tiny_model.resolve())
 
 
+def test_the_saved_training_config_reads_back_with_every_choice_training_resolved(tiny_model: Path) -> None:
+    from trainer.backends.tagger.model import TaggerSpec
+    from trainer.config import read_training_config
+
+    config = read_training_config(tiny_model)
+    spec = TaggerSpec.read(tiny_model)
+    assert (config.backend, config.finetune, config.learning_rate) == ("tagger", "full", 1e-3)
+    assert config.backend_options.label_scheme == spec.scheme and config.max_length == spec.max_length
+    assert config.backend_options.lexicon_types == list(spec.lexicon_types) and spec.lexicon_types
+
+
 def test_reloaded_model_scores_validation_exactly_as_the_trained_one(
     tiny_model: Path, generated: Path, tmp_path: Path
 ) -> None:
