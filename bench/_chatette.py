@@ -68,7 +68,6 @@ def chatette_template(
 ) -> ChatetteTemplate:
     """Translate the compiled grammar and the gazetteer into one Chatette template file."""
     from generator.grammar import DISTRACTOR, FRAGMENT, LITERAL, OTHER_SLOT, SLOT
-    from generator.sampler import surface_choices
 
     notes: list[str] = []
     used_forms: dict[str, set[str]] = {}
@@ -130,6 +129,17 @@ def chatette_template(
     for kind, pool in distractors.items():
         lines += [f"~[{kind}]", *("    " + _escape(item) for item in pool if item.strip()), ""]
 
+    lines += _slot_rules(gazetteer, used_forms, dates)
+    if dropped_space:
+        notes.append(f"{dropped_space} whitespace-only literal(s) (the sep fragment's spaces) dropped")
+    return ChatetteTemplate("\n".join(lines) + "\n", len(lines), intent_rules, notes)
+
+
+def _slot_rules(gazetteer, used_forms: dict[str, set[str]], dates: list[str]) -> list[str]:
+    """One rule per entry for every slot variation the rules use: ``[surface|...] = entry id``; dates as drawn."""
+    from generator.sampler import surface_choices
+
+    lines: list[str] = []
     surfaces = surface_choices(gazetteer)
     for type_name, forms in used_forms.items():
         slot = type_name.lower()
@@ -151,9 +161,7 @@ def chatette_template(
                     body = _escape(options[0]) if len(options) == 1 else "[" + "|".join(map(_escape, options)) + "]"
                     lines.append(f"    {body} = {entry.id}")
             lines.append("")
-    if dropped_space:
-        notes.append(f"{dropped_space} whitespace-only literal(s) (the sep fragment's spaces) dropped")
-    return ChatetteTemplate("\n".join(lines) + "\n", len(lines), intent_rules, notes)
+    return lines
 
 
 def ensure_chatette(args: argparse.Namespace) -> tuple[Path | None, str]:

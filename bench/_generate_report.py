@@ -27,6 +27,13 @@ def print_report(
     chatette_probe,
     chatette_runs,
 ) -> None:
+    _print_facts(args, facts, counts, built, build_seconds, first_load)
+    _print_nerloop(args, nerloop_runs)
+    _print_chatette(chatette_status, template_info, chatette_probe, chatette_runs)
+    _print_summary(args, nerloop_runs, chatette_runs)
+
+
+def _print_facts(args, facts, counts, built, build_seconds, first_load) -> None:
     print("## Generation benchmark\n")
     print(
         markdown_table(
@@ -41,7 +48,46 @@ def print_report(
         )
     )
 
+
+def _print_nerloop(args, nerloop_runs) -> None:
     print("\n### nerloop `generate_dataset` (one child per run, pinned to one CPU)\n")
+    rows = _nerloop_rows(args, nerloop_runs)
+    print(
+        markdown_table(
+            [
+                "samples",
+                "load s (cached)",
+                "setup s (n=1)",
+                "generation s",
+                "samples/s",
+                "samples/s of CPU time",
+                "samples/s excl. setup",
+                "attempts",
+                "duplicates skipped",
+                "output MiB",
+                "RSS after load MiB",
+                "peak RSS MiB",
+                "CPU share",
+            ],
+            rows,
+        )
+    )
+    print(
+        "\nsamples/s of CPU time: n / the child's CPU seconds in the call, the steadier figure on a shared host. "
+        "CPU share: CPU time / wall time of the generation; well below 100% means the pinned CPU was shared "
+        "with other work and the rates are pessimistic."
+    )
+    if args.repeat > 1:
+        print(f"\nbest of {args.repeat} runs per size (by generation time).")
+    for run in nerloop_runs:
+        if run.result and run.result.get("profile"):
+            print(
+                f"\ncProfile of the n={fmt_int(run.n)} call (`--profile`):\n\n```\n{run.result['profile'].strip()}\n```"
+            )
+    _print_tenths(nerloop_runs)
+
+
+def _nerloop_rows(args, nerloop_runs) -> list[list[str]]:
     rows = []
     for run in nerloop_runs:
         r = run.result
@@ -76,38 +122,10 @@ def print_report(
                 f"{r['generation_cpu_seconds'] / r['generation_seconds']:.0%}",
             ]
         )
-    print(
-        markdown_table(
-            [
-                "samples",
-                "load s (cached)",
-                "setup s (n=1)",
-                "generation s",
-                "samples/s",
-                "samples/s of CPU time",
-                "samples/s excl. setup",
-                "attempts",
-                "duplicates skipped",
-                "output MiB",
-                "RSS after load MiB",
-                "peak RSS MiB",
-                "CPU share",
-            ],
-            rows,
-        )
-    )
-    print(
-        "\nsamples/s of CPU time: n / the child's CPU seconds in the call, the steadier figure on a shared host. "
-        "CPU share: CPU time / wall time of the generation; well below 100% means the pinned CPU was shared "
-        "with other work and the rates are pessimistic."
-    )
-    if args.repeat > 1:
-        print(f"\nbest of {args.repeat} runs per size (by generation time).")
-    for run in nerloop_runs:
-        if run.result and run.result.get("profile"):
-            print(
-                f"\ncProfile of the n={fmt_int(run.n)} call (`--profile`):\n\n```\n{run.result['profile'].strip()}\n```"
-            )
+    return rows
+
+
+def _print_tenths(nerloop_runs) -> None:
     tenths = [run for run in nerloop_runs if run.result and len(run.result["marks"]) >= 2]
     if tenths:
         print(
@@ -125,6 +143,8 @@ def print_report(
             rows.append([fmt_int(run.n), *rates, *([""] * (10 - len(rates)))])
         print(markdown_table(["samples", *(f"{i}/10" for i in range(1, 11))], [r[:11] for r in rows]))
 
+
+def _print_chatette(chatette_status, template_info, chatette_probe, chatette_runs) -> None:
     print(f"\n### Chatette: {chatette_status}\n")
     if template_info is not None:
         print(
@@ -178,6 +198,8 @@ def print_report(
             "(wall − probe wall), shown only where the two differ by more than 2 s."
         )
 
+
+def _print_summary(args, nerloop_runs, chatette_runs) -> None:
     print("\n### Summary\n")
     rows = []
     for run in nerloop_runs:

@@ -49,12 +49,10 @@ import gc
 import json
 import os
 import shutil
-import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -66,13 +64,11 @@ from _common import (  # noqa: E402
     REPO,
     default_cpu,
     ensure_national_gazetteer,
-    fmt_float,
     fmt_int,
     machine_facts,
-    markdown_table,
     pin,
-    self_peak_rss_mib,
 )
+from _resolve_report import Figures, Loads, Passes, print_report  # noqa: E402
 
 
 def best_of(repeat: int, make: Callable[[], object]) -> tuple[float, list[float], object]:
@@ -135,21 +131,6 @@ def time_pass(fn: Callable[[str], object], queries: list[str]) -> tuple[float, l
         lat[i] = clock() - t
     total = clock() - start
     return total, lat, (time.process_time() - cpu) / total
-
-
-@dataclass
-class Passes:
-    """The best of several passes of one kind: total seconds, every pass's total, latencies and CPU share."""
-
-    best: float = float("inf")
-    totals: list[float] = field(default_factory=list)
-    lat: list[float] = field(default_factory=list)
-    share: float = 0.0
-
-    def add(self, total: float, lat: list[float], share: float) -> None:
-        if total < self.best:
-            self.best, self.lat, self.share = total, lat, share
-        self.totals.append(total)
 
 
 def fresh_matcher(gazetteer):
@@ -225,13 +206,6 @@ def _timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - t
 
 
-def percentile(sorted_values: list[float], q: float) -> float:
-    if not sorted_values:
-        return float("nan")
-    index = min(len(sorted_values) - 1, max(0, round(q * (len(sorted_values) - 1))))
-    return sorted_values[index]
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
@@ -273,23 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["NERLOOP_CACHE"] = str(cache)  # before the loader reads it; a private cache, started empty
     shutil.rmtree(cache, ignore_errors=True)
     built, build_seconds = ensure_national_gazetteer(args.gazetteer)
-
-    from gazetteers.loader import load_gazetteer
-    from gazetteers.matcher import GazetteerMatcher
-
-    print("[resolve] cold loads …", file=sys.stderr, flush=True)
-    cold, cold_all, _ = best_of(args.repeat, lambda: load_gazetteer(args.gazetteer, use_cache=False))
-    t = time.perf_counter()
-    load_gazetteer(args.gazetteer)  # cache miss: parse + validate + write the pickle
-    first_cached = time.perf_counter() - t
-    cache_bytes = sum(p.stat().st_size for p in cache.glob("*.pickle"))
-    print("[resolve] cached loads …", file=sys.stderr, flush=True)
-    cached, cached_all, gazetteer = best_of(args.repeat, lambda: load_gazetteer(args.gazetteer))
+    loads, gazetteer, matcher = measure_loads(args, cache)
     counts = {name: len(gazetteer.entries(name)) for name in gazetteer.domain.types}
     forms = sum(len(gazetteer.surfaces(name)) for name in gazetteer.domain.types)
-
-    print("[resolve] matcher construction …", file=sys.stderr, flush=True)
-    build, build_all, matcher = best_of(args.repeat, lambda: GazetteerMatcher(gazetteer))
 
     if args.queries:
         queries, source, gen_seconds = read_queries(args.queries), str(args.queries), None
@@ -315,132 +275,50 @@ def main(argv: list[str] | None = None) -> int:
     profile = profile_pass(gazetteer, queries, reference, args.profile_top) if args.profile else None
 
     tagged = [matcher.tag(q, reference).record for q in queries]
-    mentions = sum(len(r.entities) for r in tagged)
-    with_any = sum(1 for r in tagged if r.entities)
-    linked = sum(1 for r in tagged for e in r.entities if e.id)
-    ambiguous = sum(1 for r in tagged if r.ambiguous)
-
-    print("## Resolve benchmark\n")
-    print(
-        markdown_table(
-            ["fact", "value"],
-            [
-                *facts,
-                (
-                    "gazetteer",
-                    f"{args.gazetteer} ({', '.join(f'{k} {fmt_int(v)}' for k, v in counts.items())}; "
-                    f"{fmt_int(forms)} surface forms)",
-                ),
-                ("gazetteer build", f"built now in {build_seconds:.1f} s" if built else "reused (already built)"),
-                (
-                    "queries",
-                    f"{fmt_int(len(queries))} from {source}"
-                    + (f" (generated in {gen_seconds:.1f} s)" if gen_seconds is not None else ""),
-                ),
-                ("mean query length", f"{statistics.fmean(len(q) for q in queries):.1f} characters"),
-                (
-                    "tag output",
-                    f"{mentions / len(queries):.2f} mentions/query, {with_any / len(queries):.1%} of queries with "
-                    f"≥1 mention, {linked / max(mentions, 1):.1%} of mentions linked, "
-                    f"{ambiguous / len(queries):.1%} of queries ambiguous",
-                ),
-                ("reference date", reference.isoformat()),
-                ("peak RSS of this process", f"{self_peak_rss_mib():.0f} MiB"),
-            ],
+    print_report(
+        Figures(
+            args,
+            facts,
+            counts,
+            forms,
+            built,
+            build_seconds,
+            queries,
+            source,
+            gen_seconds,
+            reference,
+            tagged,
+            loads,
+            tag_first,
+            tag_again,
+            find_first,
+            find_again,
+            cpca,
+            profile,
         )
     )
-
-    def runs(values: list[float]) -> str:
-        return " / ".join(fmt_float(v) for v in values)
-
-    print(f"\n### Load and construction (best of {args.repeat}, seconds)\n")
-    print(
-        markdown_table(
-            ["step", "best s", "all runs s"],
-            [
-                ["load, cold (use_cache=False: parse + validate + index)", fmt_float(cold, 3), runs(cold_all)],
-                ["load, first with cache (miss: parse + validate + write pickle)", fmt_float(first_cached, 3), "1 run"],
-                [
-                    f"load, cached (pickle hit, {cache_bytes / 1024 / 1024:.1f} MiB)",
-                    fmt_float(cached, 3),
-                    runs(cached_all),
-                ],
-                ["GazetteerMatcher(gazetteer) construction", fmt_float(build, 3), runs(build_all)],
-            ],
-        )
-    )
-
-    def lat_row(name: str, passes: Passes) -> list[str]:
-        ordered = sorted(passes.lat)
-        us = 1e6
-        return [
-            name,
-            fmt_int(len(queries)),
-            fmt_float(passes.best, 3),
-            fmt_int(round(len(queries) / passes.best)),
-            fmt_float(percentile(ordered, 0.5) * us, 0),
-            fmt_float(percentile(ordered, 0.9) * us, 0),
-            fmt_float(percentile(ordered, 0.99) * us, 0),
-            fmt_float(ordered[-1] * us, 0),
-            runs(passes.totals),
-            f"{passes.share:.0%}",
-        ]
-
-    print(f"\n### Queries on one CPU (best of {args.repeat} rounds)\n")
-    print(
-        markdown_table(
-            [
-                "call",
-                "queries",
-                "best s",
-                "queries/s",
-                "p50 µs",
-                "p90 µs",
-                "p99 µs",
-                "max µs",
-                "all passes s",
-                "CPU share",
-            ],
-            [
-                lat_row("GazetteerMatcher.tag (find + resolve), first pass", tag_first),
-                lat_row("GazetteerMatcher.tag, repeat pass", tag_again),
-                lat_row("GazetteerMatcher.find (mentions only), first pass", find_first),
-                lat_row("GazetteerMatcher.find, repeat pass", find_again),
-            ],
-        )
-    )
-    print(
-        f"\nFirst pass: a fresh matcher, every cache empty. Repeat pass: the same queries again, every "
-        f"mention set seen before. Latencies: per call, from the best pass. Process pinned to CPU {args.cpu}. "
-        "CPU share: CPU time / wall time of the best pass; well below 100% means the CPU was shared with other work."
-    )
-    if cpca is not None:
-        version, batch, single = cpca
-        print(f"\n### cpca {version} on the same queries (province, city, district only)\n")
-        print(
-            markdown_table(
-                ["call", "queries/s", "matcher tag first pass / cpca"],
-                [
-                    [
-                        "cpca.transform(all queries) (one DataFrame)",
-                        fmt_int(round(batch)),
-                        f"{len(queries) / tag_first.best / batch:.2f}×",
-                    ],
-                    [
-                        "cpca.transform([query]) per query",
-                        fmt_int(round(single)),
-                        f"{len(queries) / tag_first.best / single:.2f}×",
-                    ],
-                ],
-            )
-        )
-    elif not args.no_cpca:
-        print("\ncpca is not installed (pip install -e .[bench]): no side-by-side figure.")
-    if profile is not None:
-        print(f"\n### Profile of one first pass of tag (cProfile, top {args.profile_top} by own time)\n")
-        print("```\n" + profile.rstrip() + "\n```")
     shutil.rmtree(cache, ignore_errors=True)
     return 0
+
+
+def measure_loads(args: argparse.Namespace, cache: Path):
+    """Gazetteer loads (cold, first with the cache, cached) and matcher construction; the last of each is kept."""
+    from gazetteers.loader import load_gazetteer
+    from gazetteers.matcher import GazetteerMatcher
+
+    print("[resolve] cold loads …", file=sys.stderr, flush=True)
+    cold, cold_all, _ = best_of(args.repeat, lambda: load_gazetteer(args.gazetteer, use_cache=False))
+    t = time.perf_counter()
+    load_gazetteer(args.gazetteer)  # cache miss: parse + validate + write the pickle
+    first_cached = time.perf_counter() - t
+    cache_bytes = sum(p.stat().st_size for p in cache.glob("*.pickle"))
+    print("[resolve] cached loads …", file=sys.stderr, flush=True)
+    cached, cached_all, gazetteer = best_of(args.repeat, lambda: load_gazetteer(args.gazetteer))
+
+    print("[resolve] matcher construction …", file=sys.stderr, flush=True)
+    build, build_all, matcher = best_of(args.repeat, lambda: GazetteerMatcher(gazetteer))
+    loads = Loads(cold, cold_all, first_cached, cache_bytes, cached, cached_all, build, build_all)
+    return loads, gazetteer, matcher
 
 
 if __name__ == "__main__":
