@@ -17,7 +17,6 @@ import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
 from operator import itemgetter
 
 import ahocorasick
@@ -32,6 +31,7 @@ from gazetteers.segmentation import (
     GUESS,
     SHORT,
     Match,
+    Segmentation,
     drop_unsupported,
     segment,
 )
@@ -57,36 +57,6 @@ _LIST_TYPE_HINTS = (
 _SPAN = itemgetter(0, 1)  # a Match's (start, end)
 # Forms of the outermost levels (provinces, cities: few and well known) are never weak.
 WEAK_BELOW_LEVEL = 2
-
-
-@dataclass(frozen=True)
-class Segmentation:
-    """How the matcher read a query, for ``--explain``.
-
-    Attributes:
-        chosen: the matches kept, dates included.
-        dropped: weak matches dropped after segmenting, with the reason.
-        candidates: every match the lattice held.
-        folded: the width-folded query the matches index.
-    """
-
-    chosen: tuple[Match, ...]
-    dropped: tuple[tuple[Match, str], ...]
-    candidates: tuple[Match, ...]
-    folded: str = ""
-
-    def explain(self) -> dict:
-        """Chosen matches, and each other candidate with what it lost to or why it was dropped."""
-        lost = []
-        for candidate in self.candidates:
-            if candidate in self.chosen:
-                continue
-            reason = next((r for m, r in self.dropped if m == candidate), None)
-            if reason is None:
-                winners = [m.form for m in self.chosen if m.start < candidate.end and candidate.start < m.end]
-                reason = f"overlaps {'+'.join(winners)}, which score higher together" if winners else "not chosen"
-            lost.append({**candidate.describe(), "why_not": reason})
-        return {"chosen": [m.describe() for m in self.chosen], "alternatives": lost}
 
 
 class GazetteerMatcher:

@@ -26,6 +26,7 @@ such as ``和``, ``的``, ``对比``, ``请问``). ``平安保险``, ``长城汽
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import NamedTuple
 
 FULL, ALIAS, SHORT, GUESS, DATE = 3, 2, 1, 0, 4
@@ -88,6 +89,36 @@ class Match(NamedTuple):
             "strength": STRENGTH_NAMES[self.strength] + (" (weak)" if self.weak else ""),
             "score": round(self.score(), 3),
         }
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """How the matcher read a query, for ``--explain``.
+
+    Attributes:
+        chosen: the matches kept, dates included.
+        dropped: weak matches dropped after segmenting, with the reason.
+        candidates: every match the lattice held.
+        folded: the width-folded query the matches index.
+    """
+
+    chosen: tuple[Match, ...]
+    dropped: tuple[tuple[Match, str], ...]
+    candidates: tuple[Match, ...]
+    folded: str = ""
+
+    def explain(self) -> dict:
+        """Chosen matches, and each other candidate with what it lost to or why it was dropped."""
+        lost = []
+        for candidate in self.candidates:
+            if candidate in self.chosen:
+                continue
+            reason = next((r for m, r in self.dropped if m == candidate), None)
+            if reason is None:
+                winners = [m.form for m in self.chosen if m.start < candidate.end and candidate.start < m.end]
+                reason = f"overlaps {'+'.join(winners)}, which score higher together" if winners else "not chosen"
+            lost.append({**candidate.describe(), "why_not": reason})
+        return {"chosen": [m.describe() for m in self.chosen], "alternatives": lost}
 
 
 # Whether two hierarchy matches can lie on one gazetteer chain (at different levels).
