@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
 from inference.calibration import PlattCalibration
-from inference.evidence import SUFFIX, EvidenceFinder
+from inference.evidence import SUFFIX, Evidence, EvidenceFinder
 from nerloop.errors import UsageError
 from nerloop.records import Entity
 
@@ -136,6 +136,29 @@ def combine_calibrated(
         (e, backed, calibration(e.score if e.score is not None else 1.0, backed.kind))
         for e, backed in zip(model, backing)
     ]
+    claimed, overlapped = _claims(scored, matcher, evidence, thresholds, decisions)
+    kept: list[Entity] = []
+    _decide_matches(matcher, claimed, overlapped, char_probs, evidence, thresholds, kept, decisions)
+    _decide_model_spans(scored, matcher, thresholds, kept, decisions)
+    if thresholds.anchor:
+        kept, decisions = _without_anchor(kept, decisions, evidence)
+    kept.sort(key=lambda e: (e.start, e.end))
+    decisions.sort(key=lambda d: (d.entity.start, d.entity.end, not d.kept))
+    return kept, decisions
+
+
+def _claims(
+    scored: Sequence[tuple[Entity, Evidence, float]],
+    matcher: Sequence[Entity],
+    evidence: EvidenceFinder,
+    thresholds: Thresholds,
+    decisions: list[Decision],
+) -> tuple[dict[int, list[tuple[Entity, float]]], set[int]]:
+    """The gazetteer matches that model spans claim, and those that any model span overlaps.
+
+    A model span claims a match of the same span, or the matches it covers or re-cuts when its own
+    form is supported and confident; one that loses to a gazetteer match is decided here.
+    """
     claimed: dict[int, list[tuple[Entity, float]]] = {}  # matcher index → the model spans that replace it
     overlapped: set[int] = set()
     for p, backed, confidence in scored:
@@ -159,7 +182,20 @@ def combine_calibrated(
             decisions.append(
                 Decision(p, "model", False, "overlaps a gazetteer match", backed.kind, confidence, None, None)
             )
-    kept: list[Entity] = []
+    return claimed, overlapped
+
+
+def _decide_matches(
+    matcher: Sequence[Entity],
+    claimed: dict[int, list[tuple[Entity, float]]],
+    overlapped: set[int],
+    char_probs: Sequence[float] | None,
+    evidence: EvidenceFinder,
+    thresholds: Thresholds,
+    kept: list[Entity],
+    decisions: list[Decision],
+) -> None:
+    """Each gazetteer match: agreed, replaced by the model spans that claim it, vetoed, or kept."""
     replaced: set[tuple[int, int]] = set()
     for i, m in enumerate(matcher):
         found = evidence.of(m)
@@ -201,6 +237,16 @@ def combine_calibrated(
         kept.append(m)
         reason = "protected gazetteer match" if found.protected else "gazetteer match"
         decisions.append(Decision(m, "matcher", True, reason, found.kind, None, prob, thresholds.veto or None))
+
+
+def _decide_model_spans(
+    scored: Sequence[tuple[Entity, Evidence, float]],
+    matcher: Sequence[Entity],
+    thresholds: Thresholds,
+    kept: list[Entity],
+    decisions: list[Decision],
+) -> None:
+    """Each model span that overlaps no gazetteer match: kept when its confidence clears the threshold for its support."""
     for p, backed, confidence in scored:
         if any(_overlaps(p, m) for m in matcher):
             continue
@@ -215,11 +261,6 @@ def combine_calibrated(
             decisions.append(
                 Decision(entity, "model", False, "below the threshold", backed.kind, confidence, None, needed)
             )
-    if thresholds.anchor:
-        kept, decisions = _without_anchor(kept, decisions, evidence)
-    kept.sort(key=lambda e: (e.start, e.end))
-    decisions.sort(key=lambda d: (d.entity.start, d.entity.end, not d.kept))
-    return kept, decisions
 
 
 def _without_anchor(
