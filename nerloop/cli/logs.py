@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from nerloop.cli.common import DbOpt
 from nerloop.cli.output import stderr, stdout, user_errors
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from active_learning.ingest import IngestConfig, IngestReport
 
 app = typer.Typer(help="Bring real query logs into the store.", no_args_is_help=True, rich_markup_mode="markdown")
 
@@ -69,9 +74,7 @@ def ingest(
 
         nerloop logs ingest queries.csv --column 问题 --time-column 时间
     """
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-
-    from active_learning.ingest import IngestConfig, LogFormat, ingest_logs
+    from active_learning.ingest import IngestConfig, LogFormat
     from active_learning.ingest.errors import IngestError
     from nerloop.store import open_store
 
@@ -90,19 +93,32 @@ def ingest(
             near_duplicate_history=near_duplicate_history,
         )
         engine = open_store(db)
-        columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
-        with Progress(*columns, console=stderr, transient=True) as bar:
+        report = _ingest_with_progress(engine, files, config)
+        _print_report(report, as_json)
 
-            def progress_for(path: Path):
-                task = bar.add_task(path.name, total=path.stat().st_size if path.is_file() else None)
-                return lambda done, total: bar.update(task, completed=done, total=total)
 
-            report = ingest_logs(engine, files, config, progress=progress_for)
-        if as_json:
-            print(json.dumps(report.to_dict(), ensure_ascii=False))
-        else:
-            stdout.print(
-                f"{report.lines} lines from {len(report.files)} file(s): {report.added} new queries "
-                f"({report.near_duplicates} marked near duplicates), {report.duplicates} exact duplicates skipped, "
-                f"{report.empty} empty"
-            )
+def _ingest_with_progress(engine: Engine, files: list[Path], config: IngestConfig) -> IngestReport:
+    """``ingest_logs`` with a progress bar per file, by bytes read."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from active_learning.ingest import ingest_logs
+
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=stderr, transient=True) as bar:
+
+        def progress_for(path: Path):
+            task = bar.add_task(path.name, total=path.stat().st_size if path.is_file() else None)
+            return lambda done, total: bar.update(task, completed=done, total=total)
+
+        return ingest_logs(engine, files, config, progress=progress_for)
+
+
+def _print_report(report: IngestReport, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        stdout.print(
+            f"{report.lines} lines from {len(report.files)} file(s): {report.added} new queries "
+            f"({report.near_duplicates} marked near duplicates), {report.duplicates} exact duplicates skipped, "
+            f"{report.empty} empty"
+        )
