@@ -79,11 +79,14 @@ class LexiconTokenClassifier(nn.Module):
         lexicon: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
         weights: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor | None]:
         embeds = self.model.get_input_embeddings()(input_ids)
         if self.lexicon is not None and lexicon is not None:
             embeds = embeds + self.lexicon(lexicon.to(embeds.dtype))
-        logits = self.model(inputs_embeds=embeds, attention_mask=attention_mask).logits
+        # packed rows (inference) restart positions per query; otherwise the model's own default
+        extra = {} if position_ids is None else {"position_ids": position_ids}
+        logits = self.model(inputs_embeds=embeds, attention_mask=attention_mask, **extra).logits
         loss = None
         if labels is not None:
             per_token = nn.functional.cross_entropy(

@@ -16,10 +16,11 @@ import torch
 from gazetteers.model import Gazetteer
 from nerloop.records import Entity
 from nerloop.tagging import Prediction
-from trainer.backends.tagger.data import encode
+from trainer.backends.tagger.data import Encoded, encode
 from trainer.backends.tagger.labels import Decoder
 from trainer.backends.tagger.lexicon import Lexicon
 from trainer.backends.tagger.model import LexiconTokenClassifier, TaggerSpec, load_network
+from trainer.backends.tagger.packing import Packing, block_mask, can_pack, pack, worth_packing
 from trainer.model_dir import ModelManifest
 from trainer.precision import fast_bf16
 
@@ -63,6 +64,8 @@ class TokenTagger:
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self.bf16 = fast_bf16(self.device) if precision == "auto" else precision == "bf16"
         self._o_index = spec.labels.index("O") if "O" in spec.labels else None
+        self._packable = can_pack(network.model)
+        self._sdpa = getattr(getattr(network.model, "config", None), "_attn_implementation", None) == "sdpa"
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -89,29 +92,12 @@ class TokenTagger:
 
     def _predict_batch(self, texts: list[str]) -> list[Prediction]:
         encoded = encode(self.tokenizer, texts, self.spec.max_length)
-        n, width = len(texts), max(len(e.input_ids) for e in encoded)
-        input_ids = np.full((n, width), self.pad_id, dtype=np.int64)
-        attention = np.zeros((n, width), dtype=np.int64)
-        features = None
-        if self.network.n_features:
-            features = np.zeros((n, width, self.network.n_features), dtype=np.float32)
-        for row, (text, enc) in enumerate(zip(texts, encoded)):
-            input_ids[row, : len(enc.input_ids)] = enc.input_ids
-            attention[row, : len(enc.input_ids)] = 1
-            if features is not None and self.lexicon is not None:
-                chars = self.lexicon.char_features(enc.n_chars, self.lexicon.matches(text))
-                features[row, : len(enc.input_ids)] = chars[enc.char_index]
-        with torch.inference_mode(), torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
-            logits = self.network(
-                torch.from_numpy(input_ids).to(self.device),
-                torch.from_numpy(attention).to(self.device),
-                torch.from_numpy(features).to(self.device) if features is not None else None,
-            )["logits"]
-            logprobs = torch.log_softmax(logits.float(), dim=-1).cpu().numpy()
+        logprobs, packing = self._forward(texts, encoded)
+        n = len(texts)
         lengths = np.array([len(e.kept) for e in encoded])
         compact = np.zeros((n, max(1, lengths.max(initial=0)), logprobs.shape[-1]), dtype=np.float32)
-        for row, enc in enumerate(encoded):
-            compact[row, : len(enc.kept)] = logprobs[row, enc.kept]
+        for k, enc in enumerate(encoded):
+            compact[k, : len(enc.kept)] = logprobs[packing.row[k], packing.offset[k] + enc.kept]
         paths = self.decoder.viterbi(compact, lengths)
         chosen = np.exp(np.take_along_axis(compact, np.maximum(paths, 0)[:, :, None], axis=2)[:, :, 0])
         probs_all = np.exp(compact) if self.token_probs else None
@@ -136,6 +122,45 @@ class TokenTagger:
                 Prediction(tuple(entities), token_probs=probs, uncertainty=uncertainty, char_entity_probs=chars)
             )
         return predictions
+
+    def _forward(self, texts: list[str], encoded: list[Encoded]) -> tuple[np.ndarray, Packing]:
+        """Log-probabilities per row and token, and where each text sits in the rows (:mod:`.packing`).
+
+        Texts of mixed lengths are packed several to a row where the encoder allows it and it
+        saves work; otherwise each text is a row of its own, padded to the longest.
+        """
+        n, sizes = len(texts), [len(e.input_ids) for e in encoded]
+        packing = pack(sizes) if self._packable else None
+        packed = packing is not None and worth_packing(packing, n)
+        if not packed:
+            packing = Packing(n, max(sizes), np.arange(n), np.zeros(n, dtype=np.int64))
+        input_ids = np.full((packing.rows, packing.width), self.pad_id, dtype=np.int64)
+        segments = np.zeros((packing.rows, packing.width), dtype=np.int64)
+        positions = np.zeros((packing.rows, packing.width), dtype=np.int64) if packed else None
+        features = None
+        if self.network.n_features:
+            features = np.zeros((packing.rows, packing.width, self.network.n_features), dtype=np.float32)
+        for k, (text, enc) in enumerate(zip(texts, encoded)):
+            row, at, size = packing.row[k], packing.offset[k], sizes[k]
+            input_ids[row, at : at + size] = enc.input_ids
+            segments[row, at : at + size] = k + 1
+            if positions is not None:
+                positions[row, at : at + size] = np.arange(size)
+            if features is not None and self.lexicon is not None:
+                chars = self.lexicon.char_features(enc.n_chars, self.lexicon.matches(text))
+                features[row, at : at + size] = chars[enc.char_index]
+        if packed:
+            attention = block_mask(segments, None if self._sdpa else torch.float32).to(self.device)
+        else:
+            attention = torch.from_numpy((segments > 0).astype(np.int64)).to(self.device)
+        with torch.inference_mode(), torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
+            logits = self.network(
+                torch.from_numpy(input_ids).to(self.device),
+                attention,
+                torch.from_numpy(features).to(self.device) if features is not None else None,
+                position_ids=torch.from_numpy(positions).to(self.device) if positions is not None else None,
+            )["logits"]
+            return torch.log_softmax(logits.float(), dim=-1).cpu().numpy(), packing
 
 
 def char_probs(n_chars: int, offsets: np.ndarray, token_values: np.ndarray) -> np.ndarray:
