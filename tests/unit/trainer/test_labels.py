@@ -64,3 +64,34 @@ def test_viterbi_beats_argmax_when_argmax_is_invalid() -> None:
     path = decoder.viterbi(np.log(probs), np.array([2]))[0].tolist()
     assert [labels[i] for i in path] in (["B-City", "I-City"], ["O", "B-City"])
     assert decoder.spans(path)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    scheme=st.sampled_from(["BIO", "BIOES"]),
+    lengths=st.lists(st.integers(0, 5), min_size=1, max_size=5),
+    seed=st.integers(0, 10_000),
+)
+def test_viterbi_finds_the_best_valid_path_of_each_row_whatever_its_batch(
+    scheme: str, lengths: list[int], seed: int
+) -> None:
+    import itertools
+
+    labels = tag_labels(["City", "Date"], scheme)
+    decoder = Decoder(labels, scheme)
+    rng = np.random.default_rng(seed)
+    width = max(lengths) or 1
+    logprobs = np.log(rng.dirichlet(np.ones(len(labels)) * 0.5, size=(len(lengths), width))).astype(np.float32)
+    paths = decoder.viterbi(logprobs, np.array(lengths))
+    for row, n in enumerate(lengths):
+        alone = decoder.viterbi(logprobs[row : row + 1, : max(n, 1)], np.array([n]))[0, :n]
+        assert paths[row, :n].tolist() == alone.tolist()  # rows do not depend on each other
+        if n == 0:
+            continue
+        best = max(
+            sum(logprobs[row, t, tag] for t, tag in enumerate(path))
+            for path in itertools.product(range(len(labels)), repeat=n)
+            if _valid(labels, list(path), scheme)
+        )
+        found = sum(logprobs[row, t, tag] for t, tag in enumerate(paths[row, :n]))
+        assert found == pytest.approx(best, abs=1e-4)
