@@ -83,3 +83,29 @@ def test_packed_predictions_equal_padded_ones(mini, attention: str) -> None:
         for a, b in zip(one, other):
             assert a.entities == b.entities and a.uncertainty == b.uncertainty
             np.testing.assert_allclose(a.token_probs, b.token_probs, atol=1e-5)
+
+
+def test_the_lean_forward_gives_the_models_own_logits_and_only_where_it_is_that_model(mini) -> None:
+    import torch
+
+    from trainer.backends.tagger.lean import LeanBert
+
+    torch.manual_seed(1)
+    labels = tag_labels(sorted(mini.domain.types), "BIOES")
+    model = build_config_model(200, list(labels)).eval()
+    lean = LeanBert.of(model)
+    assert lean is not None
+    segments = np.array([[1, 1, 1, 2, 2, 0], [3, 3, 3, 3, 0, 0]])
+    positions = torch.tensor([[0, 1, 2, 0, 1, 0], [0, 1, 2, 3, 0, 0]])
+    mask = block_mask(segments, None)
+    embeds = model.get_input_embeddings()(torch.randint(0, 200, (2, 6)))
+    with torch.inference_mode():
+        expected = model(inputs_embeds=embeds, attention_mask=mask, position_ids=positions).logits
+        assert torch.equal(lean(embeds, mask, positions), expected)
+    model.config._attn_implementation = "eager"
+    assert LeanBert.of(model) is None
+    model.config._attn_implementation = "sdpa"
+    model.bert.encoder.layer[0].attention.self.query = torch.nn.Sequential(
+        model.bert.encoder.layer[0].attention.self.query
+    )
+    assert LeanBert.of(model) is None  # something in place of a plain linear map: the model's own forward

@@ -72,6 +72,13 @@ class LexiconTokenClassifier(nn.Module):
         if self.lexicon is not None:
             nn.init.normal_(self.lexicon.weight, std=0.02)
 
+    def embed(self, input_ids: torch.Tensor, lexicon: torch.Tensor | None) -> torch.Tensor:
+        """Token embeddings plus the lexicon features' linear map: what the encoder reads."""
+        embeds = self.model.get_input_embeddings()(input_ids)
+        if self.lexicon is not None and lexicon is not None:
+            embeds = embeds + self.lexicon(lexicon.to(embeds.dtype))
+        return embeds
+
     def forward(
         self,
         input_ids: torch.Tensor,
@@ -81,9 +88,7 @@ class LexiconTokenClassifier(nn.Module):
         weights: torch.Tensor | None = None,
         position_ids: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor | None]:
-        embeds = self.model.get_input_embeddings()(input_ids)
-        if self.lexicon is not None and lexicon is not None:
-            embeds = embeds + self.lexicon(lexicon.to(embeds.dtype))
+        embeds = self.embed(input_ids, lexicon)
         # packed rows (inference) restart positions per query; otherwise the model's own default
         extra = {} if position_ids is None else {"position_ids": position_ids}
         logits = self.model(inputs_embeds=embeds, attention_mask=attention_mask, **extra).logits

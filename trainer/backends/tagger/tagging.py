@@ -18,6 +18,7 @@ from nerloop.records import Entity
 from nerloop.tagging import Prediction
 from trainer.backends.tagger.data import Encoded, encode
 from trainer.backends.tagger.labels import Decoder
+from trainer.backends.tagger.lean import LeanBert
 from trainer.backends.tagger.lexicon import Lexicon
 from trainer.backends.tagger.model import LexiconTokenClassifier, TaggerSpec, load_network
 from trainer.backends.tagger.packing import Packing, block_mask, can_pack, pack, worth_packing
@@ -65,6 +66,7 @@ class TokenTagger:
         self.bf16 = fast_bf16(self.device) if precision == "auto" else precision == "bf16"
         self._o_index = spec.labels.index("O") if "O" in spec.labels else None
         self._packable = can_pack(network.model)
+        self._lean = LeanBert.of(network.model) if self._packable else None  # packed rows skip the module tree
         self._sdpa = getattr(getattr(network.model, "config", None), "_attn_implementation", None) == "sdpa"
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
@@ -153,13 +155,15 @@ class TokenTagger:
             attention = block_mask(segments, None if self._sdpa else torch.float32).to(self.device)
         else:
             attention = torch.from_numpy((segments > 0).astype(np.int64)).to(self.device)
+        ids = torch.from_numpy(input_ids).to(self.device)
+        lexicon = torch.from_numpy(features).to(self.device) if features is not None else None
         with torch.inference_mode(), torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
-            logits = self.network(
-                torch.from_numpy(input_ids).to(self.device),
-                attention,
-                torch.from_numpy(features).to(self.device) if features is not None else None,
-                position_ids=torch.from_numpy(positions).to(self.device) if positions is not None else None,
-            )["logits"]
+            if positions is not None and self._lean is not None and not self.network.training:
+                position_ids = torch.from_numpy(positions).to(self.device)
+                logits = self._lean(self.network.embed(ids, lexicon), attention, position_ids)
+            else:
+                position_ids = torch.from_numpy(positions).to(self.device) if positions is not None else None
+                logits = self.network(ids, attention, lexicon, position_ids=position_ids)["logits"]
             return torch.log_softmax(logits.float(), dim=-1).cpu().numpy(), packing
 
 
