@@ -23,13 +23,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from inference.serving import label_studio as ls
 from inference.serving.errors import NotReady, Overloaded, RequestError
 from inference.serving.middleware import ServeMiddleware
-from inference.serving.requests import check_query, parse_object, parse_predict_request, parse_tag_request
+from inference.serving.replies import NDJSON, TagEndpoint, error_reply, note_queries, read_body, tag_reply
+from inference.serving.requests import check_query, parse_object, parse_predict_request
 from inference.serving.runner import RunnerError
 from inference.serving.service import Service
 from nerloop import __version__
 
 log = logging.getLogger("nerloop.serve")
-NDJSON = "application/x-ndjson"
 
 
 class TagBody(BaseModel):
@@ -54,17 +54,9 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-async def read_body(request: Request, limit: int) -> bytes:
+async def read_request_body(request: Request, limit: int) -> bytes:
     """The body, refusing (413) past ``limit`` bytes without reading the rest."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit:
-        raise RequestError(413, f"the body has {length} bytes; send at most {limit} (split the batch)")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise RequestError(413, f"the body has more than {limit} bytes; send at most {limit} (split the batch)")
-    return bytes(body)
+    return await read_body(request.receive, request.headers.get("content-length", "").encode(), limit)
 
 
 def create_app(service: Service) -> Any:
@@ -83,25 +75,24 @@ def create_app(service: Service) -> Any:
         lifespan=lifespan,
         redoc_url=None,
     )
-    config = service.config
+    _error_handlers(app, service)
+    _api_routes(app, service)
+    _label_studio_routes(app, service)
+    routes = [getattr(route, "path", "") for route in app.routes]
+    direct = {("POST", "/v1/tag"): TagEndpoint(service)}
+    return ServeMiddleware(app, metrics=service.metrics, token=service.config.token, routes=routes, direct=direct)
+
+
+def _error_handlers(app: FastAPI, service: Service) -> None:
+    """Every error a JSON ``{"error": message}``: ours by :func:`~inference.serving.replies.error_reply`, bugs 500."""
 
     @app.exception_handler(RequestError)
-    async def _request_error(request: Request, exc: RequestError) -> JSONResponse:
-        return _error(exc.status, exc.message)
-
     @app.exception_handler(Overloaded)
-    async def _overloaded(request: Request, exc: Overloaded) -> JSONResponse:
-        service.metrics.overloaded.inc()
-        return _error(503, str(exc), {"Retry-After": str(max(1, round(exc.retry_after_s)))})
-
     @app.exception_handler(NotReady)
-    async def _not_ready(request: Request, exc: NotReady) -> JSONResponse:
-        return _error(503, str(exc), {"Retry-After": "1"})
-
     @app.exception_handler(RunnerError)
-    async def _runner(request: Request, exc: RunnerError) -> JSONResponse:
-        log.error("%s %s failed: %s", request.method, request.url.path, exc)
-        return _error(503, f"the model failed this batch ({exc}); retry", {"Retry-After": "1"})
+    async def _expected(request: Request, exc: Exception) -> JSONResponse:
+        status, message, headers = error_reply(exc, service, request.method, request.url.path) or (500, str(exc), {})
+        return _error(status, message, headers)
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:  # logged in one line by the middleware
@@ -114,6 +105,11 @@ def create_app(service: Service) -> Any:
             405: f"{request.method} is not allowed on {request.url.path}",
         }
         return _error(exc.status_code, message.get(exc.status_code, str(exc.detail)), getattr(exc, "headers", None))
+
+
+def _api_routes(app: FastAPI, service: Service) -> None:
+    """Probes, ``/v1`` and ``/metrics``."""
+    config = service.config
 
     def _health() -> dict[str, Any]:
         return {"status": "UP", "model_class": "nerloop", "model_version": service.model.version}
@@ -141,7 +137,7 @@ def create_app(service: Service) -> Any:
                 "max_wait_ms": config.max_wait_ms,
                 "max_queue": config.max_queue,
             },
-            "queue_depth": service.batcher.depth,
+            "queue_depth": service.depth,
             "follows_champion": config.follows_champion,
         }
 
@@ -156,19 +152,25 @@ def create_app(service: Service) -> Any:
     )
     async def tag(request: Request) -> Response:
         """Send `{"query": "…"}` or `{"queries": [...]}`; with `Accept: application/x-ndjson` the answer is one
-        record per line, byte for byte what `nerloop tag` prints for the same model and gazetteer."""
-        parsed = parse_tag_request(await read_body(request, config.max_body_bytes), service.limits)
-        _note(request, parsed.queries)
-        lines = await service.tag(parsed.queries, parsed.reference, parsed.explain)
-        version = service.model.version
-        if NDJSON in request.headers.get("accept", ""):
-            return Response("\n".join(lines) + "\n", media_type=NDJSON)
-        body = '{"model": ' + json.dumps(version, ensure_ascii=False) + ', "records": [' + ", ".join(lines) + "]}"
-        return Response(body, media_type="application/json")
+        record per line, byte for byte what `nerloop tag` prints for the same model and gazetteer.
+        (Served by :class:`~inference.serving.replies.TagEndpoint` ahead of this route; same answer.)"""
+        body = await read_request_body(request, config.max_body_bytes)
+        payload, media = await tag_reply(service, body, request.headers.get("accept", ""), request.scope)
+        return Response(payload, media_type=media)
+
+    @app.get("/metrics", summary="Prometheus metrics")
+    async def metrics() -> Response:
+        service.metrics.queue_depth.set(service.depth)
+        return Response(service.metrics.render(), media_type=service.metrics.content_type)
+
+
+def _label_studio_routes(app: FastAPI, service: Service) -> None:
+    """Label Studio's ML-backend protocol: ``/setup``, ``/predict``, ``/webhook``, ``/train``, ``/versions``."""
+    config = service.config
 
     @app.post("/setup", summary="Label Studio: connect a project; answers the model version")
     async def setup(request: Request) -> dict[str, Any]:
-        data = parse_object(await read_body(request, config.max_body_bytes), service.limits)
+        data = parse_object(await read_request_body(request, config.max_body_bytes), service.limits)
         schema = data.get("schema")
         ls.parse_label_config(
             schema if isinstance(schema, str) else None
@@ -177,7 +179,7 @@ def create_app(service: Service) -> Any:
 
     @app.post("/predict", summary="Label Studio: pre-annotate tasks (one result per task, in order)")
     async def predict(request: Request) -> dict[str, Any]:
-        parsed = parse_predict_request(await read_body(request, config.max_predict_bytes), service.limits)
+        parsed = parse_predict_request(await read_request_body(request, config.max_predict_bytes), service.limits)
         interface = ls.parse_label_config(parsed.label_config)
         texts: list[str] = []
         slots: list[int | None] = []
@@ -190,7 +192,7 @@ def create_app(service: Service) -> Any:
             slots.append(len(texts) if text is not None else None)
             if text is not None:
                 texts.append(text)
-        _note(request, texts, f"tasks={len(parsed.tasks)}")
+        note_queries(request.scope, config.log_queries, texts, f"tasks={len(parsed.tasks)}")
         from nerloop.config import parse_reference_date
 
         lines = await service.tag(texts, parse_reference_date(None)) if texts else []
@@ -202,7 +204,7 @@ def create_app(service: Service) -> Any:
 
     @app.post("/webhook", summary="Label Studio events: annotations are counted, START_TRAINING starts a cycle")
     async def webhook(request: Request) -> JSONResponse:
-        data = parse_object(await read_body(request, config.max_body_bytes), service.limits)
+        data = parse_object(await read_request_body(request, config.max_body_bytes), service.limits)
         action = data.get("action")
         if not isinstance(action, str) or not action:
             raise RequestError(422, 'a webhook needs a string field "action"')
@@ -217,7 +219,7 @@ def create_app(service: Service) -> Any:
 
     @app.post("/train", summary="Label Studio before 1.12 (training flag off): same as a START_TRAINING webhook")
     async def train(request: Request) -> JSONResponse:
-        parse_object(await read_body(request, config.max_body_bytes), service.limits)
+        parse_object(await read_request_body(request, config.max_body_bytes), service.limits)
         service.metrics.webhooks.labels("train").inc()
         outcome = service.trigger.request("/train")
         return JSONResponse({"status": "ok", "retrain": outcome, "job": None}, status_code=201)
@@ -225,18 +227,3 @@ def create_app(service: Service) -> Any:
     @app.get("/versions", summary="Label Studio: the model versions this backend offers")
     async def versions() -> dict[str, Any]:
         return {"versions": [service.model.version]}
-
-    @app.get("/metrics", summary="Prometheus metrics")
-    async def metrics() -> Response:
-        service.metrics.queue_depth.set(service.batcher.depth)
-        return Response(service.metrics.render(), media_type=service.metrics.content_type)
-
-    def _note(request: Request, texts: list[str], head: str = "") -> None:
-        parts = [head] if head else []
-        parts.append(f"queries={len(texts)}")
-        if config.log_queries:
-            parts.append("texts=" + json.dumps(texts, ensure_ascii=False))
-        request.scope["state"]["log"] = " ".join(parts)
-
-    routes = [getattr(route, "path", "") for route in app.routes]
-    return ServeMiddleware(app, metrics=service.metrics, token=config.token, routes=routes)

@@ -33,6 +33,7 @@ class Job:
     explain: bool
     future: Future = field(default_factory=Future)
     enqueued: float = field(default_factory=time.monotonic)
+    ident: int = 0  # the HTTP process's number for it, in a model process
 
 
 class MicroBatcher:
@@ -144,12 +145,12 @@ class MicroBatcher:
     def _work(self) -> None:
         while (batch := self._take()) is not None:
             started = time.perf_counter()
-            for group in _groups(batch):
-                _run_group(self._run, group)
+            for group in groups(batch):
+                run_group(self._run, group)
             self._on_batch(sum(len(j.texts) for j in batch), time.perf_counter() - started)
 
 
-def _groups(batch: list[Job]) -> list[list[Job]]:
+def groups(batch: list[Job]) -> list[list[Job]]:
     """Jobs of one batch by (reference date, explain), in arrival order."""
     groups: dict[tuple[dt.date, bool], list[Job]] = {}
     for job in batch:
@@ -157,7 +158,8 @@ def _groups(batch: list[Job]) -> list[list[Job]]:
     return list(groups.values())
 
 
-def _run_group(run: RunBatch, jobs: list[Job]) -> None:
+def run_group(run: RunBatch, jobs: list[Job]) -> None:
+    """Run the jobs of one group as one call and settle each job's future with its slice (or the error)."""
     texts = [t for job in jobs for t in job.texts]
     try:
         results = run(texts, jobs[0].reference, jobs[0].explain)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any
 
 from inference.serving.auth import OPEN_PATHS, authorized
@@ -25,13 +25,22 @@ ASGIApp = Callable[[Scope, Callable, Callable], Awaitable[None]]
 
 
 class ServeMiddleware:
-    """Auth (``token``), then the app; afterwards one log line and the metrics, labelled by known route."""
+    """Auth (``token``), then the app (or a ``direct`` endpoint); afterwards one log line and the metrics, by known route."""
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, token: str | None, routes: Collection[str]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        metrics: Metrics,
+        token: str | None,
+        routes: Collection[str],
+        direct: Mapping[tuple[str, str], ASGIApp] | None = None,
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.token = token
         self.routes = frozenset(routes)
+        self.direct = dict(direct or {})  # (method, path) served by a bare ASGI app instead of the router
 
     async def __call__(self, scope: Scope, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":
@@ -52,7 +61,8 @@ class ServeMiddleware:
             if self.token and path not in OPEN_PATHS and not authorized(_header(scope, b"authorization"), self.token):
                 await _reply(send_wrapper, 401, UNAUTHORIZED, [(b"www-authenticate", b'Basic realm="nerloop"')])
             else:
-                await self.app(scope, receive, send_wrapper)
+                app = self.direct.get((scope.get("method", ""), path), self.app)
+                await app(scope, receive, send_wrapper)
         except Exception as exc:  # a bug: one line in the log, a JSON 500 to the client, no traceback either side
             log.error("%s %s failed: %s: %s", scope.get("method"), path, type(exc).__name__, " ".join(str(exc).split()))
             if not status:

@@ -9,6 +9,7 @@ field, a wrong type, an empty or overlong query, a bad date). Messages say what 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -103,11 +104,23 @@ def parse_tag_request(body: bytes, limits: Limits) -> TagRequest:
 
 def parse_date(value: Any) -> dt.date:
     """``reference_date``: YYYY-MM-DD, or today when absent or null. Raises :class:`RequestError` 422."""
+    if value is not None and not isinstance(value, str):
+        raise RequestError(422, f"reference_date must be a YYYY-MM-DD string, not {_kind(value)}")
+    if value is None:
+        return _parse_date(None)  # today: never cached
+    return _cached_date(value)
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_date(value: str) -> dt.date:
+    """Clients send the same date all day (a failure raises, and is not cached)."""
+    return _parse_date(value)
+
+
+def _parse_date(value: str | None) -> dt.date:
     from nerloop.config import parse_reference_date
     from nerloop.errors import UsageError
 
-    if value is not None and not isinstance(value, str):
-        raise RequestError(422, f"reference_date must be a YYYY-MM-DD string, not {_kind(value)}")
     try:
         return parse_reference_date(value)
     except UsageError as exc:

@@ -50,6 +50,7 @@ def serve(service: Service, on_listening: Callable[[str], None] | None = None) -
             lifespan="on",
             timeout_graceful_shutdown=config.graceful_s,
             server_header=False,
+            proxy_headers=False,  # bound to loopback or behind our own proxy: no X-Forwarded-* rewriting per request
         )
     )
     if on_listening is not None:

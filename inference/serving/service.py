@@ -14,13 +14,13 @@ import time
 from collections import deque
 from pathlib import Path
 
-from inference.serving.batcher import MicroBatcher, chunks
+from inference.serving.batcher import chunks
 from inference.serving.config import ServeConfig
 from inference.serving.errors import Overloaded
 from inference.serving.holder import ChampionWatcher, ModelHolder, champion_path
 from inference.serving.metrics import Metrics
 from inference.serving.requests import Limits
-from inference.serving.runner import ModelSpec, open_runner
+from inference.serving.runner import Batching, ModelSpec, open_runner
 from inference.serving.training import RetrainTrigger, cycle_command
 
 log = logging.getLogger("nerloop.serve")
@@ -32,7 +32,7 @@ STREAM_PATIENCE_S = 60.0
 
 
 class Service:
-    """The runner in service, its batcher, the champion watcher, the retrain trigger and the metrics."""
+    """The runner in service (which batches), the champion watcher, the retrain trigger and the metrics."""
 
     def __init__(self, config: ServeConfig, metrics: Metrics | None = None) -> None:
         self.config = config
@@ -45,15 +45,7 @@ class Service:
             config.max_predict_bytes,
         )
         self.holder = ModelHolder(on_swap=self._swapped)
-        self.batcher = MicroBatcher(
-            self._run,
-            max_batch=config.max_batch,
-            max_wait_s=config.max_wait_ms / 1000,
-            max_queue=config.max_queue,
-            workers=config.workers,
-            on_batch=self.metrics.observe_batch,
-            on_depth=self.metrics.queue_depth.set,
-        )
+        self.batching = Batching(config.max_batch, config.max_wait_ms / 1000, config.max_queue, config.workers)
         self.watcher: ChampionWatcher | None = None
         self.trigger = RetrainTrigger(
             cycle_command(config.cycle_config, config.db, config.gazetteer),
@@ -81,7 +73,6 @@ class Service:
             engine = open_store(config.db)
             champion, path = champion_path(engine)
         service.holder.swap(service.load(path))
-        service.batcher.start()
         if engine is not None and config.poll_s > 0:
             service.watcher = ChampionWatcher(
                 service.holder,
@@ -108,7 +99,7 @@ class Service:
             from gazetteers import load_gazetteer
 
             self._gazetteer = load_gazetteer(config.gazetteer)
-        return open_runner(config.runner, spec, self._gazetteer, processes=config.workers)
+        return open_runner(config.runner, spec, self.batching, self._gazetteer, on_batch=self.metrics.observe_batch)
 
     def close(self) -> None:
         """Stop polling, finish every queued batch (requests in flight get their answers), end the model."""
@@ -117,9 +108,8 @@ class Service:
         self.stopping = True
         if self.watcher is not None:
             self.watcher.stop()
-        self.batcher.stop()
         self.holder.close()
-        log.info("batches drained; %d queries waiting", self.batcher.depth)
+        log.info("batches drained")
 
     @property
     def model(self):
@@ -132,8 +122,11 @@ class Service:
             self.metrics.swaps.inc()
         self._first_swap = False
 
-    def _run(self, texts: list[str], reference: dt.date, explain: bool) -> list[str]:
-        return self.holder.current.run(texts, reference, explain)  # read once per batch: a swap lands between
+    @property
+    def depth(self) -> int:
+        """Queries accepted and not answered yet (``--max-queue`` bounds it)."""
+        model = self.holder._current
+        return model.depth if model is not None else 0
 
     async def tag(self, texts: list[str], reference: dt.date, explain: bool = False) -> list[str]:
         """``nerloop tag``'s JSON lines for ``texts``, in order, through the shared batches; a long list streams ``IN_FLIGHT`` chunks at a time.
@@ -144,11 +137,11 @@ class Service:
         """
         out: list[str] = []
         pending: deque[asyncio.Future] = deque()
-        for part in chunks(texts, self.batcher.max_batch):
+        for part in chunks(texts, self.batching.max_batch):
             deadline = time.monotonic() + STREAM_PATIENCE_S
             while True:
-                try:
-                    future = self.batcher.submit(part, reference, explain)
+                try:  # the model in service, read once per job: a swap lands between jobs
+                    future = self.holder.current.submit(part, reference, explain)
                     break
                 except Overloaded:
                     if not out and not pending:
@@ -158,8 +151,8 @@ class Service:
                     elif time.monotonic() > deadline:
                         raise
                     else:
-                        await asyncio.sleep(max(self.batcher.max_wait_s, 0.005))
-            pending.append(asyncio.wrap_future(future))
+                        await asyncio.sleep(max(self.batching.max_wait_s, 0.005))
+            pending.append(future)
             if len(pending) >= IN_FLIGHT:
                 out.extend(await pending.popleft())
         while pending:

@@ -128,13 +128,13 @@ def test_unknown_routes_and_methods_are_json_too(client_for) -> None:
 def test_a_full_queue_answers_503_with_retry_after(client_for) -> None:
     client, service = client_for(ServeConfig(runner="thread", matcher=True, max_batch=2, max_queue=2, max_wait_ms=0))
     gate = threading.Event()
-    run = service.batcher._run
+    run = service.model.batcher._run
 
     def held(texts, reference, explain):
         gate.wait(10)
         return run(texts, reference, explain)
 
-    service.batcher._run = held
+    service.model.batcher._run = held
     with ThreadPoolExecutor(2) as pool:
         busy = pool.submit(client.post, "/v1/tag", json={"queries": ["菏泽", "济南"]})  # taken by the worker, held
         time.sleep(0.3)
@@ -257,7 +257,7 @@ def test_a_failing_model_is_a_json_500_and_one_log_line(client_for, caplog) -> N
     def broken(texts, reference, explain):
         raise RuntimeError("weights went missing\nsecond line")
 
-    service.batcher._run = broken
+    service.model.batcher._run = broken
     answer = client.post("/v1/tag", json={"query": "菏泽"})
     assert answer.status_code == 500 and answer.json() == {"error": "internal error (RuntimeError); see the server log"}
     failures = [r.getMessage() for r in caplog.records if "failed" in r.getMessage()]
