@@ -11,8 +11,8 @@ This script trains (or reuses) a tiny tagger, starts ``nerloop serve`` on it as 
 and, ``--repeat`` times in turn, times ``tag --model``'s own batch loop on the queries in this
 process (output kept in memory; with torch's default threads and with one, the better counts:
 on a busy 2-core host one thread is often faster) and drives the server with ``--clients``
-keep-alive connections from a minimal asyncio HTTP/1.1 client (a heavier client would take the
-cores it measures). Throughput is the best run of each, interleaved because a shared host's
+keep-alive connections from a minimal asyncio HTTP/1.1 client on uvloop when installed (a heavier
+client would take the cores it measures). Throughput is the best run of each, interleaved because a shared host's
 load drifts; latencies (from sending a request to reading its whole answer) are pooled over all
 runs. The server's RSS is read from ``/proc`` after start, after a warm-up of ``--warmup``
 requests and after each run; the batch sizes come from its ``/metrics``. Nothing is pinned:
@@ -63,6 +63,34 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     facts = machine_facts(None)  # the load average before this script adds its own
+    model, queries = _model_and_queries(args)
+    per = args.queries_per_request
+    bodies = [
+        json.dumps(
+            {"queries": queries[i * per : (i + 1) * per], "reference_date": REFERENCE_DATE.isoformat()},
+            ensure_ascii=False,
+        ).encode()
+        for i in range(args.requests)
+    ]
+    pipeline, domain = _tag_pipeline(model)
+    url, pid, process = _start(model, args)
+    try:
+        rss = {"after start": _rss_mib(pid)}
+        _run_load(url, bodies[: args.warmup], args.clients)
+        rss["after warm-up"] = _rss_mib(pid)
+        before = _metrics(url)
+        runs = _interleaved_runs(args, url, pid, bodies, pipeline, domain, queries, rss)
+        after = _metrics(url)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(60)
+    batches = after["count"] - before["count"]
+    mean_batch = (after["sum"] - before["sum"]) / batches if batches else 0.0
+    _report(args, facts, model, runs, len(queries), mean_batch, rss)
+
+
+def _model_and_queries(args: argparse.Namespace) -> tuple[Path, list[str]]:
+    """The model (trained here unless given) and ``--requests × --queries-per-request`` generated queries."""
     from nerloop.export import read_jsonl
 
     data = generated_data(None, 5000, args.work / "data")
@@ -72,48 +100,37 @@ def main(argv: list[str] | None = None) -> None:
     texts = list(
         dict.fromkeys(r.text for split in ("test", "validation", "train") for r in read_jsonl(data / f"{split}.jsonl"))
     )
-    per = args.queries_per_request
-    needed = args.requests * per
-    queries = [texts[i % len(texts)] for i in range(needed)]
+    needed = args.requests * args.queries_per_request
+    return model, [texts[i % len(texts)] for i in range(needed)]
+
+
+def _interleaved_runs(args, url, pid, bodies, pipeline, domain, queries, rss) -> dict[str, list]:
+    """``--repeat`` rounds of ``tag --model`` (torch's default threads, then one) and the load, in turn.
+
+    Interleaved and best of each, because a shared host's load drifts between minutes.
+    """
     import torch
 
-    pipeline, domain = _tag_pipeline(model)
     default_threads = torch.get_num_threads()
-    server = _start(model, args)
-    url, pid, process = server
-    try:
-        rss = {"after start": _rss_mib(pid)}
-        bodies = [
-            json.dumps(
-                {"queries": queries[i * per : (i + 1) * per], "reference_date": REFERENCE_DATE.isoformat()},
-                ensure_ascii=False,
-            ).encode()
-            for i in range(args.requests)
-        ]
-        asyncio.run(_load(url, bodies[: args.warmup], args.clients))
-        rss["after warm-up"] = _rss_mib(pid)
-        before = _metrics(url)
-        # interleaved, best of --repeat: the load of a shared host drifts between minutes
-        tag_seconds, serve_seconds, latencies, errors = [], [], [], 0
-        for _ in range(args.repeat):
-            for threads in (default_threads, 1):  # the better of torch's default and one thread: the stricter bar
-                torch.set_num_threads(threads)
-                tag_seconds.append(_tag_seconds(pipeline, domain, queries))
-            started = time.perf_counter()
-            round_latencies, round_errors = asyncio.run(_load(url, bodies, args.clients))
-            serve_seconds.append(time.perf_counter() - started)
-            latencies += round_latencies
-            errors += round_errors
-            rss[f"after run {len(serve_seconds)}"] = _rss_mib(pid)
-        after = _metrics(url)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(60)
-    latencies.sort()
-    batches = after["count"] - before["count"]
-    mean_batch = (after["sum"] - before["sum"]) / batches if batches else 0.0
-    rate = args.requests * per / min(serve_seconds)
-    tag_rate = len(queries) / min(tag_seconds)
+    runs: dict[str, list] = {"tag": [], "serve": [], "latencies": [], "errors": []}
+    for _ in range(args.repeat):
+        for threads in (default_threads, 1):  # the better of torch's default and one thread: the stricter bar
+            torch.set_num_threads(threads)
+            runs["tag"].append(_tag_seconds(pipeline, domain, queries))
+        started = time.perf_counter()
+        latencies, errors = _run_load(url, bodies, args.clients)
+        runs["serve"].append(time.perf_counter() - started)
+        runs["latencies"] += latencies
+        runs["errors"].append(errors)
+        rss[f"after run {len(runs['serve'])}"] = _rss_mib(pid)
+    return runs
+
+
+def _report(args, facts, model: Path, runs: dict[str, list], n_queries: int, mean_batch: float, rss) -> None:
+    per = args.queries_per_request
+    latencies = sorted(runs["latencies"])
+    rate = args.requests * per / min(runs["serve"])
+    tag_rate = n_queries / min(runs["tag"])
     print(markdown_table(["what", "value"], facts))
     print()
     settings = [
@@ -129,12 +146,12 @@ def main(argv: list[str] | None = None) -> None:
     print(markdown_table(["setting", "value"], settings))
     print()
     rows = [
-        ["errors (non-200 or failed, all runs)", fmt_int(errors)],
+        ["errors (non-200 or failed, all runs)", fmt_int(sum(runs["errors"]))],
         ["latency p50 (ms)", fmt_float(_pct(latencies, 50) * 1000, 1)],
         ["latency p90 (ms)", fmt_float(_pct(latencies, 90) * 1000, 1)],
         ["latency p99 (ms)", fmt_float(_pct(latencies, 99) * 1000, 1)],
         ["latency max (ms)", fmt_float(latencies[-1] * 1000, 1)],
-        ["requests/s (best run)", fmt_int(round(args.requests / min(serve_seconds)))],
+        ["requests/s (best run)", fmt_int(round(args.requests / min(runs["serve"])))],
         ["queries/s (serve, best run)", fmt_int(round(rate))],
         ["queries/s (tag --model, best run)", fmt_int(round(tag_rate))],
         ["serve / tag --model", f"{rate / tag_rate:.2f}"],
@@ -184,6 +201,15 @@ def _start(model: Path, args: argparse.Namespace) -> tuple[str, int, subprocess.
             raise SystemExit(f"nerloop serve did not start: {log.read_text('utf-8', 'replace')[-2000:]}")
         time.sleep(0.1)
     return found.group(1), process.pid, process
+
+
+def _run_load(url: str, bodies: list[bytes], clients: int) -> tuple[list[float], int]:
+    """:func:`_load` on uvloop when it is installed (the serve extra has it): a lighter client leaves the cores to the server."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(_load(url, bodies, clients))
+    return uvloop.run(_load(url, bodies, clients))
 
 
 async def _load(url: str, bodies: list[bytes], clients: int) -> tuple[list[float], int]:
