@@ -256,12 +256,15 @@ class ProcessRunner:
         return future
 
     async def _after_replacement(self, texts: list[str], reference: dt.date, explain: bool) -> list[str]:
-        if self._replacing is not None:
-            await asyncio.shield(self._replacing)
+        """Every process is dead: wait for a new one (starting one if no start is under way), then send."""
+        loop = asyncio.get_running_loop()
+        if self._replacing is None or self._replacing.done():  # the last start failed: try again
+            self._replace(loop, next(c for c in self._children if c.dead))
+        await asyncio.shield(self._replacing)
         live = [c for c in self._children if not c.dead]
         if not live:
-            raise RunnerError("the model process died and no new one could be started; retry shortly")
-        return await self._send(asyncio.get_running_loop(), live[0], texts, reference, explain)
+            raise RunnerError("the model process died and a new one failed to start; retry shortly")
+        return await self._send(loop, live[0], texts, reference, explain)
 
     def _message(self, child: _Child, message: tuple) -> None:
         """A batch's answers: ``("batch", size, seconds, [(job, "ok" | "error", lines | message), ...])``."""

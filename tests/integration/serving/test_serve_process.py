@@ -144,3 +144,28 @@ def test_a_killed_model_process_fails_one_batch_and_is_replaced(client_for) -> N
     answer = client.post("/v1/tag", json={"query": QUERIES[0]})
     assert answer.status_code == 200 and answer.json()["records"][0]["text"] == QUERIES[0]
     assert client.get("/v1/model").json()["pids"] != [pid]
+
+
+def test_a_model_process_that_fails_to_restart_is_tried_again_on_the_next_request(client_for) -> None:
+    import os
+
+    client, service = client_for(ServeConfig(matcher=True, runner="process"))
+    runner = service.model
+    start = runner._start_child
+    attempts = []
+
+    def flaky():
+        attempts.append(1)
+        return None if len(attempts) == 1 else start()  # the first new process fails to load
+
+    runner._start_child = flaky
+    (pid,) = client.get("/v1/model").json()["pids"]
+    os.kill(pid, signal.SIGKILL)
+    time.sleep(0.2)
+    died = client.post("/v1/tag", json={"query": QUERIES[0]})
+    assert died.status_code == 503 and "model process died" in died.json()["error"]
+    _wait(lambda: runner._replacing is not None and runner._replacing.done(), 30)
+    assert len(attempts) == 1
+    answer = client.post("/v1/tag", json={"query": QUERIES[0]})  # no live process: a second start, and it works
+    assert answer.status_code == 200 and answer.json()["records"][0]["text"] == QUERIES[0]
+    assert len(attempts) == 2 and client.get("/v1/model").json()["pids"] != [pid]
