@@ -14,7 +14,8 @@ on a busy 2-core host one thread is often faster) and drives the server with ``-
 keep-alive connections from a minimal asyncio HTTP/1.1 client on uvloop when installed (a heavier
 client would take the cores it measures). Throughput is the best run of each, interleaved because a shared host's
 load drifts; latencies (from sending a request to reading its whole answer) are pooled over all
-runs. The server's RSS is read from ``/proc`` after start, after a warm-up of ``--warmup``
+runs. The server's CPU time (the HTTP process, and its model processes together) and this script's own
+are read around each load run and printed per request and per query; its RSS is read from ``/proc`` after start, after a warm-up of ``--warmup``
 requests and after each run; the batch sizes come from its ``/metrics``. Nothing is pinned:
 server, model process and clients share the machine's cores, as they would on a 2-core host.
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
 import signal
 import subprocess
@@ -112,14 +114,17 @@ def _interleaved_runs(args, url, pid, bodies, pipeline, domain, queries, rss) ->
     import torch
 
     default_threads = torch.get_num_threads()
-    runs: dict[str, list] = {"tag": [], "serve": [], "latencies": [], "errors": []}
+    runs: dict[str, list] = {"tag": [], "serve": [], "latencies": [], "errors": [], "cpu": []}
     for _ in range(args.repeat):
         for threads in (default_threads, 1):  # the better of torch's default and one thread: the stricter bar
             torch.set_num_threads(threads)
             runs["tag"].append(_tag_seconds(pipeline, domain, queries))
+        cpu_before = (_cpu_seconds(pid), _children_cpu_seconds(pid), time.process_time())
         started = time.perf_counter()
         latencies, errors = _run_load(url, bodies, args.clients)
         runs["serve"].append(time.perf_counter() - started)
+        cpu_after = (_cpu_seconds(pid), _children_cpu_seconds(pid), time.process_time())
+        runs["cpu"].append([b - a for a, b in zip(cpu_before, cpu_after)])
         runs["latencies"] += latencies
         runs["errors"].append(errors)
         rss[f"after run {len(runs['serve'])}"] = _rss_mib(pid)
@@ -156,6 +161,7 @@ def _report(args, facts, model: Path, runs: dict[str, list], n_queries: int, mea
         ["queries/s (tag --model, best run)", fmt_int(round(tag_rate))],
         ["serve / tag --model", f"{rate / tag_rate:.2f}"],
         ["mean batch size", fmt_float(mean_batch, 1)],
+        *_cpu_rows(runs["cpu"], args.requests, args.requests * per),
         *[[f"server RSS {k} (MiB)", fmt_float(v, 1)] for k, v in rss.items()],
     ]
     print(markdown_table(["result", "value"], rows))
@@ -254,6 +260,29 @@ def _metrics(url: str) -> dict[str, float]:
         found = re.search(rf"^nerloop_batch_size_{key} (\S+)$", text, re.M)
         values[key] = float(found.group(1)) if found else 0.0
     return values
+
+
+def _cpu_rows(cpu: list[list[float]], requests: int, queries: int) -> list[list[str]]:
+    """CPU time per request (HTTP process, this script's client) and per query (model processes), all runs pooled."""
+    http, model, client = (sum(run[i] for run in cpu) for i in range(3))
+    runs = len(cpu)
+    return [
+        ["CPU per request, HTTP process (ms)", fmt_float(http / (runs * requests) * 1000, 3)],
+        ["CPU per query, model processes (ms)", fmt_float(model / (runs * queries) * 1000, 3)],
+        ["CPU per request, the bench's client (ms)", fmt_float(client / (runs * requests) * 1000, 3)],
+    ]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of one process so far (``/proc/PID/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu_seconds(pid: int) -> float:
+    """CPU seconds of the server's child processes (the model processes), as they are now."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return sum(_cpu_seconds(int(child)) for child in (children.read_text().split() if children.exists() else ()))
 
 
 def _rss_mib(pid: int) -> float:

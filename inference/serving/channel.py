@@ -14,6 +14,7 @@ import pickle
 import socket
 import struct
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -46,7 +47,7 @@ class FrameReader:
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
         self._buffer = bytearray()
-        self._ready: list[Any] = []
+        self._ready: deque[Any] = deque()
 
     @property
     def pending(self) -> bool:
@@ -60,8 +61,8 @@ class FrameReader:
             if not chunk:
                 raise EOFError("the channel is closed")
             self._buffer += chunk
-            self._ready = split_frames(self._buffer)
-        return self._ready.pop(0) if len(self._ready) > 1 else self._ready.pop()
+            self._ready.extend(split_frames(self._buffer))
+        return self._ready.popleft()
 
 
 class FrameWriter:

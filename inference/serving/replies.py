@@ -90,7 +90,7 @@ async def read_body(receive, length: bytes | None, limit: int) -> bytes:
     """The request body, refusing (413) past ``limit`` bytes without reading the rest."""
     if length is not None and length.isdigit() and int(length) > limit:
         raise RequestError(413, f"the body has {length.decode()} bytes; send at most {limit} (split the batch)")
-    body = b""
+    body = bytearray()  # a bulk /predict arrives in many chunks: no copy of the whole per chunk
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
@@ -99,4 +99,4 @@ async def read_body(receive, length: bytes | None, limit: int) -> bytes:
         if len(body) > limit:
             raise RequestError(413, f"the body has more than {limit} bytes; send at most {limit} (split the batch)")
         if not message.get("more_body", False):
-            return body
+            return bytes(body)

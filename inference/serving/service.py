@@ -125,8 +125,7 @@ class Service:
     @property
     def depth(self) -> int:
         """Queries accepted and not answered yet (``--max-queue`` bounds it)."""
-        model = self.holder._current
-        return model.depth if model is not None else 0
+        return self.holder.current.depth if self.holder.ready else 0
 
     async def tag(self, texts: list[str], reference: dt.date, explain: bool = False) -> list[str]:
         """``nerloop tag``'s JSON lines for ``texts``, in order, through the shared batches; a long list streams ``IN_FLIGHT`` chunks at a time.

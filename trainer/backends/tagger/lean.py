@@ -31,7 +31,6 @@ class LeanBert:
         self.embeddings = bert.embeddings
         self.layers = list(bert.encoder.layer)
         self.classifier = model.classifier
-        self.heads = config.num_attention_heads
         self.head_size = config.hidden_size // config.num_attention_heads
         self.scaling = self.head_size**-0.5
 
