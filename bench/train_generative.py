@@ -8,9 +8,10 @@ the generative model (../shared/STACK.md). For one model shape this prints:
 * training, ``dynamic``: length-grouped batches padded to their own longest example (what
   ``train_model`` does); ``padded``: every batch padded to ``--pad-to`` tokens (the naive
   baseline) — samples/s, real (non-pad) tokens/s, peak memory;
-* generation: queries/s of greedy ``generate`` on the test-like queries, ``plain`` (raw,
-  validated afterwards) and ``constrained`` (copy-constrained logits processor), with the
-  share of valid outputs.
+* generation: queries/s and decoding steps/s of greedy ``generate`` on the test-like queries,
+  ``plain`` (raw, validated afterwards) and ``constrained`` (the copy constraint's tensor
+  masks), with the share of valid outputs, and the ratio constrained / plain of both;
+  the constraint alone: ms per decoding step on random scores of the model's width.
 
 Shapes: ``--size tiny`` (hidden 128, 2 layers, character vocabulary from the data; full
 fine-tuning) or ``--size qwen2-0.5b`` (Qwen2-0.5B's shape with random weights: hidden 896,
@@ -47,6 +48,7 @@ from nerloop.domain import load_domain  # noqa: E402
 from nerloop.export import read_jsonl  # noqa: E402
 from trainer.backends.generative.batching import Example, collate, length_grouped, weighted_loss  # noqa: E402
 from trainer.backends.generative.codec import Codec, instruction  # noqa: E402
+from trainer.backends.generative.constraint import CopyConstraint  # noqa: E402
 from trainer.backends.generative.decode import generate  # noqa: E402
 from trainer.backends.generative.model import Base, add_lora, tiny_base  # noqa: E402
 from trainer.config import TrainConfig  # noqa: E402
@@ -132,13 +134,58 @@ def train_speed(model, examples, pad_id, args, device, width: int | None) -> dic
 
 
 def generation_speed(model, codec, texts, args, device, constrained: bool) -> dict:
+    """Queries/s, and decoding steps/s (one forward pass each, counted by a hook).
+
+    Steps/s is what compares the two modes' cost per step: queries/s also counts how many
+    steps each takes (a random model rarely ends, so plain decoding runs to its budget while
+    the constraint ends every row once its query is copied).
+    """
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
-    with autocast:
-        generate(model, codec, texts[: args.gen_batch], constrained=constrained, batch_size=args.gen_batch)
+    steps = [0]
+    hook = model.register_forward_hook(lambda *_: steps.__setitem__(0, steps[0] + 1))
+    elapsed = float("inf")
+    try:
+        with autocast:
+            generate(model, codec, texts[: args.gen_batch], constrained=constrained, batch_size=args.gen_batch)
+            for _ in range(args.gen_repeats):  # the fastest run: a shared host's noise only slows
+                steps[0] = 0
+                started = time.perf_counter()
+                preds = generate(model, codec, texts, constrained=constrained, batch_size=args.gen_batch)
+                elapsed = min(elapsed, time.perf_counter() - started)
+    finally:
+        hook.remove()
+    return {
+        "queries_per_s": len(texts) / elapsed,
+        "steps_per_s": steps[0] / elapsed,
+        "valid": sum(not p.unparseable for p in preds) / len(preds),
+    }
+
+
+def constraint_speed(
+    codec: Codec, texts: list[str], args: argparse.Namespace, device: torch.device, vocab: int
+) -> dict:
+    """The copy constraint alone: ms per step over one batch's whole decoding, random scores.
+
+    The part of a constrained step that is not the model's forward pass; the fastest of
+    ``--gen-repeats`` runs.
+    """
+    plans = [codec.plan(t) for t in texts[: args.gen_batch]]
+    steps = 3 * max(len(p.ids) for p in plans) + 1
+    generator = torch.Generator(device).manual_seed(0)
+    scores = torch.randn((len(plans), vocab), generator=generator, device=device)
+    best = float("inf")
+    for _ in range(args.gen_repeats + 1):  # the first run warms up
+        constraint = CopyConstraint(plans, codec, 1)
+        ids = torch.zeros((len(plans), 1), dtype=torch.long, device=device)
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
         started = time.perf_counter()
-        preds = generate(model, codec, texts, constrained=constrained, batch_size=args.gen_batch)
-    elapsed = time.perf_counter() - started
-    return {"queries_per_s": len(texts) / elapsed, "valid": sum(not p.unparseable for p in preds) / len(preds)}
+        for _ in range(steps):
+            ids = torch.cat([ids, constraint(ids, scores).argmax(-1, keepdim=True)], dim=1)
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        best = min(best, time.perf_counter() - started)
+    return {"ms_per_step": best / steps * 1e3, "steps": steps, "columns": vocab}
 
 
 def main() -> None:
@@ -155,6 +202,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--gen-queries", type=int, default=128)
     parser.add_argument("--gen-batch", type=int, default=32)
+    parser.add_argument("--gen-repeats", type=int, default=3, help="timed generation runs (the fastest counts)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
@@ -188,6 +236,7 @@ def main() -> None:
         "train_padded": train_speed(model, examples, codec.pad_id, args, device, width),
         "generate_plain": generation_speed(model, codec, texts, args, device, constrained=False),
         "generate_constrained": generation_speed(model, codec, texts, args, device, constrained=True),
+        "constraint_alone": constraint_speed(codec, texts, args, device, model.get_input_embeddings().num_embeddings),
     }
     print(f"{results['size']} ({finetune}, {results['vocab_rows']} vocab rows, {style} prompt, "
           f"{results['mean_tokens']:.0f} tokens/example) on {results['device']}, batch {args.batch_size}")  # fmt: skip
@@ -197,7 +246,19 @@ def main() -> None:
               f"  peak {r['peak_gib']:.2f} GiB")  # fmt: skip
     for mode in ("generate_plain", "generate_constrained"):
         r = results[mode]
-        print(f"  {mode:22} {r['queries_per_s']:9.1f} queries/s (batch {args.gen_batch}, {r['valid']:.0%} valid)")
+        print(f"  {mode:22} {r['queries_per_s']:9.1f} queries/s {r['steps_per_s']:7.1f} steps/s"
+              f" (batch {args.gen_batch}, {r['valid']:.0%} valid)")  # fmt: skip
+    plain, constrained = results["generate_plain"], results["generate_constrained"]
+    results["constrained_over_plain"] = {
+        "queries_per_s": constrained["queries_per_s"] / plain["queries_per_s"],
+        "steps_per_s": constrained["steps_per_s"] / plain["steps_per_s"],
+    }
+    ratio = results["constrained_over_plain"]
+    print(f"  constrained / plain     {ratio['queries_per_s']:.2f}x queries/s, {ratio['steps_per_s']:.2f}x steps/s"
+          f" ({constrained['valid']:.0%} vs {plain['valid']:.0%} valid)")  # fmt: skip
+    alone = results["constraint_alone"]
+    print(f"  the constraint alone    {alone['ms_per_step']:.3f} ms/step ({alone['steps']} steps, batch"
+          f" {args.gen_batch}, {alone['columns']} columns)")  # fmt: skip
     print(f"  padded width {width} tokens")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", "utf-8")

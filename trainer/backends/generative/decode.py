@@ -3,7 +3,8 @@
 Constrained decoding lets the model only copy the next token of the query's copy plan,
 open a tag when none is open (at a character boundary), close the open tag after at least
 one copied token, and end only when the whole query is copied and no tag is open: every
-output is then valid by construction. The raw path (``constrained=False``) generates freely
+output is then valid by construction (:mod:`trainer.backends.generative.constraint`: batched
+tensor masks, no Python per row or step). The raw path (``constrained=False``) generates freely
 and every output is validated; one that fails is reported as unparseable, never raised.
 Log-probabilities always come from the raw logits (``output_logits=True``), not from the
 scores the constraint renormalized (../shared/STACK.md).
@@ -18,72 +19,8 @@ import torch
 
 from nerloop.tagging import Prediction
 from trainer.backends.generative.codec import Codec
+from trainer.backends.generative.constraint import CopyConstraint
 from trainer.backends.generative.markup import CopyPlan, read_answer
-
-
-class CopyConstraint:
-    """A logits processor holding one copy-and-tag state machine per batch row.
-
-    Args:
-        plans: the copy plan of each row's query.
-        codec: tag ids and the end-of-sequence id.
-        prompt_length: the (left-padded) prompt length; later tokens are the answer.
-    """
-
-    def __init__(self, plans: Sequence[CopyPlan], codec: Codec, prompt_length: int) -> None:
-        self.plans = list(plans)
-        self.codec = codec
-        self.prompt_length = prompt_length
-        self.opens = {name: codec.tag_ids[f"<{name}>"] for name in codec.domain.type_names}
-        self.pos = [0] * len(plans)
-        self.open: list[str | None] = [None] * len(plans)
-        self.open_at = [0] * len(plans)
-        self.done = [False] * len(plans)
-        self.seen = 0
-
-    def _advance(self, row: int, token: int) -> None:
-        if self.done[row]:
-            return
-        tag = self.codec.tags.get(token)
-        if token == self.codec.eos_id:
-            self.done[row] = True
-        elif tag is None:
-            self.pos[row] += 1
-        elif tag[1]:
-            self.open[row] = None
-        else:
-            self.open[row], self.open_at[row] = tag[0], self.pos[row]
-
-    def allowed(self, row: int) -> list[int]:
-        """Token ids row ``row`` may emit next."""
-        if self.done[row]:
-            return [self.codec.pad_id]
-        plan, pos, open_type = self.plans[row], self.pos[row], self.open[row]
-        out = [plan.ids[pos]] if pos < len(plan.ids) else []
-        if plan.boundary(pos):
-            if open_type is None and pos < len(plan.ids):
-                out += self.opens.values()
-            elif open_type is not None and pos > self.open_at[row]:
-                out.append(self.codec.tag_ids[f"</{open_type}>"])
-        if pos == len(plan.ids) and open_type is None:
-            out.append(self.codec.eos_id)
-        return out
-
-    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-        generated = input_ids.shape[1] - self.prompt_length
-        if generated > self.seen:
-            for row, token in enumerate(input_ids[:, -1].tolist()):
-                self._advance(row, token)
-            self.seen = generated
-        rows: list[int] = []
-        cols: list[int] = []
-        for row in range(scores.shape[0]):
-            allowed = self.allowed(row)
-            rows += [row] * len(allowed)
-            cols += allowed
-        mask = torch.full_like(scores, float("-inf"))
-        mask[rows, cols] = 0.0
-        return scores + mask
 
 
 def _uncertainty(logprobs: Sequence[float]) -> float:
