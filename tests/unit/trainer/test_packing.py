@@ -77,12 +77,15 @@ def test_packed_predictions_equal_padded_ones(mini, attention: str) -> None:
     batches = [rng.sample(QUERIES, rng.randint(2, len(QUERIES))) for _ in range(12)]
     packed = [tagger._predict_batch(batch) for batch in batches]
     tagger._packable = False
-    padded = [tagger._predict_batch(batch) for batch in batches]
+    padded = [tagger._predict_batch(batch) for batch in batches]  # the lean forward where it applies (sdpa)
+    tagger._lean = None
+    through_model = [tagger._predict_batch(batch) for batch in batches]  # the model's own forward, padded
     assert any(worth_packing(pack([len(t) + 2 for t in b]), len(b)) for b in batches)
-    for one, other in zip(packed, padded):
-        for a, b in zip(one, other):
-            assert a.entities == b.entities and a.uncertainty == b.uncertainty
+    for one, other, third in zip(packed, padded, through_model):
+        for a, b, c in zip(one, other, third):
+            assert a.entities == b.entities == c.entities and a.uncertainty == b.uncertainty == c.uncertainty
             np.testing.assert_allclose(a.token_probs, b.token_probs, atol=1e-5)
+            np.testing.assert_allclose(b.token_probs, c.token_probs, atol=1e-6)
 
 
 def test_the_lean_forward_gives_the_models_own_logits_and_only_where_it_is_that_model(mini) -> None:
@@ -102,6 +105,12 @@ def test_the_lean_forward_gives_the_models_own_logits_and_only_where_it_is_that_
     with torch.inference_mode():
         expected = model(inputs_embeds=embeds, attention_mask=mask, position_ids=positions).logits
         assert torch.equal(lean(embeds, mask, positions), expected)
+        # padded rows, one query each: the block mask is the padding mask, to the bit on every real token
+        padded = np.array([[1, 1, 1, 1, 0, 0], [2, 2, 2, 2, 2, 2]])
+        real = torch.from_numpy(padded > 0)
+        own = model(inputs_embeds=embeds, attention_mask=torch.from_numpy((padded > 0).astype(np.int64))).logits
+        lean_padded = lean(embeds, block_mask(padded, None), torch.arange(6).expand(2, 6))
+        assert torch.equal(lean_padded[real], own[real])
     model.config._attn_implementation = "eager"
     assert LeanBert.of(model) is None
     model.config._attn_implementation = "sdpa"

@@ -10,8 +10,8 @@ GELU), so its logits are those of the model (a test compares them to the bit).
 
 It is used only where it is exactly that model: a plain ``BertForTokenClassification``
 (no adapters left unmerged: peft's layers are not ``nn.Linear``), absolute positions, exact
-GELU, SDPA attention, in eval mode, with a 4-D boolean mask and explicit positions (the
-packed path). Anything else goes through the model itself.
+GELU, SDPA attention, in eval mode, with a 4-D boolean mask and explicit positions (packed
+rows, and padded rows with one segment each). Anything else goes through the model itself.
 """
 
 from __future__ import annotations

@@ -136,9 +136,11 @@ class TokenTagger:
         packed = packing is not None and worth_packing(packing, n)
         if not packed:
             packing = Packing(n, max(sizes), np.arange(n), np.zeros(n, dtype=np.int64))
+        # the lean forward takes padded rows too: one segment per row, its mask the padding mask
+        lean = self._lean is not None and not self.network.training
         input_ids = np.full((packing.rows, packing.width), self.pad_id, dtype=np.int64)
         segments = np.zeros((packing.rows, packing.width), dtype=np.int64)
-        positions = np.zeros((packing.rows, packing.width), dtype=np.int64) if packed else None
+        positions = np.zeros((packing.rows, packing.width), dtype=np.int64) if packed or lean else None
         features = None
         if self.network.n_features:
             features = np.zeros((packing.rows, packing.width, self.network.n_features), dtype=np.float32)
@@ -151,14 +153,14 @@ class TokenTagger:
             if features is not None and self.lexicon is not None:
                 chars = self.lexicon.char_features(enc.n_chars, self.lexicon.matches(text))
                 features[row, at : at + size] = chars[enc.char_index]
-        if packed:
+        if packed or lean:
             attention = block_mask(segments, None if self._sdpa else torch.float32).to(self.device)
         else:
             attention = torch.from_numpy((segments > 0).astype(np.int64)).to(self.device)
         ids = torch.from_numpy(input_ids).to(self.device)
         lexicon = torch.from_numpy(features).to(self.device) if features is not None else None
         with torch.inference_mode(), torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
-            if positions is not None and self._lean is not None and not self.network.training:
+            if lean:
                 position_ids = torch.from_numpy(positions).to(self.device)
                 logits = self._lean(self.network.embed(ids, lexicon), attention, position_ids)
             else:
