@@ -4,13 +4,19 @@ Rows are read by keyset pagination (``id > last``) in batches and committed batc
 batch, so a million-query pool scores with flat memory, an interrupted run keeps what it
 stored, and a rerun tags only what is still unscored for that version (the store's
 unique constraint on query and version backs this up).
+
+The parts are separate because two engines share them: ``pending_batches`` (the keyset
+reads), ``score_texts`` (one batch's rows, the pure part) and ``store_batch`` (one
+transaction); ``score_pool`` runs them in this process, ``active_learning.ray_score`` hands
+``score_texts`` to Ray actors.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -19,6 +25,7 @@ from sqlalchemy import Engine, exists, insert, select
 from active_learning.signals import resolver_signals
 from active_learning.strategies import score_batch
 from gazetteers.resolver import Resolution
+from nerloop.hashing import stable_int
 from nerloop.store.engine import session_scope
 from nerloop.store.models import QueryLog, StoredPrediction
 from nerloop.tagging import Prediction
@@ -80,6 +87,83 @@ def _uncertainty(resolution: Resolution, prediction: Prediction, scores: dict[st
     return float(value)
 
 
+def score_texts(
+    pipeline: ScoringPipeline,
+    texts: Sequence[str],
+    *,
+    model_version: str,
+    reference: dt.date,
+    hierarchy: Sequence[str],
+    sampler: StochasticTagger | None = None,
+    mc_samples: int = 0,
+) -> list[dict]:
+    """The stored rows (without ``query_log_id``) of one batch: tagging, MC passes, scores, signals.
+
+    The single-process loop and each Ray actor call exactly this on exactly the same batches,
+    which is why both engines store the same rows.
+    """
+    pairs = pipeline.tag_with_predictions(texts, reference)
+    samples = _mc_samples(sampler, texts, mc_samples) if sampler is not None and mc_samples > 1 else None
+    return [
+        {
+            "model_version": model_version,
+            "record": resolution.record.to_dict(),
+            "uncertainty": _uncertainty(resolution, prediction, scores),
+            "scores": {k: _finite(v) for k, v in scores.items()},
+            "signals": signals,
+        }
+        for (resolution, prediction), (scores, signals) in zip(pairs, score_records(pairs, hierarchy, samples))
+    ]
+
+
+def _mc_samples(sampler: StochasticTagger, texts: Sequence[str], n: int) -> list[list[Prediction]]:
+    """MC-dropout passes with torch's random state seeded from the batch itself, then restored.
+
+    The dropout masks of a batch then depend on nothing but its texts: a rerun, another process
+    or a Ray actor scores a batch to the same BALD values, and the caller's own random state is
+    left as it was. torch is used only when the sampler has loaded it already (a stand-in without
+    torch is sampled as it is).
+    """
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return sampler.predict_samples(texts, n)
+    device = getattr(sampler, "device", None)
+    cuda = [device.index or 0] if getattr(device, "type", None) == "cuda" else []
+    with torch.random.fork_rng(devices=cuda):
+        torch.manual_seed(stable_int("\n".join(texts)))
+        return sampler.predict_samples(texts, n)
+
+
+def pending_batches(
+    engine: Engine, model_version: str, batch_size: int, limit: int | None = None
+) -> Iterator[list[tuple[int, str]]]:
+    """(id, text) of the queries without a prediction of ``model_version``, ``batch_size`` at a time, by id.
+
+    Keyset pagination (``id > last``): the position advances when a batch is read, so a caller
+    may read ahead of what it has stored (the Ray engine does) without reading a batch twice.
+    """
+    done = exists().where(StoredPrediction.query_log_id == QueryLog.id, StoredPrediction.model_version == model_version)
+    last_id = read = 0
+    while limit is None or read < limit:
+        size = batch_size if limit is None else min(batch_size, limit - read)
+        with session_scope(engine) as session:
+            rows = session.execute(
+                select(QueryLog.id, QueryLog.text).where(QueryLog.id > last_id, ~done).order_by(QueryLog.id).limit(size)
+            ).all()
+        if not rows:
+            return
+        last_id = rows[-1][0]
+        read += len(rows)
+        yield [(query_id, text) for query_id, text in rows]
+
+
+def store_batch(engine: Engine, query_ids: Sequence[int], rows: Sequence[dict]) -> None:
+    """One batch's rows in one transaction (one executemany, not an ORM object per row)."""
+    stored = [{"query_log_id": query_id, **row} for query_id, row in zip(query_ids, rows, strict=True)]
+    with session_scope(engine) as session:
+        session.execute(insert(StoredPrediction), stored)
+
+
 def score_pool(
     engine: Engine,
     pipeline: ScoringPipeline,
@@ -104,39 +188,22 @@ def score_pool(
     """
     started = time.perf_counter()
     scored = batches = 0
-    last_id = 0
-    done = exists().where(StoredPrediction.query_log_id == QueryLog.id, StoredPrediction.model_version == model_version)
-    while limit is None or scored < limit:
-        size = batch_size if limit is None else min(batch_size, limit - scored)
-        with session_scope(engine) as session:
-            rows = session.execute(
-                select(QueryLog.id, QueryLog.text).where(QueryLog.id > last_id, ~done).order_by(QueryLog.id).limit(size)
-            ).all()
-        if not rows:
-            break
-        texts = [text for _, text in rows]
-        pairs = pipeline.tag_with_predictions(texts, reference)
-        samples = sampler.predict_samples(texts, mc_samples) if sampler is not None and mc_samples > 1 else None
-        stored = [
-            {
-                "query_log_id": query_id,
-                "model_version": model_version,
-                "record": resolution.record.to_dict(),
-                "uncertainty": _uncertainty(resolution, prediction, scores),
-                "scores": {k: _finite(v) for k, v in scores.items()},
-                "signals": signals,
-            }
-            for (query_id, _), (resolution, prediction), (scores, signals) in zip(
-                rows, pairs, score_records(pairs, hierarchy, samples)
-            )
-        ]
-        with session_scope(engine) as session:
-            session.execute(insert(StoredPrediction), stored)  # one executemany, not an ORM object per row
-        last_id = rows[-1][0]
-        scored += len(rows)
+    for batch in pending_batches(engine, model_version, batch_size, limit):
+        texts = [text for _, text in batch]
+        rows = score_texts(
+            pipeline,
+            texts,
+            model_version=model_version,
+            reference=reference,
+            hierarchy=hierarchy,
+            sampler=sampler,
+            mc_samples=mc_samples,
+        )
+        store_batch(engine, [query_id for query_id, _ in batch], rows)
+        scored += len(batch)
         batches += 1
         if progress is not None:
-            progress(len(rows))
+            progress(len(batch))
     return ScoreReport(model_version, scored, batches, round(time.perf_counter() - started, 3))
 
 

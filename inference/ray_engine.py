@@ -6,6 +6,9 @@ order, round robin, keeps a bounded number in flight and writes each batch's lin
 order. Because every query meets the model in the same batch as in a single process (same
 padding, same arithmetic), the output is byte for byte the single-process output.
 
+``map_in_order`` is that driver loop for any actor class and keyed batches; ``al score --engine
+ray`` (``active_learning.ray_score``) runs on it too.
+
 Ray is an optional dependency (``pip install nerloop[scale]``); it is imported only here.
 """
 
@@ -17,11 +20,14 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from nerloop.errors import NerloopError
 
 # Batches in flight per actor: enough to keep each busy while the driver writes, few enough to bound memory.
 IN_FLIGHT_PER_WORKER = 2
+
+K = TypeVar("K")
 
 
 @dataclass(frozen=True)
@@ -96,21 +102,49 @@ def tag_batches(
         address: a running cluster (``ray://host:10001`` or ``auto``); ``None`` starts a local instance.
         cpus_per_worker, gpus_per_worker: what each actor reserves (a GPU each for a model on GPUs).
     """
+    work = ((None, batch) for batch in batches)
+    options = {"workers": workers, "address": address, "cpus_per_worker": cpus_per_worker}
+    for _, lines in map_in_order(_BatchTagger, spec, "tag", work, gpus_per_worker=gpus_per_worker, **options):
+        yield from lines
+
+
+def map_in_order(
+    actor_class: type,
+    spec: object,
+    method: str,
+    work: Iterable[tuple[K, list]],
+    *,
+    workers: int | None = None,
+    address: str | None = None,
+    cpus_per_worker: float = 1.0,
+    gpus_per_worker: float = 0.0,
+) -> Iterator[tuple[K, list]]:
+    """``(key, actor.method(batch))`` for every ``(key, batch)`` of ``work``, in input order.
+
+    The engine under ``tag --engine ray`` and ``al score --engine ray``: ``workers`` actors of
+    ``actor_class(spec)`` (each opens its pipeline once), batches handed out round robin, at most
+    ``IN_FLIGHT_PER_WORKER`` per actor outstanding, so ``work`` is consumed only as fast as results
+    are taken. The key (e.g. the batch's query ids) stays in the driver. Empty batches are skipped.
+    """
     workers = max(1, workers or os.cpu_count() or 1)
     connect(address, workers)
     import ray
 
-    remote = ray.remote(_BatchTagger).options(num_cpus=cpus_per_worker, num_gpus=gpus_per_worker)
+    remote = ray.remote(actor_class).options(num_cpus=cpus_per_worker, num_gpus=gpus_per_worker)
     actors = [remote.remote(spec) for _ in range(workers)]
     try:
         pending: deque = deque()
-        for index, batch in enumerate(batches):
+        submitted = 0
+        for key, batch in work:
             if batch:
-                pending.append(actors[index % workers].tag.remote(batch))
+                pending.append((key, getattr(actors[submitted % workers], method).remote(batch)))
+                submitted += 1
             if len(pending) >= IN_FLIGHT_PER_WORKER * workers:
-                yield from ray.get(pending.popleft())
+                key_done, ref = pending.popleft()
+                yield key_done, ray.get(ref)
         while pending:
-            yield from ray.get(pending.popleft())
+            key_done, ref = pending.popleft()
+            yield key_done, ray.get(ref)
     except ray.exceptions.RayActorError as exc:
         raise NerloopError(f"a Ray worker failed: {exc}") from exc
     finally:

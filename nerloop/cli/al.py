@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import gc
 import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -14,8 +15,23 @@ from rich.table import Table
 from active_learning.config import SimulationConfig
 from active_learning.strategies import strategy_names
 from nerloop.atomic import atomic_write_text
-from nerloop.cli.common import DbOpt, GazetteerOpt, ReferenceDateOpt, reference_for
+from nerloop.cli.common import (
+    DbOpt,
+    GazetteerOpt,
+    RayAddressOpt,
+    RayGpusOpt,
+    RayWorkersOpt,
+    ReferenceDateOpt,
+    reference_for,
+)
 from nerloop.cli.output import stderr, stdout, user_errors
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from sqlalchemy import Engine
+
+    from active_learning.score import ScoreReport
 
 app = typer.Typer(
     help="Active learning: score the logged pool, select what to annotate, push it to Label Studio, pull annotations back, simulate strategies.",
@@ -66,49 +82,113 @@ def score(
         ),
     ] = 0,
     fuzzy_threshold: Annotated[float, typer.Option(help="Minimum rapidfuzz ratio for linking misspelt names.")] = 75.0,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="local (this process) or ray: batches scored by a pool of Ray actors that each load the model "
+            "once, stored in pool order batch by batch; the same rows as local, BALD included "
+            "(needs pip install 'nerloop[scale]').",
+        ),
+    ] = "local",
+    ray_address: RayAddressOpt = None,
+    ray_workers: RayWorkersOpt = None,
+    ray_gpus_per_worker: RayGpusOpt = 0.0,
     db: DbOpt = None,
 ) -> None:
     """Tag every logged query the model has not scored yet; store its prediction, every strategy's score
-    and the resolver signals (unlinked, ambiguous, conflict, unparseable). Safe to rerun or interrupt."""
-    from active_learning.deps import open_scoring_pipeline
-    from active_learning.score import score_pool
-    from gazetteers import load_gazetteer
-    from nerloop.errors import NerloopError
+    and the resolver signals (unlinked, ambiguous, conflict, unparseable). Safe to rerun or interrupt.
+
+    On a cluster: nerloop al score --engine ray --ray-address auto --ray-workers 8 --ray-gpus-per-worker 1
+    (the model directory and the gazetteer must be at the same path on every node)."""
+    from nerloop.errors import UsageError
     from nerloop.store import open_store
+
+    with user_errors():
+        if engine not in ("local", "ray"):
+            raise UsageError(f"--engine must be local or ray, not {engine!r}")
+        store = open_store(db)
+        model, version = _scoring_model(store, model, matcher)
+        reference = reference_for(reference_date)
+        with _bar() as bar:
+            task = bar.add_task(f"scoring with {version}", total=limit)
+            options = {"batch_size": batch_size, "limit": limit, "progress": lambda k: bar.advance(task, k)}
+            job = _ScoreJob(model, matcher, gazetteer, fuzzy_threshold, version, reference, mc_samples)
+            if engine == "ray":
+                ray = {"address": ray_address, "workers": ray_workers, "gpus_per_worker": ray_gpus_per_worker}
+                report = _score_on_ray(store, job, {**options, **ray})
+            else:
+                report = _score_locally(store, job, options)
+        rate = report.scored / report.seconds if report.seconds else 0.0
+        stdout.print(f"scored {report.scored} queries with {version} in {report.seconds:.1f} s ({rate:,.0f}/s)")
+
+
+@dataclass(frozen=True)
+class _ScoreJob:
+    """What ``al score`` scores with, whichever engine runs it."""
+
+    model: Path | None
+    matcher: bool
+    gazetteer: Path | None
+    fuzzy_threshold: float
+    version: str
+    reference: dt.date
+    mc_samples: int
+
+
+def _scoring_model(store: Engine, model: Path | None, matcher: bool) -> tuple[Path | None, str]:
+    """The model directory to score with (``--model``, else the champion; ``None`` with --matcher) and its version."""
+    from nerloop.errors import NerloopError
     from nerloop.store.registry import champion
     from trainer.model_dir import read_manifest
 
-    with user_errors():
-        if model is not None and matcher:
-            raise NerloopError("give either --model or --matcher, not both")
-        engine = open_store(db)
-        if model is None and not matcher:
-            best = champion(engine)
-            if best is None:
-                raise NerloopError("no champion model in the store; pass --model DIR or --matcher, or promote one")
-            model = Path(best.path)
-        version = "matcher" if matcher else read_manifest(model).version
-        gaz = load_gazetteer(gazetteer)
-        pipeline, sampler = open_scoring_pipeline(
-            None if matcher else model, gaz, matcher=matcher, fuzzy_threshold=fuzzy_threshold
-        )
-        gc.freeze()  # as in tag: the gazetteer's objects never die, keep collections from walking them
-        with _bar() as bar:
-            task = bar.add_task(f"scoring with {version}", total=limit)
-            report = score_pool(
-                engine,
-                pipeline,
-                model_version=version,
-                reference=reference_for(reference_date),
-                hierarchy=gaz.domain.hierarchy,
-                sampler=sampler,
-                mc_samples=mc_samples,
-                batch_size=batch_size,
-                limit=limit,
-                progress=lambda k: bar.advance(task, k),
-            )
-        rate = report.scored / report.seconds if report.seconds else 0.0
-        stdout.print(f"scored {report.scored} queries with {version} in {report.seconds:.1f} s ({rate:,.0f}/s)")
+    if model is not None and matcher:
+        raise NerloopError("give either --model or --matcher, not both")
+    if matcher:
+        return None, "matcher"
+    if model is None:
+        best = champion(store)
+        if best is None:
+            raise NerloopError("no champion model in the store; pass --model DIR or --matcher, or promote one")
+        model = Path(best.path)
+    return model, read_manifest(model).version
+
+
+def _score_on_ray(store: Engine, job: _ScoreJob, options: dict[str, Any]) -> ScoreReport:
+    """``al score --engine ray``: what the actors need to open the same pipeline, ``score_pool_on_ray`` over the store."""
+    from active_learning.ray_score import ScoringSpec, score_pool_on_ray
+
+    spec = ScoringSpec(
+        None if job.model is None else str(job.model.resolve()),  # actors may start in another directory
+        job.matcher,
+        None if job.gazetteer is None else str(job.gazetteer.resolve()),
+        job.fuzzy_threshold,
+        job.version,
+        job.reference,
+        job.mc_samples,
+    )
+    return score_pool_on_ray(store, spec, **options)
+
+
+def _score_locally(store: Engine, job: _ScoreJob, options: dict[str, Any]) -> ScoreReport:
+    """``al score --engine local``: the pipeline opened in this process, ``score_pool`` over the store."""
+    from active_learning.deps import open_scoring_pipeline
+    from active_learning.score import score_pool
+    from gazetteers import load_gazetteer
+
+    gaz = load_gazetteer(job.gazetteer)
+    pipeline, sampler = open_scoring_pipeline(job.model, gaz, matcher=job.matcher, fuzzy_threshold=job.fuzzy_threshold)
+    gc.freeze()  # as in tag: the gazetteer's objects never die, keep collections from walking them
+    return score_pool(
+        store,
+        pipeline,
+        model_version=job.version,
+        reference=job.reference,
+        hierarchy=gaz.domain.hierarchy,
+        sampler=sampler,
+        mc_samples=job.mc_samples,
+        **options,
+    )
 
 
 @app.command("select")

@@ -29,6 +29,33 @@ DbOpt = Annotated[
 ]
 
 
+# --engine ray (tag, al score): where the actors run and what each reserves.
+RayAddressOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--ray-address",
+        help="With --engine ray: a running Ray cluster (auto: the one this machine belongs to, or "
+        "ray://HEAD:10001); default: a local instance started for this command.",
+    ),
+]
+RayWorkersOpt = Annotated[
+    Optional[int],
+    typer.Option(
+        "--ray-workers",
+        min=1,
+        help="With --engine ray: actors in the pool, each loading the model once (default: the CPU count).",
+    ),
+]
+RayGpusOpt = Annotated[
+    float,
+    typer.Option(
+        "--ray-gpus-per-worker",
+        min=0.0,
+        help="With --engine ray: GPUs each actor reserves (1 puts the model on its own GPU; 0.5 shares one by two).",
+    ),
+]
+
+
 def reference_for(value: str | None, data_file: Path | None = None) -> dt.date:
     """``--reference-date`` if given; else the one a generated data set was made with; else today."""
     if value is None and data_file is not None:

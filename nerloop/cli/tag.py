@@ -12,9 +12,9 @@ from typing import Annotated, BinaryIO, Optional
 import typer
 from rich.table import Table
 
-from nerloop.cli.common import GazetteerOpt, ReferenceDateOpt, reference_for
+from nerloop.cli.common import GazetteerOpt, RayAddressOpt, RayGpusOpt, RayWorkersOpt, ReferenceDateOpt, reference_for
 from nerloop.cli.output import stdout, user_errors, utf8_stdout
-from nerloop.errors import InputError, NerloopError, Problem
+from nerloop.errors import InputError, NerloopError, Problem, UsageError
 
 InputArg = Annotated[str, typer.Argument(help="Input file, or - for standard input.")]
 ModelOpt = Annotated[
@@ -39,17 +39,6 @@ EngineOpt = Annotated[
         help="local (this process) or ray: batches tagged by a pool of Ray actors that each load the model once; "
         "the same records in the same order (needs pip install 'nerloop[scale]').",
     ),
-]
-RayAddressOpt = Annotated[
-    Optional[str],
-    typer.Option("--ray-address", help="With --engine ray: a running Ray cluster (e.g. auto); default: a local one."),
-]
-RayWorkersOpt = Annotated[
-    Optional[int],
-    typer.Option("--ray-workers", min=1, help="With --engine ray: actors in the pool (default: the CPU count)."),
-]
-RayGpusOpt = Annotated[
-    float, typer.Option("--ray-gpus-per-worker", min=0.0, help="With --engine ray: GPUs each actor reserves.")
 ]
 MatcherOpt = Annotated[bool, typer.Option("--matcher", help="Use the gazetteer alone, no model: the baseline.")]
 FuzzyOpt = Annotated[
@@ -131,7 +120,7 @@ def tag(
     with user_errors():
         utf8_stdout()
         if engine not in ("local", "ray"):
-            raise InputError(f"--engine must be local or ray, not {engine!r}")
+            raise UsageError(f"--engine must be local or ray, not {engine!r}")
         if engine == "ray":
             _tag_with_ray(
                 input,
