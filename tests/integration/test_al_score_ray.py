@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -64,8 +63,9 @@ def test_al_score_on_ray_stores_the_rows_of_one_process_bald_included(tmp_path: 
     model = tiny_model(tmp_path_factory.getbasetemp())
     pool = _pool(tmp_path)
     local, on_ray = tmp_path / "local.db", tmp_path / "ray.db"
-    shutil.copy(pool, local)
-    shutil.copy(pool, on_ray)
+    for copy in (local, on_ray):
+        with sqlite3.connect(pool) as source, sqlite3.connect(copy) as target:  # WAL included, unlike a file copy
+            source.backup(target)
     score = ["al", "score", "--model", str(model.path), "--reference-date", REF, "--batch-size", str(BATCH)]
     bald = ["--mc-samples", "2", "--limit", str(4 * BATCH)]  # BALD on the first 4 batches: MC passes are slow
     ray = ["--engine", "ray", "--ray-workers", "2"]
