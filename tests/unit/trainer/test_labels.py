@@ -95,3 +95,32 @@ def test_viterbi_finds_the_best_valid_path_of_each_row_whatever_its_batch(
         )
         found = sum(logprobs[row, t, tag] for t, tag in enumerate(paths[row, :n]))
         assert found == pytest.approx(best, abs=1e-4)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    scheme=st.sampled_from(["BIO", "BIOES"]),
+    lengths=st.lists(st.integers(0, 8), min_size=1, max_size=6),
+    seed=st.integers(0, 10_000),
+    peak=st.sampled_from([0.05, 0.5, 5.0]),
+)
+def test_the_argmax_shortcut_scores_what_the_recursion_scores(
+    scheme: str, lengths: list[int], seed: int, peak: float
+) -> None:
+    # peaked distributions make most argmax paths valid (the shortcut), flat ones most invalid
+    labels = tag_labels(["City", "Date"], scheme)
+    decoder = Decoder(labels, scheme)
+    rng = np.random.default_rng(seed)
+    width = max(lengths) or 1
+    probs = rng.dirichlet(np.ones(len(labels)) * peak, size=(len(lengths), width))
+    logprobs = np.log(np.maximum(probs, 1e-30)).astype(np.float32)
+    fast = decoder.viterbi(logprobs, np.array(lengths))
+    full = decoder.viterbi_recursion(logprobs, np.array(lengths))
+    for row, n in enumerate(lengths):
+        assert (fast[row, n:] == -1).all()
+        assert _valid(labels, fast[row, :n].tolist(), scheme)
+        scored = [sum(float(logprobs[row, t, tag]) for t, tag in enumerate(p[row, :n])) for p in (fast, full)]
+        assert scored[0] == pytest.approx(scored[1], abs=1e-4)
+        greedy = logprobs[row, :n].argmax(axis=1).tolist()
+        if _valid(labels, greedy, scheme):
+            assert fast[row, :n].tolist() == greedy

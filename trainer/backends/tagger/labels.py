@@ -72,14 +72,37 @@ class Decoder:
         self._into = np.ascontiguousarray(self.transitions.T)
         self.start = np.where(start, 0.0, -np.inf).astype(np.float32)
         self.end = np.where(end, 0.0, -np.inf).astype(np.float32)
+        self._allowed, self._can_start, self._can_end = allowed, start, end
 
     def viterbi(self, logprobs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """Best allowed tag ids, shape ``(batch, time)``; ``-1`` beyond each length.
+
+        The transitions only forbid (0 or -inf), so a row whose per-token argmax is an allowed
+        path has that path as its best one: such rows (most rows of a trained model) are
+        checked with a few array operations and only the others run the Viterbi recursion,
+        whose per-step cost is what small server batches pay for.
 
         Args:
             logprobs: ``(batch, time, labels)`` log-probabilities per token.
             lengths: real tokens per row (the rest is padding).
         """
+        batch, time, _ = logprobs.shape
+        path = np.full((batch, time), -1, dtype=np.int64)
+        if time == 0 or batch == 0:
+            return path
+        greedy = logprobs.argmax(axis=2)
+        real = np.arange(time)[None, :] < lengths[:, None]
+        last = greedy[np.arange(batch), np.maximum(lengths - 1, 0)]
+        fine = (self._allowed[greedy[:, :-1], greedy[:, 1:]] | ~real[:, 1:]).all(axis=1)
+        fine &= (self._can_start[greedy[:, 0]] & self._can_end[last]) | (lengths == 0)
+        path[fine] = np.where(real[fine], greedy[fine], -1)
+        rest = np.nonzero(~fine)[0]
+        if len(rest):
+            path[rest] = self.viterbi_recursion(logprobs[rest], lengths[rest])
+        return path
+
+    def viterbi_recursion(self, logprobs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """:meth:`viterbi` by the recursion on every row (no argmax shortcut)."""
         batch, time, n = logprobs.shape
         path = np.full((batch, time), -1, dtype=np.int64)
         if time == 0 or batch == 0:

@@ -22,15 +22,22 @@ from torch.nn import functional
 
 
 class LeanBert:
-    """The inference forward of one ``BertForTokenClassification``, over its own (shared) weights."""
+    """The inference forward of one ``BertForTokenClassification``, over its own (shared) weights.
+
+    The weight tensors are looked up once here, not through ``nn.Module.__getattr__`` on every
+    call: they are the model's own tensors, so in-place updates (``load_state_dict``) show.
+    """
 
     def __init__(self, model: nn.Module) -> None:
         bert = model.bert
         config = model.config
         self.model = model
-        self.embeddings = bert.embeddings
-        self.layers = list(bert.encoder.layer)
-        self.classifier = model.classifier
+        e = bert.embeddings
+        self.token_type = e.token_type_embeddings.weight[0]  # every token is of type 0, as the model's default
+        self.positions = e.position_embeddings.weight
+        self.embedding_norm = _norm_args(e.LayerNorm)
+        self.layers = [_layer_weights(layer) for layer in bert.encoder.layer]
+        self.classifier = (model.classifier.weight, model.classifier.bias)
         self.head_size = config.hidden_size // config.num_attention_heads
         self.scaling = self.head_size**-0.5
 
@@ -62,33 +69,49 @@ class LeanBert:
         """Logits ``(rows, width, labels)`` for embedded tokens, a ``(rows, 1, width, width)`` boolean mask and positions."""
         if self.model.training:
             raise RuntimeError("LeanBert is for inference: put the model in eval mode (dropout is not applied here)")
-        e = self.embeddings
-        token_types = e.token_type_embeddings.weight[0]  # every token is of type 0, as the model's default
-        hidden = inputs_embeds + token_types + functional.embedding(position_ids, e.position_embeddings.weight)
-        hidden = _norm(hidden, e.LayerNorm)
+        hidden = inputs_embeds + self.token_type + functional.embedding(position_ids, self.positions)
+        hidden = functional.layer_norm(hidden, *self.embedding_norm)
         rows, width, _ = hidden.shape
-        for layer in self.layers:
-            hidden = self._layer(layer, hidden, mask, rows, width)
-        return functional.linear(hidden, self.classifier.weight, self.classifier.bias)
+        for weights in self.layers:
+            hidden = self._layer(weights, hidden, mask, rows, width)
+        return functional.linear(hidden, *self.classifier)
 
-    def _layer(self, layer: nn.Module, hidden: torch.Tensor, mask: torch.Tensor, rows: int, width: int) -> torch.Tensor:
-        attention = layer.attention
+    def _layer(
+        self, weights: _LayerWeights, hidden: torch.Tensor, mask: torch.Tensor, rows: int, width: int
+    ) -> torch.Tensor:
+        query, key, value, output, attention_norm, intermediate, out, out_norm = weights
         shape = (rows, width, -1, self.head_size)
-        query = _linear(hidden, attention.self.query).view(shape).transpose(1, 2)
-        key = _linear(hidden, attention.self.key).view(shape).transpose(1, 2)
-        value = _linear(hidden, attention.self.value).view(shape).transpose(1, 2)
+        q = functional.linear(hidden, *query).view(shape).transpose(1, 2)
+        k = functional.linear(hidden, *key).view(shape).transpose(1, 2)
+        v = functional.linear(hidden, *value).view(shape).transpose(1, 2)
         context = functional.scaled_dot_product_attention(
-            query, key, value, attn_mask=mask, dropout_p=0.0, scale=self.scaling, is_causal=False
+            q, k, v, attn_mask=mask, dropout_p=0.0, scale=self.scaling, is_causal=False
         )
         context = context.transpose(1, 2).contiguous().reshape(rows, width, -1).contiguous()
-        attended = _norm(_linear(context, attention.output.dense) + hidden, attention.output.LayerNorm)
-        inner = functional.gelu(_linear(attended, layer.intermediate.dense))
-        return _norm(_linear(inner, layer.output.dense) + attended, layer.output.LayerNorm)
+        attended = functional.layer_norm(functional.linear(context, *output) + hidden, *attention_norm)
+        inner = functional.gelu(functional.linear(attended, *intermediate))
+        return functional.layer_norm(functional.linear(inner, *out) + attended, *out_norm)
 
 
-def _linear(x: torch.Tensor, layer: nn.Linear) -> torch.Tensor:
-    return functional.linear(x, layer.weight, layer.bias)
+_Linear = tuple[torch.Tensor, torch.Tensor]
+_Norm = tuple[tuple[int, ...], torch.Tensor, torch.Tensor, float]
+_LayerWeights = tuple[_Linear, _Linear, _Linear, _Linear, _Norm, _Linear, _Linear, _Norm]
 
 
-def _norm(x: torch.Tensor, layer: nn.LayerNorm) -> torch.Tensor:
-    return functional.layer_norm(x, layer.normalized_shape, layer.weight, layer.bias, layer.eps)
+def _layer_weights(layer: nn.Module) -> _LayerWeights:
+    """One encoder layer's tensors, in the order :meth:`LeanBert._layer` uses them."""
+    own, attention = layer.attention.self, layer.attention
+    return (
+        (own.query.weight, own.query.bias),
+        (own.key.weight, own.key.bias),
+        (own.value.weight, own.value.bias),
+        (attention.output.dense.weight, attention.output.dense.bias),
+        _norm_args(attention.output.LayerNorm),
+        (layer.intermediate.dense.weight, layer.intermediate.dense.bias),
+        (layer.output.dense.weight, layer.output.dense.bias),
+        _norm_args(layer.output.LayerNorm),
+    )
+
+
+def _norm_args(layer: nn.LayerNorm) -> _Norm:
+    return (tuple(layer.normalized_shape), layer.weight, layer.bias, layer.eps)
