@@ -42,3 +42,15 @@ def quick_model(data: Path, out: Path, size: str, steps: int) -> Path:
     config = TrainConfig(base="tiny" if size == "tiny" else f"tiny:{size}", max_steps=steps, early_stopping_patience=0)
     train(config, [DataSpec(data)], out)
     return out
+
+
+def default_model(data: Path, out: Path) -> Path:
+    """A tiny tagger trained as ``nerloop train --data DATA`` trains it: its defaults, early stopping and
+    the calibrated combination with the gazetteer (what a user tags and serves with)."""
+    from inference.fit import train_calibrated
+    from trainer.config import TrainConfig
+    from trainer.data import DataSpec
+
+    shutil.rmtree(out, ignore_errors=True)
+    train_calibrated(TrainConfig(), [DataSpec(data)], out)
+    return out

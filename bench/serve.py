@@ -7,7 +7,8 @@ The issue's bar: with the tiny tagger on 2 cores, ``--clients`` (16) concurrent 
 50 ms, at least 70 % of the throughput of ``nerloop tag --model`` on the same queries, and the
 server's memory (the HTTP process and its model process together) stays flat.
 
-This script trains (or reuses) a tiny tagger, starts ``nerloop serve`` on it as a child process
+This script trains (or reuses) a tiny tagger the way ``nerloop train`` does by default (``--trained
+quick``: the former 60-step model, the model alone), starts ``nerloop serve`` on it as a child process
 and, ``--repeat`` times in turn, times ``tag --model``'s own batch loop on the queries in this
 process (output kept in memory; with torch's default threads and with one, the better counts:
 on a busy 2-core host one thread is often faster) and drives the server with ``--clients``
@@ -40,7 +41,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import DEFAULT_WORK, REFERENCE_DATE, fmt_float, fmt_int, machine_facts, markdown_table  # noqa: E402
-from _tagger import generated_data, quick_model  # noqa: E402
+from _tagger import default_model, generated_data, quick_model  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -58,6 +59,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=1, help="the server's --workers")
     parser.add_argument("--repeat", type=int, default=3, help="interleaved runs of tag --model and the load (best of)")
     parser.add_argument("--model", type=Path, help="a model directory; default: a tiny tagger trained here")
+    parser.add_argument(
+        "--trained",
+        choices=("default", "quick"),
+        default="default",
+        help="without --model: default = trained as `nerloop train` does with its defaults (calibrated "
+        "combination with the gazetteer: what a user serves; about 2 minutes); quick = 60 steps, the model "
+        "alone (this script's model before 2026-12-06)",
+    )
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK / "serve")
     return parser.parse_args(argv)
 
@@ -96,9 +105,12 @@ def _model_and_queries(args: argparse.Namespace) -> tuple[Path, list[str]]:
     from nerloop.export import read_jsonl
 
     data = generated_data(None, 5000, args.work / "data")
-    model = args.model or args.work / "model"
+    model = args.model or args.work / ("model" if args.trained == "quick" else "model-default")
     if args.model is None and not (model / "nerloop_model.json").is_file():
-        quick_model(data, model, "tiny", 60)
+        if args.trained == "quick":
+            quick_model(data, model, "tiny", 60)
+        else:
+            default_model(data, model)
     texts = list(
         dict.fromkeys(r.text for split in ("test", "validation", "train") for r in read_jsonl(data / f"{split}.jsonl"))
     )
@@ -139,7 +151,7 @@ def _report(args, facts, model: Path, runs: dict[str, list], n_queries: int, mea
     print(markdown_table(["what", "value"], facts))
     print()
     settings = [
-        ["model", model.name],
+        ["model (its combination with the gazetteer)", f"{model.name} ({_combination(model)})"],
         ["clients (keep-alive connections)", str(args.clients)],
         ["requests per run (runs; warm-up)", f"{fmt_int(args.requests)} ({args.repeat}; {fmt_int(args.warmup)})"],
         ["queries per request", str(per)],
@@ -165,6 +177,10 @@ def _report(args, facts, model: Path, runs: dict[str, list], n_queries: int, mea
         *[[f"server RSS {k} (MiB)", fmt_float(v, 1)] for k, v in rss.items()],
     ]
     print(markdown_table(["result", "value"], rows))
+
+
+def _combination(model: Path) -> str:
+    return json.loads((model / "nerloop_model.json").read_text("utf-8")).get("combine") or "model"
 
 
 def _tag_pipeline(model: Path):
