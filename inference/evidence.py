@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from gazetteers.linker import fold_width
 from gazetteers.matcher import GazetteerMatcher
@@ -31,6 +32,8 @@ FULL_NAME, EXPLICIT_ALIAS, SHORT_FORM, WEAK_SHORT_FORM, DATE, SUFFIX, CONTEXT, N
 )
 EVIDENCE_KINDS = (FULL_NAME, EXPLICIT_ALIAS, SHORT_FORM, WEAK_SHORT_FORM, DATE, SUFFIX, CONTEXT, NONE)
 _KINDS = {FULL: FULL_NAME, ALIAS: EXPLICIT_ALIAS, SHORT: SHORT_FORM}
+EVIDENCE_CACHE = 1 << 16
+"""Distinct (type, text) spans whose evidence is kept: a bounded LRU, whatever the log's size."""
 # Characters that make no name in front of a suffix: 各供电所, 的供电所, 全省, 本县, 哪个所, 各地市.
 NOT_A_NAME = frozenset("各的该本此哪每个全其所有些几多这那等及和与或之地")
 # Characters a name never ends in right before its suffix: 排名前五的供电所, 下属各供电所.
@@ -65,8 +68,15 @@ class EvidenceFinder:
             t: tuple(x for x in domain.types[t].short_forms.strip_suffixes + domain.types[t].short_forms.add_suffixes)
             for t in domain.hierarchy
         }
+        # the same spans (本月, 投诉, a city) come back query after query: each is read once
+        self._of = lru_cache(maxsize=EVIDENCE_CACHE)(self._evidence)
 
     def of(self, entity: Entity) -> Evidence:
+        """The evidence for ``entity``'s type and text (where it stands does not matter here)."""
+        return self._of(entity.type, entity.text)
+
+    def _evidence(self, type_name: str, text: str) -> Evidence:
+        entity = Entity(type_name, 0, len(text), text)
         if entity.type == "Date":
             folded = fold_width(entity.text)
             if any(start == 0 and end == len(folded) for start, end in find_dates(folded)):
