@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from active_learning.batch import BatchItem
 from active_learning.config import CycleConfig
 from active_learning.errors import CycleError
-from active_learning.score import ScoringPipeline, StochasticTagger
+from active_learning.score import ScoringPipeline, ScoringSpec, StochasticTagger
 from nerloop.hashing import stable_hex
 from trainer.data import DataSpec
 
@@ -75,6 +75,21 @@ def open_scoring_pipeline(
     pipeline = tagging.open_pipeline(model_dir, matcher, gazetteer, fuzzy_threshold, token_probs=True)
     tagger = getattr(pipeline, "tagger", None)
     return pipeline, tagger if isinstance(tagger, StochasticTagger) else None
+
+
+def open_scorer(spec: ScoringSpec) -> tuple[ScoringPipeline, StochasticTagger | None, tuple[str, ...]]:
+    """The scoring pipeline, its MC-dropout sampler and the hierarchy, opened from ``spec`` (this process or a Ray actor)."""
+    import gc
+
+    from gazetteers import load_gazetteer
+
+    gazetteer = load_gazetteer(spec.gazetteer)
+    model = Path(spec.model) if spec.model is not None else None
+    pipeline, sampler = open_scoring_pipeline(
+        model, gazetteer, matcher=spec.matcher, fuzzy_threshold=spec.fuzzy_threshold
+    )
+    gc.freeze()  # as in tag: the gazetteer's objects never die, keep collections from walking them
+    return pipeline, sampler, tuple(gazetteer.domain.hierarchy)
 
 
 def default_deps(config: CycleConfig, gazetteer: Any, fuzzy_threshold: float = 75.0) -> CycleDeps:

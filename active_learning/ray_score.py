@@ -13,52 +13,26 @@ Ray is an optional dependency (``pip install nerloop[scale]``), imported only in
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from active_learning.score import ScoreReport, pending_batches, score_texts, store_batch
-
-
-@dataclass(frozen=True)
-class ScoringSpec:
-    """What each actor needs to open the pipeline ``al score`` opens (paths and values, not objects)."""
-
-    model: str | None
-    matcher: bool
-    gazetteer: str | None
-    fuzzy_threshold: float
-    model_version: str
-    reference: dt.date
-    mc_samples: int = 0
-    threads: int = 1
+from active_learning.score import ScoreReport, ScoringSpec, pending_batches, score_texts, store_batch
 
 
 class _BatchScorer:
     """One actor's scoring pipeline: opened once, then one call per batch, returning the rows to store."""
 
     def __init__(self, spec: ScoringSpec) -> None:
-        import gc
-        from pathlib import Path
-
-        from active_learning.deps import open_scoring_pipeline
-        from gazetteers import load_gazetteer
+        from active_learning.deps import open_scorer
 
         if spec.model is not None:
             import torch
 
             torch.set_num_threads(spec.threads)
         self.spec = spec
-        gazetteer = load_gazetteer(spec.gazetteer)
-        self.hierarchy = gazetteer.domain.hierarchy
-        model = Path(spec.model) if spec.model is not None else None
-        self.pipeline, self.sampler = open_scoring_pipeline(
-            model, gazetteer, matcher=spec.matcher, fuzzy_threshold=spec.fuzzy_threshold
-        )
-        gc.freeze()  # as in the CLI: the gazetteer's objects never die
+        self.pipeline, self.sampler, self.hierarchy = open_scorer(spec)
 
     def score(self, texts: list[str]) -> list[dict]:
         return score_texts(

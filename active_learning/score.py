@@ -49,6 +49,20 @@ class StochasticTagger(Protocol):
 
 
 @dataclass(frozen=True)
+class ScoringSpec:
+    """What ``al score`` scores with (paths and values, not objects): the local run and each Ray actor open it alike."""
+
+    model: str | None
+    matcher: bool
+    gazetteer: str | None
+    fuzzy_threshold: float
+    model_version: str
+    reference: dt.date
+    mc_samples: int = 0
+    threads: int = 1
+
+
+@dataclass(frozen=True)
 class ScoreReport:
     model_version: str
     scored: int

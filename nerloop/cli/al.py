@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
@@ -27,11 +25,9 @@ from nerloop.cli.common import (
 from nerloop.cli.output import stderr, stdout, user_errors
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     from sqlalchemy import Engine
 
-    from active_learning.score import ScoreReport
+    from active_learning.score import ScoreReport, ScoringSpec
 
 app = typer.Typer(
     help="Active learning: score the logged pool, select what to annotate, push it to Label Studio, pull annotations back, simulate strategies.",
@@ -101,6 +97,8 @@ def score(
 
     On a cluster: nerloop al score --engine ray --ray-address auto --ray-workers 8 --ray-gpus-per-worker 1
     (the model directory and the gazetteer must be at the same path on every node)."""
+    from active_learning.ray_score import score_pool_on_ray
+    from active_learning.score import ScoringSpec
     from nerloop.errors import UsageError
     from nerloop.store import open_store
 
@@ -113,27 +111,22 @@ def score(
         with _bar() as bar:
             task = bar.add_task(f"scoring with {version}", total=limit)
             options = {"batch_size": batch_size, "limit": limit, "progress": lambda k: bar.advance(task, k)}
-            job = _ScoreJob(model, matcher, gazetteer, fuzzy_threshold, version, reference, mc_samples)
+            job = ScoringSpec(
+                None if model is None else str(model.resolve()),  # Ray actors may start in another directory
+                matcher,
+                None if gazetteer is None else str(gazetteer.resolve()),
+                fuzzy_threshold,
+                version,
+                reference,
+                mc_samples,
+            )
             if engine == "ray":
                 ray = {"address": ray_address, "workers": ray_workers, "gpus_per_worker": ray_gpus_per_worker}
-                report = _score_on_ray(store, job, {**options, **ray})
+                report = score_pool_on_ray(store, job, **options, **ray)
             else:
                 report = _score_locally(store, job, options)
         rate = report.scored / report.seconds if report.seconds else 0.0
         stdout.print(f"scored {report.scored} queries with {version} in {report.seconds:.1f} s ({rate:,.0f}/s)")
-
-
-@dataclass(frozen=True)
-class _ScoreJob:
-    """What ``al score`` scores with, whichever engine runs it."""
-
-    model: Path | None
-    matcher: bool
-    gazetteer: Path | None
-    fuzzy_threshold: float
-    version: str
-    reference: dt.date
-    mc_samples: int
 
 
 def _scoring_model(store: Engine, model: Path | None, matcher: bool) -> tuple[Path | None, str]:
@@ -154,37 +147,18 @@ def _scoring_model(store: Engine, model: Path | None, matcher: bool) -> tuple[Pa
     return model, read_manifest(model).version
 
 
-def _score_on_ray(store: Engine, job: _ScoreJob, options: dict[str, Any]) -> ScoreReport:
-    """``al score --engine ray``: what the actors need to open the same pipeline, ``score_pool_on_ray`` over the store."""
-    from active_learning.ray_score import ScoringSpec, score_pool_on_ray
-
-    spec = ScoringSpec(
-        None if job.model is None else str(job.model.resolve()),  # actors may start in another directory
-        job.matcher,
-        None if job.gazetteer is None else str(job.gazetteer.resolve()),
-        job.fuzzy_threshold,
-        job.version,
-        job.reference,
-        job.mc_samples,
-    )
-    return score_pool_on_ray(store, spec, **options)
-
-
-def _score_locally(store: Engine, job: _ScoreJob, options: dict[str, Any]) -> ScoreReport:
+def _score_locally(store: Engine, job: ScoringSpec, options: dict[str, Any]) -> ScoreReport:
     """``al score --engine local``: the pipeline opened in this process, ``score_pool`` over the store."""
-    from active_learning.deps import open_scoring_pipeline
+    from active_learning.deps import open_scorer
     from active_learning.score import score_pool
-    from gazetteers import load_gazetteer
 
-    gaz = load_gazetteer(job.gazetteer)
-    pipeline, sampler = open_scoring_pipeline(job.model, gaz, matcher=job.matcher, fuzzy_threshold=job.fuzzy_threshold)
-    gc.freeze()  # as in tag: the gazetteer's objects never die, keep collections from walking them
+    pipeline, sampler, hierarchy = open_scorer(job)
     return score_pool(
         store,
         pipeline,
-        model_version=job.version,
+        model_version=job.model_version,
         reference=job.reference,
-        hierarchy=gaz.domain.hierarchy,
+        hierarchy=hierarchy,
         sampler=sampler,
         mc_samples=job.mc_samples,
         **options,
