@@ -18,7 +18,8 @@ decision can be explained.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
 from inference.calibration import PlattCalibration
 from inference.evidence import SUFFIX, Evidence, EvidenceFinder
@@ -76,9 +77,12 @@ class Thresholds:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class Decision:
-    """Why a span was kept or dropped (``tag --explain``)."""
+class Decision(NamedTuple):
+    """Why a span was kept or dropped (``tag --explain``).
+
+    A named tuple: every query of a log makes a few, and a tuple is built in a fraction of a
+    frozen dataclass's time; ``_replace`` gives a changed copy.
+    """
 
     entity: Entity
     source: str  # model, matcher or both
@@ -99,6 +103,14 @@ class Decision:
         return out
 
 
+_new = tuple.__new__  # Entity's own __new__ is Python: the same tuple, built in C
+
+
+def _scored(entity: Entity, score: float) -> Entity:
+    """``entity`` with ``score`` (rounded): ``_replace`` without its keyword handling."""
+    return _new(Entity, (entity[0], entity[1], entity[2], entity[3], entity[4], round(score, 4)))
+
+
 def _overlaps(a: Entity, b: Entity) -> bool:
     return a.start < b.end and b.start < a.end
 
@@ -115,7 +127,7 @@ def _guess(match: Entity, evidence: EvidenceFinder) -> bool:
 def _mean(probs: Sequence[float] | None, start: int, end: int) -> float | None:
     if probs is None or end > len(probs) or end <= start:
         return None
-    return float(sum(probs[start:end]) / (end - start))
+    return sum(probs[start:end]) / (end - start)
 
 
 def combine_calibrated(
@@ -131,15 +143,17 @@ def combine_calibrated(
     ``model`` spans carry their raw score; kept ones leave with the calibrated confidence.
     """
     decisions: list[Decision] = []
+    # one conversion per query: slicing and summing Python floats beats numpy scalars span by span
+    probs = char_probs.tolist() if hasattr(char_probs, "tolist") else char_probs
     backing = [evidence.in_context(e, matcher, model) for e in model]
     scored = [
         (e, backed, calibration(e.score if e.score is not None else 1.0, backed.kind))
         for e, backed in zip(model, backing)
     ]
-    claimed, overlapped = _claims(scored, matcher, evidence, thresholds, decisions)
+    claimed, overlapped, crossing = _claims(scored, matcher, evidence, thresholds, decisions)
     kept: list[Entity] = []
-    _decide_matches(matcher, claimed, overlapped, char_probs, evidence, thresholds, kept, decisions)
-    _decide_model_spans(scored, matcher, thresholds, kept, decisions)
+    _decide_matches(matcher, claimed, overlapped, probs, evidence, thresholds, kept, decisions)
+    _decide_model_spans(scored, crossing, thresholds, kept, decisions)
     if thresholds.anchor:
         kept, decisions = _without_anchor(kept, decisions, evidence)
     kept.sort(key=lambda e: (e.start, e.end))
@@ -153,20 +167,25 @@ def _claims(
     evidence: EvidenceFinder,
     thresholds: Thresholds,
     decisions: list[Decision],
-) -> tuple[dict[int, list[tuple[Entity, float]]], set[int]]:
-    """The gazetteer matches that model spans claim, and those that any model span overlaps.
+) -> tuple[dict[int, list[tuple[Entity, float]]], set[int], set[int]]:
+    """The gazetteer matches that model spans claim, those that any model span overlaps, and the
+    model spans (by index) that overlap a match.
 
     A model span claims a match of the same span, or the matches it covers or re-cuts when its own
     form is supported and confident; one that loses to a gazetteer match is decided here.
     """
     claimed: dict[int, list[tuple[Entity, float]]] = {}  # matcher index → the model spans that replace it
     overlapped: set[int] = set()
-    for p, backed, confidence in scored:
-        hits = [i for i, m in enumerate(matcher) if _overlaps(p, m)]
+    crossing: set[int] = set()
+    spans = [(m.start, m.end) for m in matcher]
+    for k, (p, backed, confidence) in enumerate(scored):
+        start, end = p.start, p.end
+        hits = [i for i, (a, b) in enumerate(spans) if start < b and a < end]
         if not hits:
             continue
+        crossing.add(k)
         overlapped.update(hits)
-        same = [i for i in hits if (matcher[i].start, matcher[i].end) == (p.start, p.end)]
+        same = [i for i in hits if spans[i] == (start, end)]
         if same:
             claimed.setdefault(same[0], []).append((p, confidence))
             continue
@@ -182,7 +201,7 @@ def _claims(
             decisions.append(
                 Decision(p, "model", False, "overlaps a gazetteer match", backed.kind, confidence, None, None)
             )
-    return claimed, overlapped
+    return claimed, overlapped, crossing
 
 
 def _decide_matches(
@@ -205,14 +224,14 @@ def _decide_matches(
                 if (p.start, p.end) == (m.start, m.end):
                     # one span, two readers: the matcher's type, which it chose for the chain that the
                     # query's other mentions make consistent (铜仁沿河: the county, not a township 沿河)
-                    entity = m._replace(score=round(max(confidence, m.score or 0.0), 4))
+                    entity = _scored(m, max(confidence, m.score or 0.0))
                     kept.append(entity)
                     decisions.append(
                         Decision(entity, "both", True, "model and gazetteer agree", found.kind, confidence, prob)
                     )
                 elif (p.start, p.end) not in replaced:
                     replaced.add((p.start, p.end))
-                    entity = p._replace(score=round(confidence, 4))
+                    entity = _scored(p, confidence)
                     kept.append(entity)
                     reason = "a longer name around a gazetteer form" if _within(m, p) else "the model's cut of a guess"
                     decisions.append(
@@ -241,17 +260,18 @@ def _decide_matches(
 
 def _decide_model_spans(
     scored: Sequence[tuple[Entity, Evidence, float]],
-    matcher: Sequence[Entity],
+    crossing: set[int],
     thresholds: Thresholds,
     kept: list[Entity],
     decisions: list[Decision],
 ) -> None:
-    """Each model span that overlaps no gazetteer match: kept when its confidence clears the threshold for its support."""
-    for p, backed, confidence in scored:
-        if any(_overlaps(p, m) for m in matcher):
+    """Each model span that overlaps no gazetteer match (not in ``crossing``): kept when its
+    confidence clears the threshold for its support."""
+    for k, (p, backed, confidence) in enumerate(scored):
+        if k in crossing:
             continue
         needed = thresholds.supported if backed.supported else thresholds.unsupported
-        entity = p._replace(score=round(confidence, 4))
+        entity = _scored(p, confidence)
         if confidence >= needed:
             kept.append(entity)
             decisions.append(
@@ -276,7 +296,7 @@ def _without_anchor(
         return kept, decisions
     reason = "no indicator or date in the query"
     decisions = [
-        replace(d, kept=False, reason=reason) if d.kept and (d.entity.start, d.entity.end) in weak else d
+        d._replace(kept=False, reason=reason) if d.kept and (d.entity.start, d.entity.end) in weak else d
         for d in decisions
     ]
     return [e for e in kept if (e.start, e.end) not in weak], decisions

@@ -156,7 +156,7 @@ class TaggingPipeline:
             return resolution, prediction, decisions
         reason = "contradicts the chain of the other mentions"
         decisions = [
-            replace(d, kept=False, reason=reason) if d.kept and (d.entity.start, d.entity.end) in own else d
+            d._replace(kept=False, reason=reason) if d.kept and (d.entity.start, d.entity.end) in own else d
             for d in decisions
         ]
         return retry, replace(prediction, entities=rest), decisions
