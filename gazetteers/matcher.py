@@ -17,7 +17,9 @@ import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
+from functools import lru_cache
 from operator import itemgetter
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -57,6 +59,23 @@ _LIST_TYPE_HINTS = (
 _SPAN = itemgetter(0, 1)  # a Match's (start, end)
 # Forms of the outermost levels (provinces, cities: few and well known) are never weak.
 WEAK_BELOW_LEVEL = 2
+SCAN_CACHE = 4096
+"""Queries whose :class:`Scan` is kept (a bounded LRU): a model's lexicon features and the matcher
+read the same batch one after the other, and logs repeat queries."""
+
+
+class Scan(NamedTuple):
+    """One pass over a query: what the matcher and a model's lexicon features both read.
+
+    Attributes:
+        folded: the width-folded text (same length and offsets as the query).
+        dates: the spans the date grammar reads.
+        hits: every gazetteer form in ``folded``, overlapping ones and those inside dates included.
+    """
+
+    folded: str
+    dates: tuple[tuple[int, int], ...]
+    hits: tuple[Match, ...]
 
 
 class GazetteerMatcher:
@@ -102,6 +121,8 @@ class GazetteerMatcher:
             self._automaton.add_word(form, (form, tuple(types), kind, hierarchy, weak))
         if types_by_form:
             self._automaton.make_automaton()
+        self.scan = lru_cache(maxsize=SCAN_CACHE)(self._read)
+        """``scan(text)``: the query's :class:`Scan`, read once and kept while the LRU holds it."""
 
     def find(self, text: str) -> list[Entity]:
         """Mentions in ``text``: dates, then the segmentation that explains the rest best."""
@@ -128,21 +149,25 @@ class GazetteerMatcher:
             lattice = [m for m in lattice if m not in gone]
         return Segmentation(tuple(kept), tuple(dropped), tuple(dates + matches), folded)
 
+    def _read(self, text: str) -> Scan:
+        """Fold, find the dates, run the automaton: the part of a query's reading that others share."""
+        folded = fold_width(text)
+        hits: tuple[Match, ...] = ()
+        if len(self._automaton):
+            new = tuple.__new__  # Match's own __new__ is Python: this builds the same tuple in C
+            hits = tuple(new(Match, (e + 1 - len(v[0]), e + 1) + v) for e, v in self._automaton.iter(folded))
+        return Scan(folded, tuple(find_dates(folded)), hits)
+
     def _scan(self, text: str) -> tuple[str, list[Match], list[Match]]:
         """The folded text, its dates, and every other candidate match sorted by span."""
-        folded = fold_width(text)
+        folded, date_spans, hits = self.scan(text)
         taken = [False] * len(text)
         dates = []
-        for start, end in find_dates(folded):
+        for start, end in date_spans:
             dates.append(Match(start, end, folded[start:end], ("Date",), DATE, False))
             for i in range(start, end):
                 taken[i] = True
-        matches: list[Match] = []
-        if len(self._automaton):
-            new = tuple.__new__  # Match's own __new__ is Python: this builds the same tuple in C
-            matches = [new(Match, (e + 1 - len(v[0]), e + 1) + v) for e, v in self._automaton.iter(folded)]
-            if dates:
-                matches = [m for m in matches if not any(taken[m[0] : m[1]])]
+        matches = [m for m in hits if not any(taken[m[0] : m[1]])] if dates else list(hits)
         matches += self._guesses(folded, taken)
         matches.sort(key=_SPAN)
         return folded, dates, matches

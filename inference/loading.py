@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gazetteers.matcher import GazetteerMatcher
 from gazetteers.model import Gazetteer
 from nerloop.tagging import Tagger
 from trainer.errors import ModelDirError
@@ -17,12 +18,19 @@ from trainer.model_dir import read_manifest
 
 
 def open_model(
-    model_dir: Path, *, gazetteer: Gazetteer | None = None, device: str | None = None, token_probs: bool = True
+    model_dir: Path,
+    *,
+    gazetteer: Gazetteer | None = None,
+    device: str | None = None,
+    token_probs: bool = True,
+    matcher: GazetteerMatcher | None = None,
 ) -> Tagger:
     """The tagger saved in ``model_dir``; ``gazetteer`` feeds lexicon features where the backend uses them.
 
     ``token_probs``: keep per-token label distributions in every prediction (what uncertainty
     strategies read); ``tag`` and ``eval`` turn it off for speed.
+    ``matcher``: the matcher of ``gazetteer`` that the pipeline runs too: a tagger's lexicon
+    features then read the matcher's scan of each query instead of scanning it again.
 
     Raises:
         ModelDirError: not a model directory, or one that cannot be loaded.
@@ -33,5 +41,7 @@ def open_model(
     manifest = read_manifest(model_dir)
     module = backend_module(manifest.backend)
     if manifest.backend == "tagger":
-        return module.load_model(model_dir, manifest, device=device, gazetteer=gazetteer, token_probs=token_probs)
+        return module.load_model(
+            model_dir, manifest, device=device, gazetteer=gazetteer, token_probs=token_probs, matcher=matcher
+        )
     return module.load_model(model_dir, manifest, device=device)

@@ -133,7 +133,8 @@ class TaggingPipeline:
                 )
             record = resolution.record
             value = max(query_uncertainty(prediction, prediction.entities), ambiguity_uncertainty(record))
-            record = record.with_extra(uncertainty=round(value, 4))
+            # the record holds the ``extra`` given to ``resolve``: filled in place, not copied by ``with_extra``
+            record.extra["uncertainty"] = round(value, 4)
             account = None if decisions is None else CombinationAccount(self.thresholds, tuple(decisions))
             out.append((Resolution(record, resolution.links, account), prediction))
         return out
@@ -228,7 +229,9 @@ def open_pipeline(
     manifest = read_manifest(model)
     mode = check_mode(combine or manifest.combine)
     calibration, thresholds = read_calibration(model) if mode == "calibrated" else (None, None)
-    tagger = open_model(model, gazetteer=gazetteer, device=device, token_probs=token_probs)
+    # the model's lexicon features and the matcher read one scan of each query (the combination runs both)
+    shared = gazetteer_matcher.matcher if mode != "model" else None
+    tagger = open_model(model, gazetteer=gazetteer, device=device, token_probs=token_probs, matcher=shared)
     return TaggingPipeline(
         tagger,
         resolver,

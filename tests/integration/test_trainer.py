@@ -370,3 +370,22 @@ def test_mc_dropout_samples_differ_between_passes_and_leave_predict_deterministi
     assert any(not np.array_equal(s[0].token_probs, s[1].token_probs) for s in samples)  # dropout was on
     assert max(bald([p.token_probs for p in s]) for s in samples) > 0  # the passes disagree somewhere
     assert tagger.predict(texts) == before and not tagger.network.training
+
+
+def test_a_combining_pipeline_reads_one_scan_per_query_and_predicts_as_a_model_with_its_own(
+    tiny_model: Path, generated: Path
+) -> None:
+    """With the matcher in the combination, the model's lexicon features come off the matcher's scan."""
+    gazetteer = load_gazetteer(generated / "gazetteer_train")
+    pipeline = open_pipeline(tiny_model, False, gazetteer, combine="calibrated")
+    matcher = pipeline.matcher.matcher
+    texts = [r.text for r in read_jsonl(generated / "test.jsonl")][:200] + ["𠀀本月菏泽投诉", ""]
+    own = open_model(tiny_model, gazetteer=gazetteer)
+    matcher.scan.cache_clear()
+    shared = pipeline.tagger.predict(texts)
+    assert matcher.scan.cache_info().misses == len(set(texts))  # the tagger's pass scanned each query once
+    for a, b in zip(shared, own.predict(texts)):
+        assert a.entities == b.entities
+        assert np.array_equal(a.char_entity_probs, b.char_entity_probs)
+    pipeline.tag(texts, dt.date(2026, 1, 1))
+    assert matcher.scan.cache_info().misses == len(set(texts))  # and the matcher read those scans again

@@ -7,12 +7,14 @@ label distributions into character spans.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from gazetteers.matcher import GazetteerMatcher
 from gazetteers.model import Gazetteer
 from nerloop.records import Entity
 from nerloop.tagging import Prediction
@@ -141,18 +143,15 @@ class TokenTagger:
         input_ids = np.full((packing.rows, packing.width), self.pad_id, dtype=np.int64)
         segments = np.zeros((packing.rows, packing.width), dtype=np.int64)
         positions = np.zeros((packing.rows, packing.width), dtype=np.int64) if packed or lean else None
-        features = None
-        if self.network.n_features:
-            features = np.zeros((packing.rows, packing.width, self.network.n_features), dtype=np.float32)
-        for k, (text, enc) in enumerate(zip(texts, encoded)):
-            row, at, size = packing.row[k], packing.offset[k], sizes[k]
-            input_ids[row, at : at + size] = enc.input_ids
-            segments[row, at : at + size] = k + 1
-            if positions is not None:
-                positions[row, at : at + size] = np.arange(size)
-            if features is not None and self.lexicon is not None:
-                chars = self.lexicon.char_features(enc.n_chars, self.lexicon.matches(text))
-                features[row, at : at + size] = chars[enc.char_index]
+        # every token's (row, column) in the batch arrays, so each array is filled in one write
+        counts = np.asarray(sizes, dtype=np.int64)
+        within = _ranges(counts)
+        at = (np.repeat(packing.row, counts), np.repeat(packing.offset, counts) + within)
+        input_ids[at] = np.fromiter(itertools.chain.from_iterable(e.input_ids for e in encoded), np.int64, len(within))
+        segments[at] = np.repeat(np.arange(1, n + 1), counts)
+        if positions is not None:
+            positions[at] = within
+        features = self._lexicon_features(texts, encoded, packing, at, counts) if self.network.n_features else None
         if packed or lean:
             attention = block_mask(segments, None if self._sdpa else torch.float32).to(self.device)
         else:
@@ -167,6 +166,34 @@ class TokenTagger:
                 position_ids = torch.from_numpy(positions).to(self.device) if positions is not None else None
                 logits = self.network(ids, attention, lexicon, position_ids=position_ids)["logits"]
             return torch.log_softmax(logits.float(), dim=-1).cpu().numpy(), packing
+
+    def _lexicon_features(
+        self,
+        texts: list[str],
+        encoded: list[Encoded],
+        packing: Packing,
+        at: tuple[np.ndarray, np.ndarray],
+        counts: np.ndarray,
+    ) -> np.ndarray:
+        """``(rows, width, n_features)``: each token reads its first character's lexicon bits.
+
+        The whole batch's character features are built at once and gathered into the packed
+        rows with one fancy-index write (:meth:`Lexicon.batch_char_features`).
+        """
+        features = np.zeros((packing.rows, packing.width, self.network.n_features), dtype=np.float32)
+        if self.lexicon is None or not texts:
+            return features
+        chars, first = self.lexicon.batch_char_features(
+            [enc.n_chars for enc in encoded], [self.lexicon.matches(text) for text in texts]
+        )
+        source = np.concatenate([enc.char_index for enc in encoded]) + np.repeat(first, counts)
+        features[at] = chars[source]
+        return features
+
+
+def _ranges(counts: np.ndarray) -> np.ndarray:
+    """``0 … n−1`` for each ``n`` in ``counts``, concatenated."""
+    return np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
 def char_probs(n_chars: int, offsets: np.ndarray, token_values: np.ndarray) -> np.ndarray:
@@ -195,19 +222,22 @@ def load_model(
     gazetteer: Gazetteer | None = None,
     precision: str = "auto",
     token_probs: bool = True,
+    matcher: GazetteerMatcher | None = None,
 ) -> TokenTagger:
     """Open a tagger model directory for inference; ``gazetteer`` feeds its lexicon features.
 
     ``precision``: see :class:`TokenTagger` (``fp32`` for bit-comparable runs across machines).
     ``token_probs``: keep per-token label distributions (active learning reads them; plain
     tagging is about 20 % faster without).
+    ``matcher``: the matcher of ``gazetteer`` that runs beside the model; the lexicon features
+    then read its scan of each query (:class:`Lexicon`).
     """
     model_dir = Path(model_dir)
     network, tokenizer = load_network(model_dir, manifest)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     network.to(device)
     spec = TaggerSpec.read(model_dir)
-    lexicon = Lexicon(gazetteer, spec.lexicon_types) if gazetteer is not None and spec.lexicon_types else None
+    lexicon = Lexicon(gazetteer, spec.lexicon_types, matcher) if gazetteer is not None and spec.lexicon_types else None
     return TokenTagger(
         network, tokenizer, spec, manifest.version, lexicon, precision=precision, token_probs=token_probs
     )
