@@ -17,11 +17,10 @@ decision can be explained.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
-from inference.calibration import PlattCalibration
 from inference.evidence import SUFFIX, Evidence, EvidenceFinder
 from nerloop.errors import UsageError
 from nerloop.records import Entity
@@ -135,12 +134,13 @@ def combine_calibrated(
     matcher: Sequence[Entity],
     char_probs: Sequence[float] | None,
     evidence: EvidenceFinder,
-    calibration: PlattCalibration,
+    calibration: Callable[[float, str], float],
     thresholds: Thresholds,
 ) -> tuple[list[Entity], list[Decision]]:
     """The mentions of one text, decided span by span; and every decision, kept or not.
 
     ``model`` spans carry their raw score; kept ones leave with the calibrated confidence.
+    ``calibration``: a :class:`~inference.calibration.PlattCalibration`, or a memo of one.
     """
     decisions: list[Decision] = []
     # one conversion per query: slicing and summing Python floats beats numpy scalars span by span
@@ -150,15 +150,52 @@ def combine_calibrated(
         (e, backed, calibration(e.score if e.score is not None else 1.0, backed.kind))
         for e, backed in zip(model, backing)
     ]
-    claimed, overlapped, crossing = _claims(scored, matcher, evidence, thresholds, decisions)
     kept: list[Entity] = []
-    _decide_matches(matcher, claimed, overlapped, probs, evidence, thresholds, kept, decisions)
-    _decide_model_spans(scored, crossing, thresholds, kept, decisions)
+    if _same_spans(model, matcher):
+        _agree(scored, matcher, probs, evidence, kept, decisions)
+    else:
+        claimed, overlapped, crossing = _claims(scored, matcher, evidence, thresholds, decisions)
+        _decide_matches(matcher, claimed, overlapped, probs, evidence, thresholds, kept, decisions)
+        _decide_model_spans(scored, crossing, thresholds, kept, decisions)
     if thresholds.anchor:
         kept, decisions = _without_anchor(kept, decisions, evidence)
     kept.sort(key=lambda e: (e.start, e.end))
     decisions.sort(key=lambda d: (d.entity.start, d.entity.end, not d.kept))
     return kept, decisions
+
+
+def _same_spans(model: Sequence[Entity], matcher: Sequence[Entity]) -> bool:
+    """The model and the matcher cut the text alike: the same spans, in order, none overlapping.
+
+    Most queries of a log; then every span is its own pair and :func:`_agree` decides it.
+    """
+    if len(model) != len(matcher):
+        return False
+    end = -1
+    for p, m in zip(model, matcher):
+        if p.start != m.start or p.end != m.end or m.start < end:
+            return False
+        end = m.end
+    return True
+
+
+def _agree(
+    scored: Sequence[tuple[Entity, Evidence, float]],
+    matcher: Sequence[Entity],
+    probs: Sequence[float] | None,
+    evidence: EvidenceFinder,
+    kept: list[Entity],
+    decisions: list[Decision],
+) -> None:
+    """What :func:`_claims` and :func:`_decide_matches` decide when each model span is a match's
+    span (:func:`_same_spans`): the matcher's entity with the higher of the two scores."""
+    for (_, _, confidence), m in zip(scored, matcher):
+        entity = _scored(m, max(confidence, m.score or 0.0))
+        kept.append(entity)
+        prob = _mean(probs, m.start, m.end)
+        decisions.append(
+            Decision(entity, "both", True, "model and gazetteer agree", evidence.of(m).kind, confidence, prob)
+        )
 
 
 def _claims(

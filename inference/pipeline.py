@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 
 from gazetteers.config import ResolverConfig
@@ -24,6 +25,9 @@ from inference.evidence import EvidenceFinder
 from nerloop.errors import NerloopError, UsageError
 from nerloop.records import Entity
 from nerloop.tagging import Prediction, Tagger
+
+CALIBRATION_CACHE = 1 << 16
+"""(raw score, evidence kind) pairs whose calibrated confidence is kept (a bounded LRU)."""
 
 
 def query_uncertainty(prediction: Prediction, entities: Sequence[Entity]) -> float:
@@ -70,6 +74,8 @@ class TaggingPipeline:
         self.calibration = calibration or PlattCalibration()
         self.thresholds = thresholds or Thresholds()
         self._evidence = EvidenceFinder(matcher.matcher) if isinstance(matcher, MatcherTagger) else None
+        # raw scores are rounded to 4 places and evidence kinds are few: each pair is worked out once
+        self._calibrate = lru_cache(maxsize=CALIBRATION_CACHE)(self.calibration.__call__)
         if self.combine == "calibrated" and self._evidence is None:
             raise NerloopError("the calibrated combination needs the gazetteer matcher")
 
@@ -100,7 +106,7 @@ class TaggingPipeline:
                         found.entities,
                         prediction.char_entity_probs,
                         self._evidence,
-                        self.calibration,
+                        self._calibrate,
                         self.thresholds,
                     )
                 else:

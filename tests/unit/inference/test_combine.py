@@ -169,3 +169,42 @@ def test_only_an_indicator_or_date_the_gazetteer_knows_anchors_a_query(evidence:
         [invented], [_ent(text, "City", "菏泽")], None, evidence, PlattCalibration(), Thresholds(0.5, 0.9, 0.0, True)
     )
     assert kept == []
+
+
+def test_agreeing_spans_take_the_shortcut_and_decide_as_the_general_path(evidence: EvidenceFinder, mini) -> None:
+    """Where the model cuts the text as the matcher does, the shortcut decides as the span-by-span path."""
+    import random
+
+    import inference.combine as combine
+
+    matcher = GazetteerMatcher(mini)
+    types = sorted(mini.domain.types)
+    forms = sorted({f for t in types for f in mini.surfaces(t)}) + ["本月", "的", "上季度", "你好"]
+    rng = random.Random(3)
+    calibration = PlattCalibration(0.7, 0.2, 10, {FULL_NAME: 1.0, NONE: -1.0})
+    checked = 0
+    for _ in range(300):
+        text = "".join(rng.choice(forms) for _ in range(rng.randint(1, 5)))
+        found = matcher.find(text)
+        model = [e._replace(type=rng.choice(types), score=round(rng.random(), 4)) for e in found]
+        probs = np.asarray([rng.random() for _ in text], dtype=np.float32)
+        thresholds = Thresholds(rng.random(), rng.random(), rng.choice([0.0, 0.3]), rng.random() < 0.5)
+        assert combine._same_spans(model, found)
+        fast = combine_calibrated(model, found, probs, evidence, calibration, thresholds)
+        original = combine._same_spans
+        combine._same_spans = lambda *_: False
+        try:
+            general = combine_calibrated(model, found, probs, evidence, calibration, thresholds)
+        finally:
+            combine._same_spans = original
+        assert fast == general, text
+        checked += bool(found)
+    assert checked > 200
+
+
+def test_spans_that_overlap_or_differ_are_not_taken_for_agreement() -> None:
+    from inference.combine import _same_spans
+
+    a, b, c = Entity("City", 0, 2, "菏泽"), Entity("Company", 2, 4, "巨野"), Entity("Company", 1, 4, "泽巨野")
+    assert _same_spans([a, b], [a, b]) and _same_spans([], [])
+    assert not _same_spans([a], [a, b]) and not _same_spans([a, c], [a, c]) and not _same_spans([a, b], [a, c])
