@@ -47,11 +47,12 @@ def complete(gazetteer: Gazetteer, candidates: Sequence[tuple[str, ...]]) -> Com
     constraining = [c for c in candidates if c]
     if not constraining:
         return Completion((), dict.fromkeys(hierarchy), (None,) * len(candidates), False)
-    if all(len(c) == 1 for c in constraining):
+    ones = [c[0] for c in constraining if len(c) == 1]
+    if len(ones) == len(constraining):
         # the common case: every mention names one entry; they fit iff the deepest path holds them all
-        path = max((gazetteer.path(c[0]) for c in constraining), key=len)
-        if all(c[0] in path for c in constraining):
-            linked = tuple(c[0] if c else None for c in candidates)
+        path = max(map(gazetteer.path, ones), key=len)
+        if gazetteer.path_set(path[-1]).issuperset(ones):
+            linked = tuple(ones) if len(ones) == len(candidates) else tuple(c[0] if c else None for c in candidates)
             return Completion((path,), gazetteer.chain_names(path[-1]), linked, False)
         return Completion((), dict.fromkeys(hierarchy), (None,) * len(candidates), True)
     if len(constraining) == 1:
@@ -250,7 +251,14 @@ def fits_chains(gazetteer: Gazetteer, chains: Sequence[tuple[str, ...]], cands: 
     """Whether a mention with ``cands`` fits one of ``chains`` (on it, or below its end); no candidates fit all."""
     if not cands:
         return True
-    return any(c in gazetteer.path_set(path[-1]) or path[-1] in gazetteer.path_set(c) for path in chains for c in cands)
+    path_set = gazetteer.path_set
+    for path in chains:
+        end = path[-1]
+        on_path = path_set(end)
+        for c in cands:
+            if c in on_path or end in path_set(c):
+                return True
+    return False
 
 
 def _fitting_chains(

@@ -16,10 +16,10 @@ import datetime as dt
 import itertools
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from operator import itemgetter
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import ahocorasick
 
@@ -42,6 +42,7 @@ from nerloop.records import Entity, TaggedQuery
 from nerloop.width import fold_width
 
 MATCHER_VERSION = "matcher"
+T = TypeVar("T")
 # A match: start, end, the types its form may be, whether a misspelt suffix was taken in.
 Option = tuple[int, int, tuple[str, ...], bool]
 _MAX_TYPE_COMBINATIONS = 64
@@ -201,8 +202,12 @@ class GazetteerMatcher:
         if self._guess_suffix_re is None or self._guess_suffix_re.search(folded) is None:
             return found
         shortest, longest = _GUESS_LENGTHS
+        new = tuple.__new__  # Match's own __new__ is Python: this builds the same tuple in C
         for suffix, type_name in self._guess_suffixes:
             at = folded.find(suffix)
+            if at == -1:
+                continue
+            known, types = self.gazetteer.surfaces(type_name), (type_name,)
             while at != -1:
                 end = at + len(suffix)
                 first = at
@@ -211,8 +216,8 @@ class GazetteerMatcher:
                 if not any(taken[at:end]):
                     for start in range(first, at - shortest + 1):
                         form = folded[start:end]
-                        if not self.gazetteer.lookup(form, type_name):
-                            found.append(Match(start, end, form, (type_name,), GUESS, True))
+                        if form not in known:
+                            found.append(new(Match, (start, end, form, types, GUESS, True, False)))
                 at = folded.find(suffix, end)
         return found
 
@@ -227,19 +232,21 @@ class GazetteerMatcher:
         return found
 
     def _chain_fits(self, a: Match, b: Match) -> bool:
-        gazetteer, levels = self.gazetteer, self._levels
+        lookup, path_set, levels = self.gazetteer.lookup, self.gazetteer.path_set, self._levels
         for type_a in a.types:
+            level_a = levels.get(type_a)
+            if level_a is None:
+                continue
             for type_b in b.types:
-                if type_a not in levels or type_b not in levels or type_a == type_b:
+                level_b = levels.get(type_b)
+                if level_b is None or type_a == type_b:
                     continue
-                if levels[type_a] > levels[type_b]:
-                    (deep, deep_type), (high, high_type) = (a, type_a), (b, type_b)
+                if level_a > level_b:
+                    deep, deep_type, high, high_type = a, type_a, b, type_b
                 else:
-                    (deep, deep_type), (high, high_type) = (b, type_b), (a, type_a)
-                above = set(gazetteer.lookup(high.form, high_type))
-                if above and any(
-                    not above.isdisjoint(gazetteer.path_set(i)) for i in gazetteer.lookup(deep.form, deep_type)
-                ):
+                    deep, deep_type, high, high_type = b, type_b, a, type_a
+                above = lookup(high.form, high_type)
+                if above and any(not path_set(i).isdisjoint(above) for i in lookup(deep.form, deep_type)):
                     return True
         return False
 
@@ -319,15 +326,33 @@ class GazetteerMatcher:
         for types in choices:
             combos *= len(types)
         if combos == 1 or combos > _MAX_TYPE_COMBINATIONS:
-            assignment = [types[0] for types in choices]
+            assignment: Sequence[str] = [types[0] for types in choices]
         else:
-            weak = [m.weak for m in matches]
-            hints = self._hints(folded)
-            assignment = min(itertools.product(*choices), key=lambda a: self._cost(folded, options, a, weak, hints))
+            assignment = self._cheapest(folded, options, [m.weak for m in matches])
+        new = tuple.__new__  # Entity's own __new__ is Python: the same tuple, built in C
         return [
-            Entity(chosen, start, end, text[start:end], score=round(_confidence(slipped, match) / len(types), 4))
-            for (start, end, types, slipped), chosen, match in zip(options, assignment, matches)
+            new(Entity, (chosen, start, end, text[start:end], None, round(_confidence(slipped, m) / len(types), 4)))
+            for (start, end, types, slipped), chosen, m in zip(options, assignment, matches)
         ]
+
+    def _cheapest(self, folded: str, options: Sequence[Option], weak: Sequence[bool]) -> tuple[str, ...]:
+        """The first assignment (in ``itertools.product`` order) of least :meth:`_cost`, costed part by part.
+
+        The cost compares lexicographically, so each part only needs computing for the assignments
+        that tie on the parts before it: most are ruled out before the fit of all mentions is asked.
+        """
+        assignments = list(itertools.product(*(types for _, _, types, _ in options)))
+        hints = self._hints(folded)
+        parts = (
+            lambda a: self._against_hint(options, a, hints),
+            lambda a: self._strong_cost(folded, options, a, weak),
+            lambda a: self._overall_cost(folded, options, a, weak),
+        )
+        for part in parts[0 if hints else 1 :]:
+            if len(assignments) == 1:
+                break
+            assignments = _least(assignments, part)
+        return assignments[0]
 
     def _cost(
         self,
@@ -342,27 +367,39 @@ class GazetteerMatcher:
         An organisation word after a list types the mentions before it (``城关、龙山两个所``:
         substations). A weak mention must not pick the strong mentions' types (日照太平洋保险:
         日照 stays the city, and 太平, contradicting it, is dropped later); 吉林 alone is the province.
+        :meth:`_cheapest` computes the same tuple part by part.
         """
-        hierarchy = self._levels
-        against_hint = (
-            sum(
-                1
-                for (start, _, types, _), t in zip(options, assignment)
-                for at, hinted in hints
-                if start < at and hinted in types and t != hinted
-            )
-            if hints
-            else 0
+        return (
+            self._against_hint(options, assignment, hints),
+            *self._strong_cost(folded, options, assignment, weak),
+            *self._overall_cost(folded, options, assignment, weak),
         )
-        typed = [(option, t, w) for option, t, w in zip(options, assignment, weak) if t in hierarchy]
-        strong = [(option, t) for option, t, w in typed if not w]
-        strong_outer = sum(hierarchy[t] for _, t in strong)
-        outer_first = sum(hierarchy[t] for _, t, _ in typed)
-        strong_fit = self._fit(strong, folded)
-        if len(strong) == len(typed):
-            return (against_hint, *strong_fit, strong_outer, *strong_fit, outer_first)
-        everything = [(o, t) for o, t, _ in typed]
-        return (against_hint, *strong_fit, strong_outer, *self._fit(everything, folded), outer_first)
+
+    @staticmethod
+    def _against_hint(options: Sequence[Option], assignment: Sequence[str], hints: Sequence[tuple[int, str]]) -> int:
+        """How many mentions before an organisation word (``两个所``) take another of their types than it names."""
+        return sum(
+            1
+            for (start, _, types, _), t in zip(options, assignment)
+            for at, hinted in hints
+            if start < at and hinted in types and t != hinted
+        )
+
+    def _strong_cost(
+        self, folded: str, options: Sequence[Option], assignment: Sequence[str], weak: Sequence[bool]
+    ) -> tuple[int, int, int, int]:
+        """The strong hierarchy mentions' fit, then how deep their levels are (outer first)."""
+        levels = self._levels
+        strong = [(o, t) for o, t, w in zip(options, assignment, weak) if t in levels and not w]
+        return (*self._fit(strong, folded), sum(levels[t] for _, t in strong))
+
+    def _overall_cost(
+        self, folded: str, options: Sequence[Option], assignment: Sequence[str], weak: Sequence[bool]
+    ) -> tuple[int, int, int, int]:
+        """All hierarchy mentions' fit, then how deep their levels are (outer first)."""
+        levels = self._levels
+        typed = [(o, t) for o, t in zip(options, assignment) if t in levels]
+        return (*self._fit(typed, folded), sum(levels[t] for _, t in typed))
 
     @staticmethod
     def _hints(folded: str) -> list[tuple[int, str]]:
@@ -386,6 +423,13 @@ class GazetteerMatcher:
         extra["uncertainty"] = uncertainty(resolution.record)
         extra["model"] = MATCHER_VERSION
         return Resolution(resolution.record, resolution.links, segmentation)
+
+
+def _least(items: Sequence[T], key: Callable[[T], tuple[int, ...] | int]) -> list[T]:
+    """The items of least ``key``, in their order (``min`` would keep only the first of them)."""
+    keys = [key(item) for item in items]
+    low = min(keys)
+    return [item for item, k in zip(items, keys) if k == low]
 
 
 def _name_char(ch: str) -> bool:

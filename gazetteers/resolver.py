@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from gazetteers.completion import CompletionCache, QueryCompletion
@@ -41,8 +42,9 @@ class Resolution:
         ]
 
 
-def _span_order(entity: Entity) -> tuple[int, int]:
-    return entity.start, entity.end
+_span_order = itemgetter(1, 2)  # an Entity's (start, end), read in C
+# Fuzzy-link scopes remembered per resolver: (type, the other mentions' chains) → entries.
+SCOPE_CACHE_SIZE = 4096
 
 
 class Resolver:
@@ -56,6 +58,7 @@ class Resolver:
         self._hierarchy = set(gazetteer.domain.hierarchy)
         self._linkable = set(gazetteer.domain.types) - {"Date"}
         self._levels = {t: i for i, t in enumerate(gazetteer.domain.hierarchy)}
+        self._scopes: dict[tuple[str, tuple[tuple[str, ...], ...]], frozenset[str]] = {}
 
     def resolve(
         self, text: str, entities: Sequence[Entity], reference: dt.date, extra: dict[str, Any] | None = None
@@ -122,8 +125,20 @@ class Resolver:
             for mentions, c in completion.targets
         )
 
-    def _scope(self, type_name: str, chains: Sequence[Sequence[str]]) -> set[str]:
-        """Entries of ``type_name`` that the other mentions allow: on their chains or below them."""
+    def _scope(self, type_name: str, chains: tuple[tuple[str, ...], ...]) -> frozenset[str]:
+        """Entries of ``type_name`` that the other mentions allow: on their chains or below them.
+
+        Remembered (a bounded cache): a province's or city's descendants take a walk over its subtree.
+        """
+        key = (type_name, chains)
+        found = self._scopes.get(key)
+        if found is None:
+            if len(self._scopes) >= SCOPE_CACHE_SIZE:
+                self._scopes.clear()
+            found = self._scopes[key] = frozenset(self._walk_scope(type_name, chains))
+        return found
+
+    def _walk_scope(self, type_name: str, chains: Sequence[Sequence[str]]) -> set[str]:
         gazetteer = self.gazetteer
         level = gazetteer.domain.level(type_name)
         scope: set[str] = set()

@@ -136,31 +136,35 @@ def segment(length: int, matches: Sequence[Match], on_one_chain: OnOneChain) -> 
     work is linear in the query for a bounded number of matches per position.
     """
     count = len(matches)
+    if not count:
+        return []
+    ends = [m[1] for m in matches]
+    scores = [_score(m) for m in matches]
     best = [0.0] * count
     back = [-1] * count  # the previous match on the best path, -1 for none
     prefix, prefix_at = 0.0, -1
     finished: list[int] = []  # hierarchy matches whose end has been passed, in order of their end
     # Positions in order, ends before starts at each: matches come sorted by start; ends are taken
     # in (end, index) order up to each start, which is when a start can see them.
-    ending = sorted(range(count), key=[m.end for m in matches].__getitem__)
+    ending = sorted(range(count), key=ends.__getitem__)
     passed = 0
     for index, match in enumerate(matches):
-        pos = match.start
-        while passed < count and matches[ending[passed]].end <= pos:
+        pos = match[0]
+        while passed < count and ends[ending[passed]] <= pos:
             done = ending[passed]
             passed += 1
             if best[done] > prefix:
                 prefix, prefix_at = best[done], done
-            if matches[done].hierarchy:
+            if matches[done][5]:  # hierarchy
                 finished.append(done)
         value, previous = prefix, prefix_at
-        if match.hierarchy:
+        if match[5] and finished:
             for other in reversed(finished):
-                if matches[other].end < pos - WINDOW:
+                if ends[other] < pos - WINDOW:
                     break
                 if best[other] + CHAIN_BONUS > value and on_one_chain(matches[other], match):
                     value, previous = best[other] + CHAIN_BONUS, other
-        best[index] = value + match.score()
+        best[index] = value + scores[index]
         back[index] = previous
     for done in ending[passed:]:
         if best[done] > prefix:
@@ -172,6 +176,19 @@ def segment(length: int, matches: Sequence[Match], on_one_chain: OnOneChain) -> 
         index = back[index]
     chosen.reverse()
     return chosen
+
+
+# Match.score by (strength, weak, length): a handful of values, looked up instead of recomputed per match.
+_SCORES: dict[tuple[int, bool, int], float] = {}
+
+
+def _score(match: Match) -> float:
+    """``match.score()``, memoized: the same float, so ties in the segmentation break as before."""
+    key = (match[4], match[6], match[1] - match[0])
+    found = _SCORES.get(key)
+    if found is None:
+        found = _SCORES[key] = match.score()
+    return found
 
 
 def _is_cjk(ch: str) -> bool:
