@@ -6,9 +6,9 @@ level is filled only when every chain consistent with the mentions agrees on it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import repeat
 
 from gazetteers.model import Gazetteer
@@ -120,7 +120,10 @@ class QueryCompletion:
 
 
 def complete_query(
-    gazetteer: Gazetteer, levels: Sequence[int], candidates: Sequence[tuple[str, ...]]
+    gazetteer: Gazetteer,
+    levels: Sequence[int],
+    candidates: Sequence[tuple[str, ...]],
+    complete_group: Callable[[tuple[tuple[str, ...], ...]], Completion] | None = None,
 ) -> QueryCompletion:
     """Group mentions into targets and complete each (CONTRACTS.md §2, ``targets``).
 
@@ -128,6 +131,8 @@ def complete_query(
         gazetteer: the gazetteer.
         levels: per mention, its hierarchy level (index into ``domain.hierarchy``).
         candidates: per mention, the entry ids it may name (empty: unknown, constrains nothing).
+        complete_group: :func:`complete` of one target's candidates (a memoized one, say); by default
+            ``complete`` itself.
 
     Mentions that fit one chain together are one target, exactly as :func:`complete`
     completes them. Otherwise, in text order, a mention joins the latest target it fits
@@ -146,7 +151,8 @@ def complete_query(
     groups = _group(gazetteer, levels, candidates)
     if len(groups) == 1:
         return QueryCompletion(((mentions, whole),), whole.resolved, (), whole.linked, True, ())
-    targets = tuple((tuple(g), complete(gazetteer, [candidates[i] for i in g])) for g in groups)
+    complete_group = complete_group or partial(complete, gazetteer)
+    targets = tuple((tuple(g), complete_group(tuple([candidates[i] for i in g]))) for g in groups)
     ids: list[set[str | None]] = [set() for _ in mentions]
     for group, completion in targets:
         if not completion.conflict:
@@ -179,9 +185,11 @@ class CompletionCache:
         self.gazetteer = gazetteer
         self.maxsize = maxsize
         self._cached = lru_cache(maxsize=maxsize)(self._complete)
+        # one target's completion (巨野 of 巨野和郓城) recurs in many queries that compare or list it
+        self._group = lru_cache(maxsize=maxsize)(partial(complete, gazetteer))
 
     def _complete(self, levels: tuple[int, ...], candidates: tuple[tuple[str, ...], ...]) -> QueryCompletion:
-        return complete_query(self.gazetteer, levels, candidates)
+        return complete_query(self.gazetteer, levels, candidates, self._group)
 
     def __call__(self, levels: Sequence[int], candidates: Sequence[tuple[str, ...]]) -> QueryCompletion:
         return self._cached(tuple(levels), tuple(candidates))
@@ -197,12 +205,14 @@ def _group(gazetteer: Gazetteer, levels: Sequence[int], candidates: Sequence[tup
     # per group: its consistent chains so far (None: nothing constrains it yet), updated on every join
     chains: list[tuple[tuple[str, ...], ...] | None] = []
 
+    sets = [frozenset(c) for c in candidates]
+
     def other_unit(g: int, i: int) -> bool:
-        return any(
-            levels[j] == levels[i]
-            and (not candidates[i] or not candidates[j] or set(candidates[i]).isdisjoint(candidates[j]))
-            for j in groups[g][-TARGET_LOOKBACK:]
-        )
+        level, own = levels[i], sets[i]
+        for j in groups[g][-TARGET_LOOKBACK:]:
+            if levels[j] == level and (not own or not candidates[j] or own.isdisjoint(candidates[j])):
+                return True
+        return False
 
     def fits(g: int, i: int) -> bool:
         return chains[g] is None or fits_chains(gazetteer, chains[g], candidates[i])
@@ -216,7 +226,11 @@ def _group(gazetteer: Gazetteer, levels: Sequence[int], candidates: Sequence[tup
     pending: list[tuple[int, int]] = []  # fit no target yet: a target started later may take them
     for i in range(len(candidates)):
         first = max(0, len(groups) - TARGET_LOOKBACK)
-        home = next((g for g in range(len(groups) - 1, first - 1, -1) if not other_unit(g, i) and fits(g, i)), None)
+        home = None
+        for g in range(len(groups) - 1, first - 1, -1):
+            if not other_unit(g, i) and fits(g, i):
+                home = g
+                break
         if home is not None:
             join(home, i)
         elif not groups or any(other_unit(g, i) for g in range(first, len(groups))):

@@ -58,6 +58,7 @@ _LIST_TYPE_HINTS = (
     (re.compile(r"[两二三四五六七八九十几\d]+个(?:供电|县)?公司"), "Company"),
 )
 _SPAN = itemgetter(0, 1)  # a Match's (start, end)
+_START = itemgetter(1)  # an Entity's start
 # Forms of the outermost levels (provinces, cities: few and well known) are never weak.
 WEAK_BELOW_LEVEL = 2
 SCAN_CACHE = 4096
@@ -251,18 +252,17 @@ class GazetteerMatcher:
         return False
 
     def _entities(self, text: str, segmentation: Segmentation) -> list[Entity]:
-        folded = segmentation.folded
-        entities = [
-            Entity("Date", m.start, m.end, text[m.start : m.end], score=1.0)
-            for m in segmentation.chosen
-            if m.strength == DATE
-        ]
-        matches = [m for m in segmentation.chosen if m.strength != DATE]
-        starts = sorted(m.start for m in segmentation.chosen)
-        options = [self._extend_slipped_suffix(folded, (m.start, m.end, m.types, False), starts) for m in matches]
-        typed = self._choose_types(text, folded, options, matches)
-        entities.extend(self._drop_contradicting(typed, [m.weak for m in matches]))
-        return sorted(entities, key=lambda e: e.start)
+        folded, chosen = segmentation.folded, segmentation.chosen
+        new = tuple.__new__  # Entity's own __new__ is Python: the same tuple, built in C
+        entities = [new(Entity, ("Date", m[0], m[1], text[m[0] : m[1]], None, 1.0)) for m in chosen if m[4] == DATE]
+        matches = [m for m in chosen if m[4] != DATE]
+        if matches:
+            starts = sorted([m[0] for m in chosen])
+            extend = self._extend_slipped_suffix
+            options = [extend(folded, (m[0], m[1], m[3], False), starts) for m in matches]
+            typed = self._choose_types(text, folded, options, matches)
+            entities.extend(self._drop_contradicting(typed, [m[6] for m in matches]))
+        return sorted(entities, key=_START)
 
     def _drop_contradicting(self, entities: list[Entity], weak: Sequence[bool]) -> list[Entity]:
         """Weak mentions that contradict the strong mentions of their target go: the strong reading stays.

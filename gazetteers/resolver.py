@@ -119,10 +119,13 @@ class Resolver:
         """The completion's targets, with mention indexes into the record's entities."""
         if not completion.targets:
             return ()
-        positions = [i for i, e in enumerate(entities) if e.type in self._levels]
+        levels = self._levels
+        position = [i for i, e in enumerate(entities) if e[0] in levels].__getitem__
         return tuple(
-            Target(tuple(positions[m] for m in mentions), dict(c.resolved), c.ambiguous, c.conflict)
-            for mentions, c in completion.targets
+            [
+                Target(tuple(map(position, mentions)), dict(c.resolved), c.ambiguous, c.conflict)
+                for mentions, c in completion.targets
+            ]
         )
 
     def _scope(self, type_name: str, chains: tuple[tuple[str, ...], ...]) -> frozenset[str]:
