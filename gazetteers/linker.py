@@ -47,6 +47,7 @@ class Link:
 
 
 NOT_LINKED = Link((), "none")
+NORMALIZED_CACHE_SIZE = 65_536
 
 
 def normalized_forms(text: str, gazetteer: Gazetteer, type_name: str) -> list[str]:
@@ -72,6 +73,8 @@ class Linker:
         self.config = config or ResolverConfig()
         self._base_index: dict[str, dict[str, tuple[str, ...]]] = {}
         self._exact: dict[tuple[str, str], Link] = {}  # bounded by the gazetteer's surface forms
+        # normalized forms per (mention, type): a mention left unlinked is tried again with fuzzy on
+        self._normalized: dict[tuple[str, str], list[str]] = {}
 
     def link(self, text: str, type_name: str, *, fuzzy: bool = False, scope: Collection[str] | None = None) -> Link:
         """Candidates for ``text`` as a mention of ``type_name``; fuzzy only when asked and allowed."""
@@ -83,13 +86,23 @@ class Linker:
         if exact:
             link = self._exact[(text, type_name)] = Link(exact, "exact", text, 100.0)
             return link
-        for form in normalized_forms(text, gazetteer, type_name):
+        for form in self._normalized_forms(text, type_name):
             found = gazetteer.lookup(form, type_name)
             if found:
                 return Link(found, "normalized", form, 100.0)
         if fuzzy and self.config.fuzzy and len(text) >= self.config.fuzzy_min_length:
             return self._fuzzy(text, type_name, scope)
         return NOT_LINKED
+
+    def _normalized_forms(self, text: str, type_name: str) -> list[str]:
+        """:func:`normalized_forms`, remembered in a bounded cache (cleared when full; do not mutate)."""
+        key = (text, type_name)
+        found = self._normalized.get(key)
+        if found is None:
+            if len(self._normalized) >= NORMALIZED_CACHE_SIZE:
+                self._normalized.clear()
+            found = self._normalized[key] = normalized_forms(text, self.gazetteer, type_name)
+        return found
 
     def _fuzzy(self, text: str, type_name: str, scope: Collection[str] | None) -> Link:
         """Best ``fuzz.ratio`` among the entries whose base name the mention contains literally.
