@@ -9,7 +9,10 @@ is imported only when a model directory is opened.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import itertools
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -50,6 +53,8 @@ class TaggingPipeline:
         combine: one of ``COMBINE_MODES``; ignored when ``tagger`` is the matcher.
         batch_size: texts per ``tagger.predict`` call.
         calibration, thresholds: for ``calibrated`` (the model directory's ``calibration.json``).
+        overlap: predict the next batch in a thread while this one is combined and resolved;
+            ``None``: where that can pay (:meth:`overlapping`).
     """
 
     def __init__(
@@ -62,6 +67,7 @@ class TaggingPipeline:
         batch_size: int = 256,
         calibration: PlattCalibration | None = None,
         thresholds: Thresholds | None = None,
+        overlap: bool | None = None,
     ) -> None:
         check_mode(combine)
         if combine != "model" and matcher is None and not isinstance(tagger, MatcherTagger):
@@ -71,6 +77,7 @@ class TaggingPipeline:
         self.matcher = matcher
         self.combine = "model" if isinstance(tagger, MatcherTagger) else combine
         self.batch_size = batch_size
+        self.overlap = overlap
         self.calibration = calibration or PlattCalibration()
         self.thresholds = thresholds or Thresholds()
         self._evidence = EvidenceFinder(matcher.matcher) if isinstance(matcher, MatcherTagger) else None
@@ -89,37 +96,83 @@ class TaggingPipeline:
 
     def predict_explained(self, texts: Sequence[str]) -> list[tuple[Prediction, list | None]]:
         """Combined predictions and, for ``calibrated``, every span decision (``--explain``)."""
+        return [
+            pair for batch, predictions in self._model_batches(texts) for pair in self._combined(batch, predictions)
+        ]
+
+    def _model_batches(self, texts: Iterable[str]) -> Iterator[tuple[list[str], list[Prediction]]]:
+        """Each batch of ``texts`` with the tagger's predictions, in order; ``texts`` is read lazily.
+
+        Where the model has a device or a core of its own (:meth:`overlapping`) and there is more
+        than one batch, the next batch is predicted in a background thread while the caller
+        combines, resolves and writes this one: torch releases the GIL in its kernels, so the
+        gazetteer's work no longer waits for the model.
+        """
+        batches = _chunks(texts, self.batch_size)
+        first = next(batches, None)
+        if first is None:
+            return
+        second, failure = _next_or_failure(batches)
+        if second is None or not self.overlapping():
+            yield first, self.tagger.predict(first)
+            if failure is not None:
+                raise failure
+            if second is None:
+                return
+            for batch in itertools.chain([second], batches):
+                yield batch, self.tagger.predict(batch)
+            return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nerloop-model") as pool:
+            batch: list[str] | None = first
+            following = itertools.chain([second], batches)
+            pending = pool.submit(self.tagger.predict, first)
+            while batch is not None:
+                upcoming, failure = _next_or_failure(following)
+                predictions = pending.result()
+                if upcoming is not None:
+                    pending = pool.submit(self.tagger.predict, upcoming)
+                yield batch, predictions
+                if failure is not None:
+                    raise failure
+                batch = upcoming
+
+    def overlapping(self) -> bool:
+        """Whether the model runs a batch ahead in a thread: ``overlap`` if set, else when the model
+        is on a GPU or the process may use more than one CPU (on one core the two would only take turns)."""
+        if self.overlap is not None:
+            return self.overlap
+        device = getattr(self.tagger, "device", None)
+        return getattr(device, "type", "cpu") != "cpu" or usable_cpus() > 1
+
+    def _combined(self, batch: list[str], predictions: list[Prediction]) -> list[tuple[Prediction, list | None]]:
+        """The tagger's predictions of one batch merged with the matcher's as ``combine`` says."""
+        if self.combine == "model":
+            return [(p, None) for p in predictions]
+        assert self.matcher is not None
         out: list[tuple[Prediction, list | None]] = []
-        for i in range(0, len(texts), self.batch_size):
-            batch = list(texts[i : i + self.batch_size])
-            predictions = self.tagger.predict(batch)
-            if self.combine == "model":
-                out.extend((p, None) for p in predictions)
-                continue
-            assert self.matcher is not None
-            for prediction, found in zip(predictions, self.matcher.predict(batch)):
-                decisions = None
-                if self.combine == "calibrated":
-                    assert self._evidence is not None
-                    merged, decisions = combine_calibrated(
-                        prediction.entities,
-                        found.entities,
-                        prediction.char_entity_probs,
-                        self._evidence,
-                        self._calibrate,
-                        self.thresholds,
-                    )
-                else:
-                    merged = combine_entities(self.combine, prediction.entities, found.entities)
-                combined = Prediction(
-                    tuple(merged),
-                    prediction.token_probs,
-                    prediction.token_logprobs,
-                    prediction.unparseable,
-                    prediction.uncertainty,
+        for prediction, found in zip(predictions, self.matcher.predict(batch)):
+            decisions = None
+            if self.combine == "calibrated":
+                assert self._evidence is not None
+                merged, decisions = combine_calibrated(
+                    prediction.entities,
+                    found.entities,
                     prediction.char_entity_probs,
+                    self._evidence,
+                    self._calibrate,
+                    self.thresholds,
                 )
-                out.append((combined, decisions))
+            else:
+                merged = combine_entities(self.combine, prediction.entities, found.entities)
+            combined = Prediction(
+                tuple(merged),
+                prediction.token_probs,
+                prediction.token_logprobs,
+                prediction.unparseable,
+                prediction.uncertainty,
+                prediction.char_entity_probs,
+            )
+            out.append((combined, decisions))
         return out
 
     def tag_with_predictions(self, texts: Sequence[str], reference: dt.date) -> list[tuple[Resolution, Prediction]]:
@@ -128,22 +181,33 @@ class TaggingPipeline:
         ``uncertainty`` is the tagger's, raised to what the resolver could not settle (a query whose
         mentions fit k chains is at least 1 − 1/k uncertain), so ambiguous queries reach annotators.
         """
+        return list(self.tag_stream(texts, reference))
+
+    def tag_stream(self, texts: Iterable[str], reference: dt.date) -> Iterator[tuple[Resolution, Prediction]]:
+        """:meth:`tag_with_predictions` over any iterable, read and answered a batch at a time (a log
+        of any length in flat memory), with the model a batch ahead where :meth:`overlapping`."""
         if isinstance(self.tagger, MatcherTagger):  # the matcher's own records (its uncertainty, its --explain)
-            return [self._matcher_record(text, reference) for text in texts]
-        out = []
-        for text, (prediction, decisions) in zip(texts, self.predict_explained(texts)):
-            resolution = self.resolver.resolve(text, prediction.entities, reference, {"model": self.version})
-            if decisions is not None and resolution.record.conflict:
-                resolution, prediction, decisions = self._without_contradictions(
-                    text, reference, resolution, prediction, decisions
-                )
-            record = resolution.record
-            value = max(query_uncertainty(prediction, prediction.entities), ambiguity_uncertainty(record))
-            # the record holds the ``extra`` given to ``resolve``: filled in place, not copied by ``with_extra``
-            record.extra["uncertainty"] = round(value, 4)
-            account = None if decisions is None else CombinationAccount(self.thresholds, tuple(decisions))
-            out.append((Resolution(record, resolution.links, account), prediction))
-        return out
+            for text in texts:
+                yield self._matcher_record(text, reference)
+            return
+        for batch, predictions in self._model_batches(texts):
+            for text, (prediction, decisions) in zip(batch, self._combined(batch, predictions)):
+                yield self._resolved(text, reference, prediction, decisions)
+
+    def _resolved(
+        self, text: str, reference: dt.date, prediction: Prediction, decisions: list | None
+    ) -> tuple[Resolution, Prediction]:
+        resolution = self.resolver.resolve(text, prediction.entities, reference, {"model": self.version})
+        if decisions is not None and resolution.record.conflict:
+            resolution, prediction, decisions = self._without_contradictions(
+                text, reference, resolution, prediction, decisions
+            )
+        record = resolution.record
+        value = max(query_uncertainty(prediction, prediction.entities), ambiguity_uncertainty(record))
+        # the record holds the ``extra`` given to ``resolve``: filled in place, not copied by ``with_extra``
+        record.extra["uncertainty"] = round(value, 4)
+        account = None if decisions is None else CombinationAccount(self.thresholds, tuple(decisions))
+        return Resolution(record, resolution.links, account), prediction
 
     def _without_contradictions(
         self, text: str, reference: dt.date, resolution: Resolution, prediction: Prediction, decisions: list
@@ -189,6 +253,30 @@ class CombinationAccount:
 
     def explain(self) -> dict:
         return {"thresholds": self.thresholds.to_dict(), "spans": [d.to_dict() for d in self.decisions]}
+
+
+def _chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
+    """``texts`` in lists of ``size`` (the last may be shorter), read lazily."""
+    iterator = iter(texts)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def _next_or_failure(batches: Iterator[list[str]]) -> tuple[list[str] | None, Exception | None]:
+    """The next batch, or the error reading it (a bad line ahead): raised only once the batches
+    before it are answered, so reading ahead loses no output."""
+    try:
+        return next(batches, None), None
+    except Exception as exc:
+        return None, exc
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity where the OS tells it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
 
 
 def resolver_config(fuzzy_threshold: float) -> ResolverConfig:

@@ -139,13 +139,9 @@ def tag(
         pipeline, gaz = _pipeline(model, matcher, gazetteer, fuzzy_threshold, combine)
         reference = reference_for(reference_date)
         with _open_input(input) as (stream, source):
-            batch: list[str] = []
-            for text in read_queries(decode_lines(stream, source), source):
-                batch.append(text)
-                if len(batch) == BATCH:
-                    _print_batch(pipeline, batch, reference, gaz.domain, explain)
-                    batch = []
-            _print_batch(pipeline, batch, reference, gaz.domain, explain)
+            # read, tagged and printed a batch at a time: a log of any length in flat memory
+            for resolution, _ in pipeline.tag_stream(read_queries(decode_lines(stream, source), source), reference):
+                print(_output(resolution, gaz.domain, explain), flush=False)
         sys.stdout.flush()
 
 
@@ -183,11 +179,6 @@ def _batches(queries: Iterator[str]) -> Iterator[list[str]]:
             batch = []
     if batch:
         yield batch
-
-
-def _print_batch(pipeline, texts: list[str], reference, domain, explain: bool) -> None:
-    for resolution in pipeline.tag(texts, reference) if texts else ():
-        print(_output(resolution, domain, explain), flush=False)
 
 
 def resolve(

@@ -65,3 +65,93 @@ def test_selection_needs_exactly_one_of_model_and_matcher(mini, tmp_path) -> Non
     with pytest.raises(NerloopError, match="not a nerloop model directory"):
         open_pipeline(tmp_path, False, mini)
     assert set(COMBINE_MODES) >= {"model", "matcher", "union", "matcher-first"}
+
+
+class _ThreadRecordingTagger:
+    """Predicts as _FixedTagger and notes which thread ran each batch."""
+
+    version = "fixed-1"
+
+    def __init__(self) -> None:
+        self.threads: list[str] = []
+
+    def predict(self, texts):
+        import threading
+
+        self.threads.append(threading.current_thread().name)
+        return _FixedTagger().predict(texts)
+
+
+@pytest.mark.parametrize("combine", ["union", "model"])
+def test_the_model_a_batch_ahead_in_a_thread_gives_the_same_records_in_order(mini, combine: str) -> None:
+    texts = [f"{name}{i}号线路" for i in range(7) for name in ("无名所菏泽投诉", "本月城关供电所投诉", "𠀀菏泽")]
+    records = {}
+    for overlap in (False, True):
+        tagger = _ThreadRecordingTagger()
+        pipeline = TaggingPipeline(
+            tagger,
+            Resolver(mini),
+            matcher=MatcherTagger(GazetteerMatcher(mini)),
+            combine=combine,
+            batch_size=4,
+            overlap=overlap,
+        )
+        records[overlap] = [r.record.to_dict() for r in pipeline.tag(texts, REF)]
+        assert len(tagger.threads) == 6
+        assert all(name.startswith("nerloop-model") for name in tagger.threads) == overlap
+    assert records[True] == records[False]
+    assert [r["text"] for r in records[True]] == texts
+
+
+def test_a_model_error_in_the_background_thread_reaches_the_caller(mini) -> None:
+    class Failing(_FixedTagger):
+        calls = 0
+
+        def predict(self, texts):
+            Failing.calls += 1
+            if Failing.calls == 2:
+                raise RuntimeError("device lost")
+            return super().predict(texts)
+
+    pipeline = TaggingPipeline(
+        Failing(), Resolver(mini), matcher=MatcherTagger(GazetteerMatcher(mini)), combine="union"
+    )
+    pipeline.batch_size, pipeline.overlap = 2, True
+    with pytest.raises(RuntimeError, match="device lost"):
+        pipeline.tag(["菏泽投诉"] * 6, REF)
+
+
+@pytest.mark.parametrize("overlap", [False, True])
+def test_a_bad_line_ahead_is_raised_only_after_the_batches_before_it_are_answered(mini, overlap: bool) -> None:
+    """Reading ahead for the model loses no output: what came before the bad input is yielded first."""
+
+    def lines():
+        yield from ["菏泽投诉"] * 5
+        raise ValueError("line 6: not UTF-8")
+
+    pipeline = TaggingPipeline(
+        _FixedTagger(), Resolver(mini), matcher=MatcherTagger(GazetteerMatcher(mini)), combine="union", batch_size=2
+    )
+    pipeline.overlap = overlap
+    answered = []
+    with pytest.raises(ValueError, match="line 6"):
+        for resolution, _ in pipeline.tag_stream(lines(), REF):
+            answered.append(resolution.record.text)
+    assert len(answered) == 4  # the two whole batches; the half-read third batch is the bad one's
+
+
+def test_tag_stream_reads_its_input_lazily(mini) -> None:
+    pipeline = TaggingPipeline(
+        _FixedTagger(), Resolver(mini), matcher=MatcherTagger(GazetteerMatcher(mini)), combine="union", batch_size=2
+    )
+    pipeline.overlap = True
+    read = []
+
+    def lines():
+        for i in range(100):
+            read.append(i)
+            yield "菏泽投诉"
+
+    stream = pipeline.tag_stream(lines(), REF)
+    next(stream)
+    assert len(read) <= 6  # this batch, the one the model works on, and the one read ahead of it
