@@ -64,6 +64,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--batch-sizes", default="1,16,64,256", help="comma-separated")
     parser.add_argument("--combine", default=None, help="model, matcher, union or matcher-first")
     parser.add_argument("--repeat", type=int, default=3, help="passes per figure; the best is reported")
+    parser.add_argument(
+        "--token-probs",
+        action="store_true",
+        help="keep per-token label distributions, as al score does (tag does not; before 2026-12-07 this bench always did)",
+    )
+    parser.add_argument(
+        "--overlap",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="the model a batch ahead in a thread: auto (the pipeline decides), on or off",
+    )
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="scratch directory")
     parser.add_argument("--cpu", type=int, default=default_cpu(), help="CPU the one-thread runs are pinned to")
     return parser.parse_args(argv)
@@ -96,7 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     queries = queries[: args.n_queries]
     gazetteer = load_gazetteer(args.gazetteer)
     pipeline = open_pipeline(model, False, gazetteer, combine=args.combine, device=args.device)
-    pipeline.tagger.token_probs = True
+    # tag opens the model without per-token distributions; al score keeps them (--token-probs)
+    pipeline.tagger.token_probs = args.token_probs
+    pipeline.overlap = {"auto": None, "on": True, "off": False}[args.overlap]
     rows = []
     all_cores = os.cpu_count() or 1
     affinity = os.sched_getaffinity(0)
@@ -128,7 +141,10 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
             print(f"[infer] threads {threads} batch {batch}: {end_to_end:,.0f} queries/s", file=sys.stderr)
-    print(f"# nerloop bench/infer.py — {args.size} tagger, device {args.device}, combine {pipeline.combine}\n")
+    print(
+        f"# nerloop bench/infer.py — {args.size} tagger, device {args.device}, combine {pipeline.combine}, "
+        f"token probabilities {'kept' if args.token_probs else 'off (as tag)'}\n"
+    )
     print(markdown_table(["fact", "value"], facts + [("model", str(model)), ("queries", fmt_int(len(queries)))]))
     print()
     header = [
