@@ -346,7 +346,7 @@ class GazetteerMatcher:
         parts = (
             lambda a: self._against_hint(options, a, hints),
             lambda a: self._strong_cost(folded, options, a, weak),
-            lambda a: self._overall_cost(folded, options, a, weak),
+            lambda a: self._overall_cost(folded, options, a),
         )
         for part in parts[0 if hints else 1 :]:
             if len(assignments) == 1:
@@ -372,7 +372,7 @@ class GazetteerMatcher:
         return (
             self._against_hint(options, assignment, hints),
             *self._strong_cost(folded, options, assignment, weak),
-            *self._overall_cost(folded, options, assignment, weak),
+            *self._overall_cost(folded, options, assignment),
         )
 
     @staticmethod
@@ -394,7 +394,7 @@ class GazetteerMatcher:
         return (*self._fit(strong, folded), sum(levels[t] for _, t in strong))
 
     def _overall_cost(
-        self, folded: str, options: Sequence[Option], assignment: Sequence[str], weak: Sequence[bool]
+        self, folded: str, options: Sequence[Option], assignment: Sequence[str]
     ) -> tuple[int, int, int, int]:
         """All hierarchy mentions' fit, then how deep their levels are (outer first)."""
         levels = self._levels
