@@ -157,7 +157,7 @@ class GazetteerMatcher:
         hits: tuple[Match, ...] = ()
         if len(self._automaton):
             new = tuple.__new__  # Match's own __new__ is Python: this builds the same tuple in C
-            hits = tuple(new(Match, (e + 1 - len(v[0]), e + 1) + v) for e, v in self._automaton.iter(folded))
+            hits = tuple([new(Match, (e + 1 - len(v[0]), e + 1) + v) for e, v in self._automaton.iter(folded)])
         return Scan(folded, tuple(find_dates(folded)), hits)
 
     def _scan(self, text: str) -> tuple[str, list[Match], list[Match]]:
