@@ -33,7 +33,6 @@ class _BatchScorer:
             torch.set_num_threads(spec.threads)
         self.spec = spec
         self.pipeline, self.sampler, self.hierarchy = open_scorer(spec)
-        self.pipeline.overlap = False  # the actors are the parallelism: one busy thread per actor
 
     def score(self, texts: list[str]) -> list[dict]:
         return score_texts(

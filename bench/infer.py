@@ -11,9 +11,9 @@ queries for every batch size in ``--batch-sizes``:
 * with one thread (``torch.set_num_threads(1)``, process pinned to ``--cpu``), and
 * with all cores (``torch.set_num_threads(os.cpu_count())``, unpinned),
 
-best of ``--repeat`` passes each, reporting queries/s end to end (with all cores the pipeline
-predicts the next batch in a thread while it combines and resolves this one: the "model a
-batch ahead" column; pinned to one CPU it does not); the model alone
+best of ``--repeat`` passes each, reporting queries/s end to end (the "model a batch ahead"
+column: whether the pipeline predicts the next batch in a thread while it combines and resolves
+this one; by default only on a GPU, ``--overlap on`` forces it); the model alone
 (``tagger.predict``, no combination, resolver or record) on the same batches ``tag`` gives it
 (input order, ``batch`` at a time), and the ratio of the two: how close tagging is to
 model-bound; and the model alone over all queries at once (sorted by length before batching,

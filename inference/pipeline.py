@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import os
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -103,8 +102,7 @@ class TaggingPipeline:
     def _model_batches(self, texts: Iterable[str]) -> Iterator[tuple[list[str], list[Prediction]]]:
         """Each batch of ``texts`` with the tagger's predictions, in order; ``texts`` is read lazily.
 
-        Where the model has a device or a core of its own (:meth:`overlapping`) and there is more
-        than one batch, the next batch is predicted in a background thread while the caller
+        Where the model has a GPU (:meth:`overlapping`) and there is more than one batch, the next batch is predicted in a background thread while the caller
         combines, resolves and writes this one: torch releases the GIL in its kernels, so the
         gazetteer's work no longer waits for the model.
         """
@@ -137,12 +135,14 @@ class TaggingPipeline:
                 batch = upcoming
 
     def overlapping(self) -> bool:
-        """Whether the model runs a batch ahead in a thread: ``overlap`` if set, else when the model
-        is on a GPU or the process may use more than one CPU (on one core the two would only take turns)."""
+        """Whether the model runs a batch ahead in a thread: ``overlap`` if set, else when the model is
+        on a GPU, whose kernels run while the host combines. On CPU the thread gained nothing
+        (bench/infer.py, 2 cores, tiny tagger, one or two torch threads: the small ops' GIL hand-offs
+        serialise the two), so there it stays off."""
         if self.overlap is not None:
             return self.overlap
         device = getattr(self.tagger, "device", None)
-        return getattr(device, "type", "cpu") != "cpu" or usable_cpus() > 1
+        return getattr(device, "type", "cpu") != "cpu"
 
     def _combined(self, batch: list[str], predictions: list[Prediction]) -> list[tuple[Prediction, list | None]]:
         """The tagger's predictions of one batch merged with the matcher's as ``combine`` says."""
@@ -269,14 +269,6 @@ def _next_or_failure(batches: Iterator[list[str]]) -> tuple[list[str] | None, Ex
         return next(batches, None), None
     except Exception as exc:
         return None, exc
-
-
-def usable_cpus() -> int:
-    """CPUs this process may run on (its affinity where the OS tells it)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
 
 
 def resolver_config(fuzzy_threshold: float) -> ResolverConfig:

@@ -61,7 +61,6 @@ class _BatchTagger:
         self.gazetteer = load_gazetteer(spec.gazetteer)
         model = Path(spec.model) if spec.model is not None else None
         self.pipeline = open_pipeline(model, spec.matcher, self.gazetteer, spec.fuzzy_threshold, combine=spec.combine)
-        self.pipeline.overlap = False  # the actors are the parallelism: one busy thread per actor
         gc.freeze()
 
     def tag(self, texts: list[str]) -> list[str]:
