@@ -13,13 +13,12 @@ that contradicts the other mentions is dropped rather than turning the query int
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from operator import itemgetter
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -37,26 +36,19 @@ from gazetteers.segmentation import (
     drop_unsupported,
     segment,
 )
+from gazetteers.type_choice import Option, TypeChooser
 from nerloop.dates import find_dates
 from nerloop.records import Entity, TaggedQuery
 from nerloop.width import fold_width
 
 MATCHER_VERSION = "matcher"
-T = TypeVar("T")
 # A match: start, end, the types its form may be, whether a misspelt suffix was taken in.
-Option = tuple[int, int, tuple[str, ...], bool]
 _MAX_TYPE_COMBINATIONS = 64
 # A guessed name before an organisation suffix: two to six characters, none of these.
 _GUESS_LENGTHS = (2, 6)
 _NOT_IN_NAMES = frozenset("的和与及跟同或在是有哪些各个每这那该全按其几多少谁了吗呢啊把被从向对比给让请问查看共")
 _CHAIN_CACHE_LIMIT = 100_000
 _RESEGMENT_LIMIT = 3
-# A count before an organisation word types the list before it: 城关、龙山两个所 are substations.
-# (哪个供电所, 各供电所 ask about the units below a mention, and type nothing.)
-_LIST_TYPE_HINTS = (
-    (re.compile(r"[两二三四五六七八九十几\d]+个(?:供电)?所(?!有|以)"), "Substation"),
-    (re.compile(r"[两二三四五六七八九十几\d]+个(?:供电|县)?公司"), "Company"),
-)
 _SPAN = itemgetter(0, 1)  # a Match's (start, end)
 _START = itemgetter(1)  # an Entity's start
 # Forms of the outermost levels (provinces, cities: few and well known) are never weak.
@@ -91,6 +83,7 @@ class GazetteerMatcher:
         domain = gazetteer.domain
         self._hierarchy = set(domain.hierarchy)
         self._levels = {t: i for i, t in enumerate(domain.hierarchy)}
+        self.types = TypeChooser(gazetteer, self._completions, self._levels)
         self._suffixes = {
             t: tuple(x for x in domain.types[t].short_forms.strip_suffixes if len(x) >= 3) for t in domain.hierarchy
         }
@@ -328,88 +321,12 @@ class GazetteerMatcher:
         if combos == 1 or combos > _MAX_TYPE_COMBINATIONS:
             assignment: Sequence[str] = [types[0] for types in choices]
         else:
-            assignment = self._cheapest(folded, options, [m.weak for m in matches])
+            assignment = self.types.cheapest(folded, options, [m.weak for m in matches])
         new = tuple.__new__  # Entity's own __new__ is Python: the same tuple, built in C
         return [
             new(Entity, (chosen, start, end, text[start:end], None, round(_confidence(slipped, m) / len(types), 4)))
             for (start, end, types, slipped), chosen, m in zip(options, assignment, matches)
         ]
-
-    def _cheapest(self, folded: str, options: Sequence[Option], weak: Sequence[bool]) -> tuple[str, ...]:
-        """The first assignment (in ``itertools.product`` order) of least :meth:`_cost`, costed part by part.
-
-        The cost compares lexicographically, so each part only needs computing for the assignments
-        that tie on the parts before it: most are ruled out before the fit of all mentions is asked.
-        """
-        assignments = list(itertools.product(*(types for _, _, types, _ in options)))
-        hints = self._hints(folded)
-        parts = (
-            lambda a: self._against_hint(options, a, hints),
-            lambda a: self._strong_cost(folded, options, a, weak),
-            lambda a: self._overall_cost(folded, options, a),
-        )
-        for part in parts[0 if hints else 1 :]:
-            if len(assignments) == 1:
-                break
-            assignments = _least(assignments, part)
-        return assignments[0]
-
-    def _cost(
-        self,
-        folded: str,
-        options: Sequence[Option],
-        assignment: Sequence[str],
-        weak: Sequence[bool],
-        hints: Sequence[tuple[int, str]],
-    ) -> tuple[int, ...]:
-        """Words first, then the strong mentions' reading, then all: conflicts, targets, chains, outer levels.
-
-        An organisation word after a list types the mentions before it (``城关、龙山两个所``:
-        substations). A weak mention must not pick the strong mentions' types (日照太平洋保险:
-        日照 stays the city, and 太平, contradicting it, is dropped later); 吉林 alone is the province.
-        :meth:`_cheapest` computes the same tuple part by part.
-        """
-        return (
-            self._against_hint(options, assignment, hints),
-            *self._strong_cost(folded, options, assignment, weak),
-            *self._overall_cost(folded, options, assignment),
-        )
-
-    @staticmethod
-    def _against_hint(options: Sequence[Option], assignment: Sequence[str], hints: Sequence[tuple[int, str]]) -> int:
-        """How many mentions before an organisation word (``两个所``) take another of their types than it names."""
-        return sum(
-            1
-            for (start, _, types, _), t in zip(options, assignment)
-            for at, hinted in hints
-            if start < at and hinted in types and t != hinted
-        )
-
-    def _strong_cost(
-        self, folded: str, options: Sequence[Option], assignment: Sequence[str], weak: Sequence[bool]
-    ) -> tuple[int, int, int, int]:
-        """The strong hierarchy mentions' fit, then how deep their levels are (outer first)."""
-        levels = self._levels
-        strong = [(o, t) for o, t, w in zip(options, assignment, weak) if t in levels and not w]
-        return (*self._fit(strong, folded), sum(levels[t] for _, t in strong))
-
-    def _overall_cost(
-        self, folded: str, options: Sequence[Option], assignment: Sequence[str]
-    ) -> tuple[int, int, int, int]:
-        """All hierarchy mentions' fit, then how deep their levels are (outer first)."""
-        levels = self._levels
-        typed = [(o, t) for o, t in zip(options, assignment) if t in levels]
-        return (*self._fit(typed, folded), sum(levels[t] for _, t in typed))
-
-    @staticmethod
-    def _hints(folded: str) -> list[tuple[int, str]]:
-        """Where the query types a list by an organisation word (``三个所``), and the type it names."""
-        return [(m.start(), hinted) for pattern, hinted in _LIST_TYPE_HINTS for m in pattern.finditer(folded)]
-
-    def _fit(self, typed: Sequence[tuple[Option, str]], folded: str) -> tuple[int, int, int]:
-        candidates = [self.gazetteer.lookup(folded[o[0] : o[1]], t) for o, t in typed]
-        completion = self._completions([self._levels[t] for _, t in typed], candidates)
-        return (int(completion.conflict), len(completion.targets), len(completion.chains))
 
     def tag(self, text: str, reference: dt.date) -> Resolution:
         """Find and resolve; the record carries per-entity scores and a query uncertainty.
@@ -423,13 +340,6 @@ class GazetteerMatcher:
         extra["uncertainty"] = uncertainty(resolution.record)
         extra["model"] = MATCHER_VERSION
         return Resolution(resolution.record, resolution.links, segmentation)
-
-
-def _least(items: Sequence[T], key: Callable[[T], tuple[int, ...] | int]) -> list[T]:
-    """The items of least ``key``, in their order (``min`` would keep only the first of them)."""
-    keys = [key(item) for item in items]
-    low = min(keys)
-    return [item for item, k in zip(items, keys) if k == low]
 
 
 def _name_char(ch: str) -> bool:

@@ -1,4 +1,4 @@
-"""The matcher's type choice costs assignments part by part: the same pick as ``min`` over the whole cost."""
+"""The type choice (gazetteers/type_choice.py) costs assignments part by part: the same pick as ``min`` over the whole cost."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def test_cheapest_assignment_is_the_first_of_least_cost(text):
     matches = [m for m in segmentation.chosen if m.types != ("Date",)]
     options = [(m.start, m.end, m.types, False) for m in matches]
     weak = [m.weak for m in matches]
-    hints = MATCHER._hints(folded)
+    hints = MATCHER.types.hints(folded)
     every = list(itertools.product(*(o[2] for o in options)))
-    expected = min(every, key=lambda a: MATCHER._cost(folded, options, a, weak, hints))
-    assert MATCHER._cheapest(folded, options, weak) == expected
+    expected = min(every, key=lambda a: MATCHER.types.cost(folded, options, a, weak, hints))
+    assert MATCHER.types.cheapest(folded, options, weak) == expected
