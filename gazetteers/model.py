@@ -51,7 +51,6 @@ class Gazetteer:
         self._chain_names: dict[str, dict[str, str | None]] = {}
         self._path_sets: dict[str, frozenset[str]] = {}
         self._chain_ids: dict[str, dict[str, str]] = {}
-        self._descendants: dict[tuple[str, str], tuple[str, ...]] = {}
         for entry_id in self._by_id:
             self._path(entry_id)
         surface: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
@@ -117,16 +116,8 @@ class Gazetteer:
         """Ids of the direct children; ``None`` gives the roots."""
         return self._children.get(entry_id, [])
 
-    def descendants(self, entry_id: str, type_name: str) -> tuple[str, ...]:
-        """Ids of the entries of ``type_name`` below ``entry_id`` (any depth).
-
-        Memoized: resolving an unknown township under a province walks thousands of entries,
-        and the same few outer units come back query after query (bounded by the gazetteer).
-        """
-        key = (entry_id, type_name)
-        cached = self._descendants.get(key)
-        if cached is not None:
-            return cached
+    def descendants(self, entry_id: str, type_name: str) -> list[str]:
+        """Ids of the entries of ``type_name`` below ``entry_id`` (any depth)."""
         found, stack = [], list(self.children(entry_id))
         while stack:
             node = stack.pop()
@@ -134,8 +125,7 @@ class Gazetteer:
                 found.append(node)
             else:
                 stack.extend(self.children(node))
-        cached = self._descendants[key] = tuple(found)
-        return cached
+        return found
 
     def lookup(self, surface: str, type_name: str) -> tuple[str, ...]:
         """Ids of the entries of ``type_name`` that ``surface`` names exactly."""
