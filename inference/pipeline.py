@@ -106,7 +106,7 @@ class TaggingPipeline:
         combines, resolves and writes this one: torch releases the GIL in its kernels, so the
         gazetteer's work no longer waits for the model.
         """
-        batches = _chunks(texts, self.batch_size)
+        batches = chunks(texts, self.batch_size)
         first = next(batches, None)
         if first is None:
             return
@@ -255,8 +255,9 @@ class CombinationAccount:
         return {"thresholds": self.thresholds.to_dict(), "spans": [d.to_dict() for d in self.decisions]}
 
 
-def _chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
-    """``texts`` in lists of ``size`` (the last may be shorter), read lazily."""
+def chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
+    """``texts`` in lists of ``size`` (the last may be shorter), read lazily: the one batch
+    splitter for every engine (``tag_stream`` here, ``tag --engine ray``'s driver)."""
     iterator = iter(texts)
     while chunk := list(itertools.islice(iterator, size)):
         yield chunk

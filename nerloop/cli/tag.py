@@ -149,7 +149,7 @@ def _tag_with_ray(
     input: str, model, matcher, gazetteer, reference_date, explain, fuzzy_threshold, combine, address, workers, gpus
 ) -> None:
     """``tag --engine ray``: the CLI's batches, tagged by Ray actors, printed in input order."""
-    from inference.pipeline import check_selection
+    from inference.pipeline import check_selection, chunks
     from inference.ray_engine import PipelineSpec, tag_batches
     from nerloop.queries import decode_lines, read_queries
 
@@ -165,20 +165,9 @@ def _tag_with_ray(
     )
     with _open_input(input) as (stream, source):
         queries = read_queries(decode_lines(stream, source), source)
-        for line in tag_batches(_batches(queries), spec, workers=workers, address=address, gpus_per_worker=gpus):
+        for line in tag_batches(chunks(queries, BATCH), spec, workers=workers, address=address, gpus_per_worker=gpus):
             print(line, flush=False)
     sys.stdout.flush()
-
-
-def _batches(queries: Iterator[str]) -> Iterator[list[str]]:
-    batch: list[str] = []
-    for text in queries:
-        batch.append(text)
-        if len(batch) == BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def resolve(
