@@ -79,16 +79,16 @@ def open_scoring_pipeline(
 
 def open_scorer(spec: ScoringSpec) -> tuple[ScoringPipeline, StochasticTagger | None, tuple[str, ...]]:
     """The scoring pipeline, its MC-dropout sampler and the hierarchy, opened from ``spec`` (this process or a Ray actor)."""
-    import gc
 
     from gazetteers import load_gazetteer
+    from nerloop.heap import settle_after_loading
 
     gazetteer = load_gazetteer(spec.gazetteer)
     model = Path(spec.model) if spec.model is not None else None
     pipeline, sampler = open_scoring_pipeline(
         model, gazetteer, matcher=spec.matcher, fuzzy_threshold=spec.fuzzy_threshold
     )
-    gc.freeze()  # as in tag: the gazetteer's objects never die, keep collections from walking them
+    settle_after_loading()  # as in tag: the gazetteer's objects never die
     return pipeline, sampler, tuple(gazetteer.domain.hierarchy)
 
 

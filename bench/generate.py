@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import gc
 import io
 import json
 import os
@@ -88,6 +87,7 @@ def child_main(spec_file: str) -> None:
     from generator.config import GeneratorConfig
     from generator.grammar import load_grammar
     from generator.pipeline import generate_dataset
+    from nerloop.heap import settle_after_loading
 
     import_seconds = time.perf_counter() - started
 
@@ -97,7 +97,7 @@ def child_main(spec_file: str) -> None:
     rss_after_load = self_peak_rss_mib()
     grammar = load_grammar(None, gazetteer.domain)
     reference = dt.date.fromisoformat(spec["reference"])
-    gc.freeze()  # as `nerloop generate` does after loading: the gazetteer stays out of full collections
+    settle_after_loading()  # as `nerloop generate` does after loading: the gazetteer stays out of collections
 
     setup_seconds = None
     if spec["setup_probe"]:

@@ -98,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     from gazetteers import load_gazetteer
     from inference.pipeline import open_pipeline
     from nerloop.export import read_jsonl
+    from nerloop.heap import settle_after_loading
 
     work = args.work.resolve() / "infer"
     work.mkdir(parents=True, exist_ok=True)
@@ -110,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     # tag opens the model without per-token distributions; al score keeps them (--token-probs)
     pipeline.tagger.token_probs = args.token_probs
     pipeline.overlap = {"auto": None, "on": True, "off": False}[args.overlap]
-    gc.freeze()  # as tag does after loading: collections no longer walk the gazetteer's objects
+    settle_after_loading()  # as tag does after loading: collections no longer walk the gazetteer's objects
     rows = []
     all_cores = os.cpu_count() or 1
     affinity = os.sched_getaffinity(0)

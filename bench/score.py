@@ -19,7 +19,6 @@ Run from the repository root with the project venv::
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 import time
 from pathlib import Path
@@ -70,6 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     from gazetteers import load_gazetteer
     from inference.pipeline import open_pipeline
     from nerloop.export import read_jsonl
+    from nerloop.heap import settle_after_loading
     from nerloop.store import open_store
 
     torch.set_num_threads(1)
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     pipeline, sampler = open_scoring_pipeline(model, gazetteer)
     hierarchy = gazetteer.domain.hierarchy
     command = open_pipeline(model, False, gazetteer)  # what `nerloop tag --model` opens: no token probs
-    gc.freeze()  # as both commands do once the gazetteer is loaded
+    settle_after_loading()  # as both commands do once the gazetteer is loaded
 
     def score_run(mc: int, attempt: int) -> float:
         store = args.work / f"store-{mc}-{attempt}.db"

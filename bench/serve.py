@@ -187,14 +187,13 @@ def _combination(model: Path) -> str:
 
 def _tag_pipeline(model: Path):
     """What ``nerloop tag --model`` opens, and the domain."""
-    import gc
-
     from gazetteers import load_gazetteer
     from inference.pipeline import open_pipeline
+    from nerloop.heap import settle_after_loading
 
     gazetteer = load_gazetteer(None)
     pipeline = open_pipeline(model, False, gazetteer)
-    gc.freeze()
+    settle_after_loading()  # as tag does
     return pipeline, gazetteer.domain
 
 

@@ -7,11 +7,9 @@ an interrupted or concurrent run never leaves a truncated file that looks finish
 
 from __future__ import annotations
 
-import gc
 import random
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,14 +32,13 @@ from generator.splits import SplitPlan, plan_splits
 from generator.write import Progress, TemplateChooser, naming, write_splits
 from nerloop.errors import Problem
 from nerloop.export import EXPORTERS, check_exports, export_names, read_jsonl
+from nerloop.heap import settled_heap
 from nerloop.outdir import MANIFEST, OutputTransaction, output_lock
 from nerloop.records import TaggedQuery
 
 # The gazetteer without the held-out entries, beside the splits: tag the test split against it
 # to measure how a model finds names the gazetteer lacks (docs/training.md).
 TRAIN_GAZETTEER = "gazetteer_train"
-# Allocations between two young-generation collections while sampling (CPython's default: 700).
-YOUNG_THRESHOLD = 20_000
 
 
 @dataclass
@@ -149,7 +146,8 @@ def generate_dataset(
             if not force:
                 sample = _estimation_sample(plan, sampler_for, config.seed)
                 check_free_space(out_dir, estimate_bytes(sample, config.n, exports, gazetteer.domain))
-            with _setup_frozen():
+            # what the setup built (matcher, pools, candidate lists) stays out of the collector's passes
+            with settled_heap():
                 counts, stats, report, negative_warnings = write_splits(
                     staging, config, plan, sampler_for, progress, negatives
                 )
@@ -235,25 +233,6 @@ def _estimation_sample(
 def _stale_names() -> set[str]:
     """Names an earlier run may have left: every export, and the ``.partial`` files of older versions."""
     return export_names(SPLITS) | {f"{s}.jsonl.partial" for s in SPLITS} | {MANIFEST + ".partial"}
-
-
-@contextmanager
-def _setup_frozen() -> Iterator[None]:
-    """Keep what the setup built (matcher, pools, candidate lists) out of the collector's passes while sampling.
-
-    The loop allocates and drops millions of small containers; every collection would otherwise
-    walk the run's whole setup again, and young collections come less often. A process that had
-    frozen objects itself (``nerloop generate`` after loading) keeps this run's setup frozen too.
-    """
-    frozen, thresholds = gc.get_freeze_count(), gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(YOUNG_THRESHOLD, *thresholds[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        if not frozen:
-            gc.unfreeze()
 
 
 def _heldout_counts(plan: SplitPlan, gazetteer: Gazetteer) -> dict[str, dict[str, int]]:

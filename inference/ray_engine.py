@@ -48,10 +48,9 @@ class _BatchTagger:
     """One actor's pipeline: opened once, then one call per batch, returning the rendered lines."""
 
     def __init__(self, spec: PipelineSpec) -> None:
-        import gc
-
         from gazetteers import load_gazetteer
         from inference.pipeline import open_pipeline
+        from nerloop.heap import settle_after_loading
 
         if spec.model is not None:
             import torch
@@ -61,7 +60,7 @@ class _BatchTagger:
         self.gazetteer = load_gazetteer(spec.gazetteer)
         model = Path(spec.model) if spec.model is not None else None
         self.pipeline = open_pipeline(model, spec.matcher, self.gazetteer, spec.fuzzy_threshold, combine=spec.combine)
-        gc.freeze()
+        settle_after_loading()  # as tag does: the gazetteer's objects never die
 
     def tag(self, texts: list[str]) -> list[str]:
         from inference.render import render_line

@@ -10,7 +10,6 @@ this process has one core, and every microsecond of it is a query tagged.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import os
 import select
 import signal
@@ -20,6 +19,7 @@ from dataclasses import replace
 
 from inference.serving.batcher import Job, groups, run_group
 from inference.serving.channel import FrameReader, FrameWriter
+from nerloop.heap import settle_after_loading
 
 
 class Inbox:
@@ -83,7 +83,7 @@ def main(sock: socket.socket, spec, batching) -> None:
     except Exception as exc:
         writer.send(("failed", " ".join(str(exc).split()) or type(exc).__name__))
         return
-    gc.freeze()  # as tag does: the gazetteer's objects never die
+    settle_after_loading()  # as tag does: the gazetteer's objects never die
     writer.send(("ready", runner.describe() | {"runner": "process"}))
     inbox = Inbox(sock)
     while (batch := inbox.take(batching.max_batch, batching.max_wait_s)) is not None:

@@ -78,13 +78,12 @@ def _pipeline(model: Path | None, matcher: bool, gazetteer: Path | None, fuzzy_t
     """The tagging pipeline the flags ask for, and the gazetteer it resolves against."""
     from gazetteers import load_gazetteer
     from inference.pipeline import check_selection, open_pipeline
+    from nerloop.heap import settle_after_loading
 
     check_selection(model, matcher)  # before loading anything slow
-    import gc
-
     gaz = load_gazetteer(gazetteer)
     pipeline = open_pipeline(model, matcher, gaz, fuzzy_threshold, combine=combine)
-    gc.freeze()  # the gazetteer's millions of objects never die: keep collections from walking them per line
+    settle_after_loading()  # the gazetteer's millions of objects never die: collections skip them
     return pipeline, gaz
 
 
