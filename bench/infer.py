@@ -11,12 +11,13 @@ queries for every batch size in ``--batch-sizes``:
 * with one thread (``torch.set_num_threads(1)``, process pinned to ``--cpu``), and
 * with all cores (``torch.set_num_threads(os.cpu_count())``, unpinned),
 
-best of ``--repeat`` passes each, reporting queries/s end to end (the "model a batch ahead"
+best of ``--repeat`` rounds that run each measured call once in turn (interleaved: the host's
+speed drifts, and a ratio of passes taken minutes apart measured the drift), reporting queries/s end to end (the "model a batch ahead"
 column: whether the pipeline predicts the next batch in a thread while it combines and resolves
 this one; by default only on a GPU, ``--overlap on`` forces it); the model alone
 (``tagger.predict``, no combination, resolver or record) on the same batches ``tag`` gives it
 (input order, ``batch`` at a time), and the ratio of the two: how close tagging is to
-model-bound; and the model alone over all queries at once (sorted by length before batching,
+model-bound (best against best, and each round's own ratio, whose spread shows the noise); and the model alone over all queries at once (sorted by length before batching,
 so less padding): what length-sorting across batches would add. ``--model`` defaults to a tagger trained for a
 few steps on generated data (``--size tiny``: hidden 128, 2 layers; ``--size base``: a
 BERT-base-sized config); weights do not change the cost. ``--device cuda`` runs the model
@@ -80,14 +81,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def best_rate(fn, queries: list[str], repeat: int) -> float:
-    best = float("inf")
+def interleaved_rates(calls: dict, queries: list[str], repeat: int) -> tuple[dict[str, float], list[float]]:
+    """queries/s of each of ``calls``, best of ``repeat`` rounds that run every call once, in turn.
+
+    Interleaved rather than one call's passes after the other's: this host's speed drifts by tens of
+    percent within minutes, and a ratio of two figures taken minutes apart measured the drift. Also
+    returned: each round's ratio of the first call to the second (their spread is the noise).
+    """
+    best = dict.fromkeys(calls, float("inf"))
+    ratios = []
     for _ in range(repeat):
-        gc.collect()
-        started = time.perf_counter()
-        fn(queries)
-        best = min(best, time.perf_counter() - started)
-    return len(queries) / best
+        seconds = {}
+        for name, fn in calls.items():
+            gc.collect()
+            started = time.perf_counter()
+            fn(queries)
+            seconds[name] = time.perf_counter() - started
+            best[name] = min(best[name], seconds[name])
+        first, second = list(seconds.values())[:2]
+        ratios.append(second / first)
+    return {name: len(queries) / s for name, s in best.items()}, ratios
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,13 +137,18 @@ def main(argv: list[str] | None = None) -> int:
         for batch in (int(b) for b in args.batch_sizes.split(",")):
             pipeline.batch_size = batch
             pipeline.tagger.batch_size = batch
-            end_to_end = best_rate(lambda q: pipeline.tag(q, REFERENCE_DATE), queries, args.repeat)
-            same_batches = best_rate(
-                lambda q, b=batch: [pipeline.tagger.predict(q[i : i + b]) for i in range(0, len(q), b)],
+            rates, ratios = interleaved_rates(
+                {
+                    "end to end": lambda q: pipeline.tag(q, REFERENCE_DATE),
+                    "same batches": lambda q, b=batch: [
+                        pipeline.tagger.predict(q[i : i + b]) for i in range(0, len(q), b)
+                    ],
+                    "sorted": pipeline.tagger.predict,
+                },
                 queries,
                 args.repeat,
             )
-            model_only = best_rate(pipeline.tagger.predict, queries, args.repeat)
+            end_to_end, same_batches, model_only = rates.values()
             rows.append(
                 (
                     threads,
@@ -139,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
                     fmt_int(round(end_to_end)),
                     fmt_int(round(same_batches)),
                     f"{end_to_end / same_batches:.2f}",
+                    f"{min(ratios):.2f}–{max(ratios):.2f}",
                     fmt_int(round(model_only)),
                 )
             )
@@ -156,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         "queries/s end to end",
         "model only, same batches",
         "end to end / model only",
+        "the same, each round",
         "model only, all sorted by length",
     ]
     print(markdown_table(header, rows))
