@@ -29,17 +29,13 @@ parse cost, and peak RSS from ``wait4``.
 from __future__ import annotations
 
 import argparse
-import random
 import shutil
 import subprocess
 import sys
-import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from _common import REFERENCE_DATE, ChildResult, dir_bytes, fmt_int, run_pinned_child
+from _competitors import Competitor, TemplateInfo, ToolRun, form_options, run_all, run_cli
 
-CHATETTE_PROBE_N = 10
 CHATETTE_SPECIALS = set("\\/;[]~@%{}|?#$&=")
 
 
@@ -55,19 +51,11 @@ def _repeat_for(weight: float, unit: float) -> int:
     return max(1, round(weight / unit))
 
 
-@dataclass
-class ChatetteTemplate:
-    text: str
-    lines: int
-    intent_rules: int
-    notes: list[str] = field(default_factory=list)
-
-
 def chatette_template(
     gazetteer, grammar, training: int, distractors: dict[str, tuple[str, ...]], dates: list[str]
-) -> ChatetteTemplate:
+) -> TemplateInfo:
     """Translate the compiled grammar and the gazetteer into one Chatette template file."""
-    from generator.grammar import DISTRACTOR, FRAGMENT, LITERAL, OTHER_SLOT, SLOT
+    from generator.grammar import DISTRACTOR, FRAGMENT, LITERAL, OTHER_SLOT, SLOT, THIRD_SLOT
 
     notes: list[str] = []
     used_forms: dict[str, set[str]] = {}
@@ -82,7 +70,7 @@ def chatette_template(
                     parts.append(_escape(value.strip()))
                 elif value:
                     dropped_space += 1
-            elif kind in (SLOT, OTHER_SLOT):  # a second unit draws from the same slot rules
+            elif kind in (SLOT, OTHER_SLOT, THIRD_SLOT):  # a second or third unit draws from the same slot rules
                 slot = value.lower()
                 variation = "any" if value == "Date" else form
                 used_forms.setdefault(value, set()).add(variation)
@@ -132,7 +120,7 @@ def chatette_template(
     lines += _slot_rules(gazetteer, used_forms, dates)
     if dropped_space:
         notes.append(f"{dropped_space} whitespace-only literal(s) (the sep fragment's spaces) dropped")
-    return ChatetteTemplate("\n".join(lines) + "\n", len(lines), intent_rules, notes)
+    return TemplateInfo("\n".join(lines) + "\n", len(lines), intent_rules, notes)
 
 
 def _slot_rules(gazetteer, used_forms: dict[str, set[str]], dates: list[str]) -> list[str]:
@@ -149,15 +137,7 @@ def _slot_rules(gazetteer, used_forms: dict[str, set[str]], dates: list[str]) ->
                 lines += ["    " + _escape(d) for d in dates]
             else:
                 for entry in gazetteer.entries(type_name):
-                    choices = surfaces[entry.id]
-                    if form == "full":
-                        options: tuple[str, ...] = (choices.full,)
-                    elif form == "alias" and choices.alias:
-                        options = choices.alias
-                    elif form == "short" and choices.short:
-                        options = choices.short
-                    else:
-                        options = choices.any
+                    options = form_options(surfaces[entry.id], form)
                     body = _escape(options[0]) if len(options) == 1 else "[" + "|".join(map(_escape, options)) + "]"
                     lines.append(f"    {body} = {entry.id}")
             lines.append("")
@@ -197,67 +177,32 @@ def ensure_chatette(args: argparse.Namespace) -> tuple[Path | None, str]:
     return python, check.stdout.strip()
 
 
-@dataclass
-class ChatetteRun:
-    asked: int
-    child: ChildResult
-    written: int
-    output_bytes: int
-    template_bytes: int
-    log: Path
-    error: str = ""
+def run_chatette(python: Path, asked: int, body: TemplateInfo, args: argparse.Namespace, timeout: float) -> ToolRun:
+    def command(template: Path, out: Path) -> list[str]:
+        return [str(python), "-m", "chatette", str(template), "-o", str(out), "-a", "jsonl", "-s", "0", "-f"]
+
+    def count(out: Path) -> int:
+        written = 0
+        for output in sorted((out / "train").glob("output*.jsonl")):  # Chatette splits outputs in files of 10,000
+            with output.open("rb") as stream:
+                written += sum(1 for line in stream if line.strip())
+        return written
+
+    return run_cli("chatette", asked, body, "template.chatette", command, count, args, timeout)
 
 
-def run_chatette(
-    python: Path, asked: int, body: ChatetteTemplate, args: argparse.Namespace, timeout: float
-) -> ChatetteRun:
-    run_dir = Path(tempfile.mkdtemp(prefix=f"chatette-n{asked}-", dir=args.work))
-    template = run_dir / "template.chatette"
-    template.write_text(body.text, "utf-8")
-    out = run_dir / "out"
-    log = args.work / "logs" / f"chatette-n{asked}.log"
-    print(
-        f"[chatette] {fmt_int(asked)} examples on CPU {args.cpu} (timeout {timeout:.0f} s) …",
-        file=sys.stderr,
-        flush=True,
+def chatette_competitor(args: argparse.Namespace, gazetteer, grammar, pools, dates: list[str]) -> Competitor:
+    """Chatette's probe and runs at ``args.chatette_n``, or why it did not run."""
+    does_less = "no hierarchy-consistent chains, no label resolution, no split hold-outs, no noise"
+    if args.no_chatette or not args.chatette_n:
+        return Competitor("Chatette", "skipped (--no-chatette)", does_less=does_less)
+    python, version = ensure_chatette(args)
+    if python is None:
+        print(f"[chatette] not run: {version}", file=sys.stderr)
+        return Competitor("Chatette", f"not run: {version}", does_less=does_less)
+    return run_all(
+        Competitor("Chatette", f"chatette {version} ({python})", does_less=does_less),
+        args.chatette_n,
+        lambda n: chatette_template(gazetteer, grammar, n, pools, dates),
+        lambda n, body: run_chatette(python, n, body, args, args.chatette_timeout),
     )
-    child = run_pinned_child(
-        [str(python), "-m", "chatette", str(template), "-o", str(out), "-a", "jsonl", "-s", "0", "-f"],
-        args.cpu,
-        timeout,
-        log,
-    )
-    written = 0
-    for output in sorted((out / "train").glob("output*.jsonl")):  # Chatette splits large outputs in files of 10,000
-        with output.open("rb") as stream:
-            written += sum(1 for line in stream if line.strip())
-    error = ""
-    if child.timed_out:
-        error = f"did not finish in {timeout:.0f} s"
-    elif child.returncode != 0:
-        tail = log.read_text("utf-8", errors="replace").strip().splitlines()[-3:]
-        error = f"exit {child.returncode}: {' / '.join(tail)}"
-    print(
-        f"[chatette] {fmt_int(asked)}: {error or f'{child.seconds:.1f} s, {fmt_int(written)} written'}",
-        file=sys.stderr,
-        flush=True,
-    )
-    result = ChatetteRun(
-        asked, child, written, dir_bytes(out) if out.exists() else 0, template.stat().st_size, log, error
-    )
-    if not args.keep:
-        shutil.rmtree(run_dir, ignore_errors=True)
-    return result
-
-
-def date_words(count: int, seed: int = 0) -> list[str]:
-    """Distinct date mentions from nerloop's own date grammar (Chatette gets a fixed list)."""
-    from nerloop.dates import sample_date
-
-    rng = random.Random(seed)
-    found: dict[str, None] = {}
-    for _ in range(count * 50):
-        found[sample_date(rng, REFERENCE_DATE)[0]] = None
-        if len(found) >= count:
-            break
-    return list(found)

@@ -1,9 +1,9 @@
-"""The Markdown report of ``bench/generate.py``: nerloop runs, the Chatette runs, a summary, the profile."""
+"""The Markdown report of ``bench/generate.py``: nerloop runs, the competitors' runs (Chatette, Chatito), a summary."""
 
 from __future__ import annotations
 
-from _chatette import CHATETTE_PROBE_N
 from _common import REFERENCE_DATE, fmt_float, fmt_int, markdown_table
+from _competitors import PROBE_N, Competitor
 
 MIB = 1024 * 1024
 
@@ -22,15 +22,13 @@ def print_report(
     build_seconds,
     first_load,
     nerloop_runs,
-    chatette_status,
-    template_info,
-    chatette_probe,
-    chatette_runs,
+    competitors: list[Competitor],
 ) -> None:
     _print_facts(args, facts, counts, built, build_seconds, first_load)
     _print_nerloop(args, nerloop_runs)
-    _print_chatette(chatette_status, template_info, chatette_probe, chatette_runs)
-    _print_summary(args, nerloop_runs, chatette_runs)
+    for competitor in competitors:
+        _print_competitor(competitor)
+    _print_summary(args, nerloop_runs, competitors)
 
 
 def _print_facts(args, facts, counts, built, build_seconds, first_load) -> None:
@@ -144,30 +142,31 @@ def _print_tenths(nerloop_runs) -> None:
         print(markdown_table(["samples", *(f"{i}/10" for i in range(1, 11))], [r[:11] for r in rows]))
 
 
-def _print_chatette(chatette_status, template_info, chatette_probe, chatette_runs) -> None:
-    print(f"\n### Chatette: {chatette_status}\n")
+def _print_competitor(competitor: Competitor) -> None:
+    print(f"\n### {competitor.name}: {competitor.status}\n")
+    template_info, probe, runs = competitor.template, competitor.probe, competitor.runs
     if template_info is not None:
         print(
             f"template: {fmt_int(template_info.lines)} lines, {fmt_int(template_info.intent_rules)} intent rules "
-            f"(templates repeated by weight), {fmt_float(len(template_info.text.encode()) / MIB, 1)} MiB"
+            f"(weighted), {fmt_float(len(template_info.text.encode()) / MIB, 1)} MiB"
         )
         for note in template_info.notes:
             print(f"- {note}")
         print()
-    if chatette_runs or chatette_probe:
-        probe_s = chatette_probe.child.seconds if chatette_probe and not chatette_probe.error else None
+    if runs or probe:
+        probe_s = probe.child.seconds if probe and not probe.error else None
         rows = []
-        for run in ([chatette_probe] if chatette_probe else []) + chatette_runs:
+        for run in ([probe] if probe else []) + runs:
             rate = run.written / run.child.seconds if run.written and not run.error else None
             # below a 2 s difference from the probe, scheduling noise swamps the rate
             net = (
                 run.written / (run.child.seconds - probe_s)
-                if rate and probe_s is not None and run is not chatette_probe and run.child.seconds > probe_s + 2
+                if rate and probe_s is not None and run is not probe and run.child.seconds > probe_s + 2
                 else None
             )
             rows.append(
                 [
-                    fmt_int(run.asked) + (" (probe)" if run is chatette_probe else ""),
+                    fmt_int(run.asked) + (" (probe)" if run is probe else ""),
                     fmt_int(run.written) if not run.error else "-",
                     run.error or fmt_float(run.child.seconds),
                     fmt_rate(rate),
@@ -193,13 +192,13 @@ def _print_chatette(chatette_status, template_info, chatette_probe, chatette_run
             )
         )
         print(
-            "\nwall s: Chatette CLI from start to exit (parse template + generate + write, synonyms file included); "
-            f"the probe run ({CHATETTE_PROBE_N} examples) is its fixed cost; examples/s excl. probe = written / "
+            f"\nwall s: {competitor.name} CLI from start to exit (parse template + generate + write); "
+            f"the probe run ({PROBE_N} examples) is its fixed cost; examples/s excl. probe = written / "
             "(wall − probe wall), shown only where the two differ by more than 2 s."
         )
 
 
-def _print_summary(args, nerloop_runs, chatette_runs) -> None:
+def _print_summary(args, nerloop_runs, competitors: list[Competitor]) -> None:
     print("\n### Summary\n")
     rows = []
     for run in nerloop_runs:
@@ -218,13 +217,16 @@ def _print_summary(args, nerloop_runs, chatette_runs) -> None:
             rows.append(
                 ["nerloop generate_dataset", fmt_int(run.n), "failed", "-", fmt_float(run.child.peak_rss_mib, 0)]
             )
-    for run in chatette_runs:
+    for competitor, run in ((c, r) for c in competitors for r in c.runs):
+        tool = f"{competitor.name.lower()} CLI"
         if run.error:
-            rows.append(["chatette CLI", fmt_int(run.asked), run.error, "-", fmt_float(run.child.peak_rss_mib, 0)])
+            # a run killed at the timeout wrote fewer than it was asked for in that time: its rate is below asked / time
+            bound = f"< {fmt_rate(run.asked / run.child.seconds)}" if run.child.timed_out else "-"
+            rows.append([tool, fmt_int(run.asked), run.error, bound, fmt_float(run.child.peak_rss_mib, 0)])
         else:
             rows.append(
                 [
-                    "chatette CLI",
+                    tool,
                     fmt_int(run.written),
                     fmt_float(run.child.seconds),
                     fmt_rate(run.written / run.child.seconds),
@@ -234,7 +236,9 @@ def _print_summary(args, nerloop_runs, chatette_runs) -> None:
     print(markdown_table(["tool", "samples", "seconds", "samples/s", "peak RSS MiB"], rows))
     print(
         "\nnerloop seconds: the generate_dataset call (setup included, gazetteer load excluded); peak RSS includes the "
-        "loaded gazetteer. Chatette seconds: whole CLI run (template parse included). Both pinned to CPU "
-        f"{args.cpu}. Chatette does less per sample: no hierarchy-consistent chains, no label resolution, no "
-        "split hold-outs, no noise."
+        "loaded gazetteer. Competitors' seconds: whole CLI run (template parse included). All pinned to CPU "
+        f"{args.cpu}. A run killed at its timeout shows the bound on its rate: fewer than the asked samples in that time."
     )
+    for competitor in competitors:
+        if competitor.runs:
+            print(f"{competitor.name} does less per sample: {competitor.does_less}.")

@@ -1,4 +1,4 @@
-"""Benchmark: how fast ``generate_dataset`` writes training data, against Chatette on the same material.
+"""Benchmark: how fast ``generate_dataset`` writes training data, against Chatette and Chatito on the same material.
 
 What is measured, and why
 -------------------------
@@ -22,15 +22,18 @@ reference date 2026-11-25, JSONL only, into a temporary directory. Reported:
   ``getrusage(RUSAGE_CHILDREN)``), which includes the loaded gazetteer; RSS right after the
   load is shown too, so the generator's own share is visible.
 
-Chatette runs on the same grammar and gazetteer (``bench/_chatette.py`` says how it is translated
-and what it does not do); the report is written by ``bench/_generate_report.py``.
+Chatette and Chatito run on the same grammar and gazetteer (``bench/_chatette.py`` and
+``bench/_chatito.py`` say how each is translated and what it does not do; what they share, the
+pinned run and its figures, is ``bench/_competitors.py``); the report is written by
+``bench/_generate_report.py``. Chatito needs Node.js and npm; each tool that cannot be installed
+is reported as not run, and the nerloop figures stand.
 
 ``--profile K`` runs each nerloop child under cProfile and prints its K most expensive functions
 (own time, then cumulative), so a change that claims speed shows where the time went.
 
 Run from the repository root with the project venv::
 
-    .venv/bin/python bench/generate.py --n 200000 --chatette-n 10000 100000
+    .venv/bin/python bench/generate.py --n 200000 --chatette-n 10000 100000 --chatito-n 10000 100000
 """
 
 from __future__ import annotations
@@ -50,15 +53,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _chatette import (  # noqa: E402
-    CHATETTE_PROBE_N,
-    ChatetteRun,
-    ChatetteTemplate,
-    chatette_template,
-    date_words,
-    ensure_chatette,
-    run_chatette,
-)
+from _chatette import chatette_competitor  # noqa: E402
+from _chatito import chatito_competitor  # noqa: E402
 from _common import (  # noqa: E402
     DEFAULT_GAZETTEER,
     DEFAULT_WORK,
@@ -72,6 +68,7 @@ from _common import (  # noqa: E402
     run_pinned_child,
     self_peak_rss_mib,
 )
+from _competitors import date_words  # noqa: E402
 from _generate_report import print_report  # noqa: E402
 
 # ---------------------------------------------------------------- child: one nerloop run
@@ -278,7 +275,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     chat.add_argument(
         "--chatette-timeout", type=float, default=300, help="seconds per Chatette run before it is killed"
     )
-    chat.add_argument("--chatette-dates", type=int, default=60, help="distinct date surfaces given to Chatette")
+    chat.add_argument(
+        "--chatette-dates", type=int, default=60, help="distinct date surfaces given to Chatette and Chatito"
+    )
     chat.add_argument(
         "--chatette-python",
         type=Path,
@@ -286,6 +285,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="a Python with chatette installed (default: create WORK/chatette-venv and pip install chatette)",
     )
     chat.add_argument("--no-chatette", action="store_true", help="skip Chatette")
+    ito = parser.add_argument_group("Chatito (npm, installed into WORK/chatito on first use)")
+    ito.add_argument(
+        "--chatito-n",
+        type=int,
+        nargs="*",
+        default=[10_000, 100_000],
+        metavar="N",
+        help="examples per Chatito run (no values: skip Chatito)",
+    )
+    ito.add_argument(
+        "--chatito-timeout",
+        type=float,
+        default=600,
+        help="seconds per Chatito run before it is killed (national slots: about 25 examples/s, 10,000 take ~400 s)",
+    )
+    ito.add_argument("--no-chatito", action="store_true", help="skip Chatito")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.n < 0 or any(n < 1 for n in args.n_small) or args.repeat < 1:
@@ -322,34 +337,17 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [*args.n_small, *([args.n] if args.n else [])]
     nerloop_runs = [run_nerloop(n, args, env) for n in sizes]
 
-    chatette_runs: list[ChatetteRun] = []
-    chatette_status = "skipped (--no-chatette)" if args.no_chatette or not args.chatette_n else ""
-    chatette_probe: ChatetteRun | None = None
-    template_info: ChatetteTemplate | None = None
-    if not chatette_status:
-        python, version = ensure_chatette(args)
-        if python is None:
-            chatette_status = f"not run: {version}"
-            print(f"[chatette] {chatette_status}", file=sys.stderr)
-        else:
-            chatette_status = f"chatette {version} ({python})"
-            from gazetteers.matcher import GazetteerMatcher
-            from generator.grammar import load_grammar
-            from generator.pipeline import build_distractors
+    from gazetteers.matcher import GazetteerMatcher
+    from generator.grammar import load_grammar
+    from generator.pipeline import build_distractors
 
-            grammar = load_grammar(None, gazetteer.domain)
-            matcher = GazetteerMatcher(gazetteer)
-            pools = build_distractors(grammar, matcher, 0)
-            dates = date_words(args.chatette_dates)
-            try:
-                template_info = chatette_template(gazetteer, grammar, CHATETTE_PROBE_N, pools, dates)
-                chatette_probe = run_chatette(python, CHATETTE_PROBE_N, template_info, args, args.chatette_timeout)
-                for asked in args.chatette_n:
-                    body = chatette_template(gazetteer, grammar, asked, pools, dates)
-                    chatette_runs.append(run_chatette(python, asked, body, args, args.chatette_timeout))
-            except Exception as exc:  # keep the nerloop figures even if Chatette breaks
-                chatette_status += f"; failed: {type(exc).__name__}: {exc}"
-
+    grammar = load_grammar(None, gazetteer.domain)
+    pools = build_distractors(grammar, GazetteerMatcher(gazetteer), 0)
+    dates = date_words(args.chatette_dates)
+    competitors = [
+        chatette_competitor(args, gazetteer, grammar, pools, dates),
+        chatito_competitor(args, gazetteer, grammar, pools, dates),
+    ]
     print_report(
         args,
         facts,
@@ -358,10 +356,7 @@ def main(argv: list[str] | None = None) -> int:
         build_seconds,
         (first_load, first_load_kind),
         nerloop_runs,
-        chatette_status,
-        template_info,
-        chatette_probe,
-        chatette_runs,
+        competitors,
     )
     return 0 if all(r.result for r in nerloop_runs) else 1
 
