@@ -206,3 +206,29 @@ def chatette_competitor(args: argparse.Namespace, gazetteer, grammar, pools, dat
         lambda n: chatette_template(gazetteer, grammar, n, pools, dates),
         lambda n, body: run_chatette(python, n, body, args, args.chatette_timeout),
     )
+
+
+def add_chatette_args(parser: argparse.ArgumentParser) -> None:
+    """Chatette's options of ``bench/generate.py``."""
+    chat = parser.add_argument_group("Chatette")
+    chat.add_argument(
+        "--chatette-n",
+        type=int,
+        nargs="*",
+        default=[10_000, 100_000],
+        metavar="N",
+        help="examples per Chatette run (no values: skip Chatette)",
+    )
+    chat.add_argument(
+        "--chatette-timeout", type=float, default=300, help="seconds per Chatette run before it is killed"
+    )
+    chat.add_argument(
+        "--chatette-dates", type=int, default=60, help="distinct date surfaces given to Chatette and Chatito"
+    )
+    chat.add_argument(
+        "--chatette-python",
+        type=Path,
+        default=None,
+        help="a Python with chatette installed (default: create WORK/chatette-venv and pip install chatette)",
+    )
+    chat.add_argument("--no-chatette", action="store_true", help="skip Chatette")

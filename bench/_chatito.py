@@ -182,3 +182,23 @@ def chatito_competitor(args: argparse.Namespace, gazetteer, grammar, pools, date
         lambda n: chatito_template(gazetteer, grammar, n, pools, dates),
         lambda n, body: run_chatito(script, n, body, args, args.chatito_timeout),
     )
+
+
+def add_chatito_args(parser: argparse.ArgumentParser) -> None:
+    """Chatito's options of ``bench/generate.py``."""
+    ito = parser.add_argument_group("Chatito (npm, installed into WORK/chatito on first use)")
+    ito.add_argument(
+        "--chatito-n",
+        type=int,
+        nargs="*",
+        default=[10_000, 100_000],
+        metavar="N",
+        help="examples per Chatito run (no values: skip Chatito)",
+    )
+    ito.add_argument(
+        "--chatito-timeout",
+        type=float,
+        default=600,
+        help="seconds per Chatito run before it is killed (national slots: about 25 examples/s, 10,000 take ~400 s)",
+    )
+    ito.add_argument("--no-chatito", action="store_true", help="skip Chatito")

@@ -53,8 +53,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _chatette import chatette_competitor  # noqa: E402
-from _chatito import chatito_competitor  # noqa: E402
+from _chatette import add_chatette_args, chatette_competitor  # noqa: E402
+from _chatito import add_chatito_args, chatito_competitor  # noqa: E402
 from _common import (  # noqa: E402
     DEFAULT_GAZETTEER,
     DEFAULT_WORK,
@@ -263,44 +263,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="run each nerloop child under cProfile and print its K costliest functions (rates then include "
         "the profiler's overhead)",
     )
-    chat = parser.add_argument_group("Chatette")
-    chat.add_argument(
-        "--chatette-n",
-        type=int,
-        nargs="*",
-        default=[10_000, 100_000],
-        metavar="N",
-        help="examples per Chatette run (no values: skip Chatette)",
-    )
-    chat.add_argument(
-        "--chatette-timeout", type=float, default=300, help="seconds per Chatette run before it is killed"
-    )
-    chat.add_argument(
-        "--chatette-dates", type=int, default=60, help="distinct date surfaces given to Chatette and Chatito"
-    )
-    chat.add_argument(
-        "--chatette-python",
-        type=Path,
-        default=None,
-        help="a Python with chatette installed (default: create WORK/chatette-venv and pip install chatette)",
-    )
-    chat.add_argument("--no-chatette", action="store_true", help="skip Chatette")
-    ito = parser.add_argument_group("Chatito (npm, installed into WORK/chatito on first use)")
-    ito.add_argument(
-        "--chatito-n",
-        type=int,
-        nargs="*",
-        default=[10_000, 100_000],
-        metavar="N",
-        help="examples per Chatito run (no values: skip Chatito)",
-    )
-    ito.add_argument(
-        "--chatito-timeout",
-        type=float,
-        default=600,
-        help="seconds per Chatito run before it is killed (national slots: about 25 examples/s, 10,000 take ~400 s)",
-    )
-    ito.add_argument("--no-chatito", action="store_true", help="skip Chatito")
+    add_chatette_args(parser)
+    add_chatito_args(parser)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.n < 0 or any(n < 1 for n in args.n_small) or args.repeat < 1:
