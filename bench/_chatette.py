@@ -193,15 +193,14 @@ def run_chatette(python: Path, asked: int, body: TemplateInfo, args: argparse.Na
 
 def chatette_competitor(args: argparse.Namespace, gazetteer, grammar, pools, dates: list[str]) -> Competitor:
     """Chatette's probe and runs at ``args.chatette_n``, or why it did not run."""
-    does_less = "no hierarchy-consistent chains, no label resolution, no split hold-outs, no noise"
     if args.no_chatette or not args.chatette_n:
-        return Competitor("Chatette", "skipped (--no-chatette)", does_less=does_less)
+        return Competitor("Chatette", "skipped (--no-chatette)")
     python, version = ensure_chatette(args)
     if python is None:
         print(f"[chatette] not run: {version}", file=sys.stderr)
-        return Competitor("Chatette", f"not run: {version}", does_less=does_less)
+        return Competitor("Chatette", f"not run: {version}")
     return run_all(
-        Competitor("Chatette", f"chatette {version} ({python})", does_less=does_less),
+        Competitor("Chatette", f"chatette {version} ({python})"),
         args.chatette_n,
         lambda n: chatette_template(gazetteer, grammar, n, pools, dates),
         lambda n, body: run_chatette(python, n, body, args, args.chatette_timeout),

@@ -169,15 +169,14 @@ def run_chatito(script: Path, asked: int, body: TemplateInfo, args: argparse.Nam
 
 def chatito_competitor(args: argparse.Namespace, gazetteer, grammar, pools, dates: list[str]) -> Competitor:
     """Chatito's probe and runs at ``args.chatito_n``, or why it did not run."""
-    does_less = "no hierarchy-consistent chains, no label resolution, no split hold-outs, no noise"
     if args.no_chatito or not args.chatito_n:
-        return Competitor("Chatito", "skipped (--no-chatito)", does_less=does_less)
+        return Competitor("Chatito", "skipped (--no-chatito)")
     script, version = ensure_chatito(args.work)
     if script is None:
         print(f"[chatito] not run: {version}", file=sys.stderr)
-        return Competitor("Chatito", f"not run: {version}", does_less=does_less)
+        return Competitor("Chatito", f"not run: {version}")
     return run_all(
-        Competitor("Chatito", version, does_less=does_less),
+        Competitor("Chatito", version),
         args.chatito_n,
         lambda n: chatito_template(gazetteer, grammar, n, pools, dates),
         lambda n, body: run_chatito(script, n, body, args, args.chatito_timeout),

@@ -53,7 +53,7 @@ class Competitor:
     template: TemplateInfo | None = None
     probe: ToolRun | None = None
     runs: list[ToolRun] = field(default_factory=list)
-    does_less: str = ""
+    does_less: str = "no hierarchy-consistent chains, no label resolution, no split hold-outs, no noise"
 
 
 def form_options(choices, form: str) -> tuple[str, ...]:

@@ -12,13 +12,13 @@ queries for every batch size in ``--batch-sizes``:
 * with all cores (``torch.set_num_threads(os.cpu_count())``, unpinned),
 
 best of ``--repeat`` rounds that run each measured call once in turn (interleaved: the host's
-speed drifts, and a ratio of passes taken minutes apart measured the drift), reporting queries/s end to end (the "model a batch ahead"
-column: whether the pipeline predicts the next batch in a thread while it combines and resolves
+speed drifts, and a ratio of passes taken minutes apart measured the drift), reporting queries/s
+end to end (the "model a batch ahead" column: whether the pipeline predicts the next batch in a thread while it combines and resolves
 this one; by default only on a GPU, ``--overlap on`` forces it); the model alone
 (``tagger.predict``, no combination, resolver or record) on the same batches ``tag`` gives it
 (input order, ``batch`` at a time), and the ratio of the two: how close tagging is to
-model-bound (best against best, and each round's own ratio, whose spread shows the noise); and the model alone over all queries at once (sorted by length before batching,
-so less padding): what length-sorting across batches would add. ``--model`` defaults to a tagger trained for a
+model-bound (best against best, and each round's own ratio, whose spread shows the noise); and
+the model alone over all queries at once (sorted by length before batching, so less padding): what length-sorting across batches would add. ``--model`` defaults to a tagger trained for a
 few steps on generated data (``--size tiny``: hidden 128, 2 layers; ``--size base``: a
 BERT-base-sized config); weights do not change the cost. ``--device cuda`` runs the model
 on a GPU. ``--combine`` picks the model/matcher combination (default: the model's own).

@@ -42,7 +42,6 @@ from nerloop.records import Entity, TaggedQuery
 from nerloop.width import fold_width
 
 MATCHER_VERSION = "matcher"
-# A match: start, end, the types its form may be, whether a misspelt suffix was taken in.
 _MAX_TYPE_COMBINATIONS = 64
 # A guessed name before an organisation suffix: two to six characters, none of these.
 _GUESS_LENGTHS = (2, 6)

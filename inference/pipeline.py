@@ -102,8 +102,8 @@ class TaggingPipeline:
     def _model_batches(self, texts: Iterable[str]) -> Iterator[tuple[list[str], list[Prediction]]]:
         """Each batch of ``texts`` with the tagger's predictions, in order; ``texts`` is read lazily.
 
-        Where the model has a GPU (:meth:`overlapping`) and there is more than one batch, the next batch is predicted in a background thread while the caller
-        combines, resolves and writes this one: torch releases the GIL in its kernels, so the
+        Where the model has a GPU (:meth:`overlapping`) and there is more than one batch, the next
+        batch is predicted in a background thread while the caller combines, resolves and writes this one: torch releases the GIL in its kernels, so the
         gazetteer's work no longer waits for the model.
         """
         batches = chunks(texts, self.batch_size)
