@@ -96,8 +96,38 @@ def machine_facts(cpu: int | None) -> list[tuple[str, str]]:
         ("python", f"{platform.python_implementation()} {platform.python_version()} ({sys.executable})"),
         ("platform", platform.platform()),
         ("nerloop", git_head()),
+        ("build", compiled_build()),
         ("date", dt.datetime.now().isoformat(timespec="seconds")),
     ]
+
+
+def compiled_build() -> str:
+    """Which build of the hot modules this process imports: the compiled one or the pure-Python source.
+
+    The modules are those of ``[tool.mypy] files`` in pyproject.toml (README, "Compiled build"); a
+    bench runs on the compiled build with ``PYTHONPATH=build/compiled`` after scripts/build-compiled.sh.
+    """
+    import importlib
+    import importlib.machinery
+
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+    with open(REPO / "pyproject.toml", "rb") as f:
+        files = tomllib.load(f)["tool"]["mypy"]["files"]
+    suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
+    compiled = []
+    for path in files:
+        parts = Path(path).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        origin = importlib.import_module(name).__file__ or ""
+        if origin.endswith(suffixes):
+            compiled.append(origin)
+    if not compiled:
+        return "pure Python (no module compiled)"
+    where = os.path.commonpath(compiled)
+    return f"compiled with mypyc: {len(compiled)} of {len(files)} hot modules (from {where})"
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

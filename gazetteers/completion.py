@@ -66,8 +66,8 @@ def complete(gazetteer: Gazetteer, candidates: Sequence[tuple[str, ...]]) -> Com
             for c in set(cands):
                 count[c] = count.get(c, 0) + 1
         needed = len(constraining)
-        get, path = count.get, gazetteer.path  # count.get(node, 0) along each path, in C
-        terminals = [t for t in count if sum(map(get, path(t), repeat(0))) == needed]
+        get, path_of = count.get, gazetteer.path  # count.get(node, 0) along each path, in C
+        terminals = [t for t in count if sum(map(get, path_of(t), repeat(0))) == needed]
     inner = {a for t in terminals for a in gazetteer.ancestors(t)}
     chains = tuple(sorted({gazetteer.path(t) for t in terminals if t not in inner}))
     if not chains:
@@ -84,11 +84,11 @@ def complete(gazetteer: Gazetteer, candidates: Sequence[tuple[str, ...]]) -> Com
             entry = gazetteer.get(node)
             resolved[entry.type] = entry.name
     on_chains = set().union(*chains)
-    linked = []
+    linked_ids: list[str | None] = []
     for cands in candidates:
         hits = [c for c in cands if c in on_chains]
-        linked.append(hits[0] if len(hits) == 1 else None)
-    return Completion(chains, resolved, tuple(linked), False)
+        linked_ids.append(hits[0] if len(hits) == 1 else None)
+    return Completion(chains, resolved, tuple(linked_ids), False)
 
 
 # How many of the latest targets a mention is tried against: keeps grouping linear in long inputs.
@@ -182,6 +182,9 @@ class CompletionCache:
     """
 
     def __init__(self, gazetteer: Gazetteer, maxsize: int = COMPLETION_CACHE_SIZE) -> None:
+        self._setup(gazetteer, maxsize)
+
+    def _setup(self, gazetteer: Gazetteer, maxsize: int) -> None:
         self.gazetteer = gazetteer
         self.maxsize = maxsize
         self._cached = lru_cache(maxsize=maxsize)(self._complete)
@@ -198,7 +201,7 @@ class CompletionCache:
         return {"gazetteer": self.gazetteer, "maxsize": self.maxsize}
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(state["gazetteer"], state["maxsize"])
+        self._setup(state["gazetteer"], state["maxsize"])
 
 
 def _group(gazetteer: Gazetteer, levels: Sequence[int], candidates: Sequence[tuple[str, ...]]) -> list[list[int]]:
@@ -215,7 +218,8 @@ def _group(gazetteer: Gazetteer, levels: Sequence[int], candidates: Sequence[tup
         return False
 
     def fits(g: int, i: int) -> bool:
-        return chains[g] is None or fits_chains(gazetteer, chains[g], candidates[i])
+        known = chains[g]
+        return known is None or fits_chains(gazetteer, known, candidates[i])
 
     def join(g: int, i: int) -> None:
         groups[g].append(i)

@@ -77,6 +77,9 @@ class Gazetteer:
     def __len__(self) -> int:
         return len(self._by_id)
 
+    def __bool__(self) -> bool:  # compiled code tests truth by __bool__ alone (mypyc skips __len__)
+        return bool(self._by_id)
+
     def __contains__(self, entry_id: object) -> bool:
         return entry_id in self._by_id
 
@@ -116,8 +119,8 @@ class Gazetteer:
         """Ids of the direct children; ``None`` gives the roots."""
         return self._children.get(entry_id, [])
 
-    def descendants(self, entry_id: str, type_name: str) -> list[str]:
-        """Ids of the entries of ``type_name`` below ``entry_id`` (any depth)."""
+    def descendants(self, entry_id: str | None, type_name: str) -> list[str]:
+        """Ids of the entries of ``type_name`` below ``entry_id`` (any depth); ``None``: below the roots."""
         found, stack = [], list(self.children(entry_id))
         while stack:
             node = stack.pop()

@@ -45,6 +45,9 @@ class EntryCycle:
     def __len__(self) -> int:
         return len(self._ids)
 
+    def __bool__(self) -> bool:  # compiled code tests truth by __bool__ alone (mypyc skips __len__)
+        return bool(self._ids)
+
     def draw(self) -> str | None:
         if not self._ids:
             return None
@@ -118,7 +121,7 @@ class Sampler:
         rng = self.rng
         chain = self._draw_chain(template)
         state = _RenderState(chain, {})
-        if self.novel_rate and rng.random() < self.novel_rate:
+        if self.novel is not None and self.novel_rate and rng.random() < self.novel_rate:
             state.novel_from = self.novel.pick_level(rng)
         if template.other_slot_types:
             state.other = self._draw_other(chain, template.other_slot_types)
@@ -215,14 +218,15 @@ class Sampler:
             elif form == "other":  # a second date: 对比今年和去年
                 surface = self._other_date(state.drawn.get("Date"))
             else:
-                surface = state.drawn.get("Date")
-                if surface is None:
+                drawn = state.drawn.get("Date")
+                if drawn is None:
                     listed = self.cycles.get("Date")
                     if listed and rng.random() < LISTED_DATE_SHARE and (entry_id := listed.draw()):
-                        surface = _pick(rng, self.surfaces[entry_id].any)  # from dates.csv: tagged, no range
+                        drawn = _pick(rng, self.surfaces[entry_id].any)  # from dates.csv: tagged, no range
                     else:
-                        surface = sample_date(rng, self.reference)[0]
-                    state.drawn["Date"] = surface
+                        drawn = sample_date(rng, self.reference)[0]
+                    state.drawn["Date"] = drawn
+                surface = drawn
             state.add_mention(type_name, surface)
             return
         levels = self.levels
@@ -243,7 +247,11 @@ class Sampler:
             surface = _pick(rng, choices.short)
         else:
             surface = _pick(rng, choices.any)
-        if state.novel_from is not None and levels.get(type_name, -1) >= levels[state.novel_from]:
+        if (
+            state.novel_from is not None
+            and self.novel is not None
+            and levels.get(type_name, -1) >= levels[state.novel_from]
+        ):
             surface = self.novel.rename(type_name, entry_id, surface, rng) or surface
         if self.typo_rate and type_name in levels and rng.random() < self.typo_rate:
             surface = typo(surface, rng) or surface
@@ -258,7 +266,7 @@ class Sampler:
 class _RenderState:
     __slots__ = ("chain", "other", "third", "drawn", "parts", "mentions", "length", "novel_from")
 
-    def __init__(self, chain: dict[str, str], drawn: dict[str, str]) -> None:
+    def __init__(self, chain: dict[str, str], drawn: dict[str, str | None]) -> None:
         self.chain = chain
         self.other: dict[str, str] = {}
         self.third: dict[str, str] = {}

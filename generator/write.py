@@ -147,7 +147,7 @@ def _write_split(
         kind = _next_kind(rng, size - written, want[NEGATIVE] - have[NEGATIVE], want[MIXED] - have[MIXED])
         record, template = _draw(kind, chooser, sampler, negatives, rng)
         attempts += 1
-        key = hash(record.text) if record is not None else None
+        key = hash(record.text) if record is not None else 0  # read only when there is a record
         leaks = record is not None and split == "train" and bool(heldout) and _names_any(record, heldout)
         if record is None or key in seen or leaks:
             rejected += leaks
@@ -194,10 +194,14 @@ def _draw(
 ) -> tuple[TaggedQuery | None, Template | None]:
     """A record of ``kind`` and the grammar template it came from (``None`` for an entity-free draw)."""
     if kind == NEGATIVE:
+        assert negatives is not None, "negative draws are planned only with a negative sampler"
         return negatives.sample(rng), None
     template = chooser.next()
     record = sampler.sample(template)
-    return (negatives.mix(record, rng) if kind == MIXED else record), template
+    if kind == MIXED:
+        assert negatives is not None, "mixed draws are planned only with a negative sampler"
+        return negatives.mix(record, rng), template
+    return record, template
 
 
 def _next_kind(rng: random.Random, remaining: int, negatives: int, mixed: int) -> int:

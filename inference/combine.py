@@ -144,7 +144,8 @@ def combine_calibrated(
     """
     decisions: list[Decision] = []
     # one conversion per query: slicing and summing Python floats beats numpy scalars span by span
-    probs = char_probs.tolist() if hasattr(char_probs, "tolist") else char_probs
+    to_list = getattr(char_probs, "tolist", None)
+    probs = to_list() if to_list is not None else char_probs
     backing = [evidence.in_context(e, matcher, model) for e in model]
     scored = [
         (e, backed, calibration(e.score if e.score is not None else 1.0, backed.kind))
@@ -282,8 +283,8 @@ def _decide_matches(
                 )
                 decisions.append(Decision(m, "matcher", False, why, found.kind, None, prob))
             continue
-        vetoable = not found.protected and i not in overlapped and prob is not None and thresholds.veto > 0
-        if vetoable and prob < thresholds.veto:
+        vetoable = not found.protected and i not in overlapped and thresholds.veto > 0
+        if vetoable and prob is not None and prob < thresholds.veto:
             decisions.append(
                 Decision(
                     m, "matcher", False, "the model reads no mention here", found.kind, None, prob, thresholds.veto

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Install nerloop with its test dependencies into .venv, lint, and run the whole test suite.
+# Install nerloop with its test dependencies into .venv, lint, type-check, and run the whole test
+# suite twice: on the pure-Python source, then on the compiled build (scripts/test-compiled.sh).
 # Usage: scripts/test.sh [pytest args]      (e.g. scripts/test.sh -m "not slow")
+#        NERLOOP_TEST_COMPILED=0 scripts/test.sh ...   (the pure-Python pass only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,8 +39,13 @@ esac
 # PostgreSQL tests need the server on 127.0.0.1:5432; start the machine's cluster if it is down.
 scripts/ensure-postgres.sh || echo "warning: PostgreSQL is not available; its tests will be skipped" >&2
 
-"$VENV/bin/ruff" check --quiet nerloop gazetteers generator trainer inference active_learning bench scripts tests
+"$VENV/bin/ruff" check --quiet nerloop gazetteers generator trainer inference active_learning bench scripts tests setup.py
 # The layering contracts in pyproject.toml [tool.importlinter].
 "$VENV/bin/lint-imports" --no-logo
+# The modules the compiled build compiles ([tool.mypy] files): mypyc enforces their annotations at run time.
+"$VENV/bin/mypy"
 
-exec "$VENV/bin/python" -m pytest "$@"
+"$VENV/bin/python" -m pytest "$@"
+if [ "${NERLOOP_TEST_COMPILED:-1}" != 0 ]; then
+  scripts/test-compiled.sh "$@"
+fi

@@ -38,7 +38,7 @@ import datetime as dt
 import random
 import re
 from bisect import bisect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from itertools import accumulate
 
@@ -110,13 +110,18 @@ _Index = dict[str, tuple[Pattern, tuple[tuple[str, str], ...]]]  # name -> (patt
 FIRST_CHARS = "0-9〇○零一二两三四五六七八九十Qq第上下本这今去前当近最过昨大年月元春清劳端中国同环周星礼"
 
 
+def _prefixer(name: str) -> Callable[[re.Match[str]], str]:
+    """A ``re.sub`` replacement that prefixes a named group (or a backreference to one) with ``name``."""
+    return lambda m: f"(?P{m[1]}{name}__{m[2]}"
+
+
 def _compile(patterns: Sequence[Pattern]) -> tuple[re.Pattern[str], _Index]:
     """Join the fragments into one regex, prefixing each group name with its pattern's name."""
     parts: list[str] = []
     index: _Index = {}
     for p in patterns:
         shorts = re.findall(r"\(\?P<(\w+)>", p.regex)
-        body = re.sub(r"\(\?P([<=])(\w+)", lambda m, name=p.name: f"(?P{m[1]}{name}__{m[2]}", p.regex)
+        body = re.sub(r"\(\?P([<=])(\w+)", _prefixer(p.name), p.regex)
         parts.append(f"(?P<{p.name}>{body})")
         index[p.name] = (p, tuple((s, f"{p.name}__{s}") for s in shorts))
     return re.compile(f"(?=[{FIRST_CHARS}])(?:{'|'.join(parts)})"), index

@@ -197,12 +197,12 @@ def _sample_month_span(rng: random.Random, ref: dt.date) -> tuple[str, DateRange
         y_text = fmt_year(rng, year)
         text = f"{y_text}年{fmt(m1)}月{sep}{fmt_year(rng, year + 1)}年{fmt(m2)}月"
         return text, month_range(year, m1, m2, year + 1)
-    prefix, year = sample_year_prefix(rng, ref, none_weight=3.0)
+    prefix, named_year = sample_year_prefix(rng, ref, none_weight=3.0)
     m1 = rng.randint(1, 11)
     m2 = rng.randint(m1 + 1, 12)
     first = fmt(m1) + ("月" if rng.random() < 0.5 else "")
     text = f"{prefix}{first}{sep}{fmt(m2)}月{'份' if rng.random() < 0.1 else ''}"
-    return text, in_year(year, ref, lambda y: month_range(y, m1, m2))
+    return text, in_year(named_year, ref, lambda y: month_range(y, m1, m2))
 
 
 MONTH_SPAN = Pattern(

@@ -174,14 +174,14 @@ def test_unknown_substation_is_kept_and_constrains_nothing(resolve):
 
 
 def test_complete_keeps_only_the_deepest_chain(mini):
-    completion = complete(mini, [["山东省"], [HEZE], [QILIN]])
+    completion = complete(mini, [("山东省",), (HEZE,), (QILIN,)])
     assert completion.chains == (QILIN_CHAIN,)
     assert completion.linked == ("山东省", HEZE, QILIN)
     assert completion.ambiguous == ()
 
 
 def test_complete_without_candidates_is_empty_not_a_conflict(mini):
-    completion = complete(mini, [[], []])
+    completion = complete(mini, [(), ()])
     assert completion.chains == ()
     assert completion.resolved == NO_CHAIN
     assert completion.linked == (None, None)
@@ -190,7 +190,7 @@ def test_complete_without_candidates_is_empty_not_a_conflict(mini):
 
 def test_complete_fills_only_levels_where_all_chains_share_one_entry(mini):
     # Two entries named 龙山供电所: same name, different ids, so Substation stays open.
-    completion = complete(mini, [[chain[-1] for chain in LONGSHAN_CHAINS]])
+    completion = complete(mini, [tuple(chain[-1] for chain in LONGSHAN_CHAINS)])
     assert completion.resolved == {**NO_CHAIN, "Province": "山东省"}
     assert completion.linked == (None,)
 
