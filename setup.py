@@ -4,6 +4,14 @@
 "Compiled build"): the same source, C extensions beside it, about 1.3-1.4x the matcher and the
 generator. The default (``0``) builds the pure-Python package. An editable install is meant to
 stay pure: an extension beside a module shadows it, and an edit to the module would then do nothing.
+
+Pickling: mypyc's native classes unpickle by calling ``__init__()`` without arguments, and set a
+frozen dataclass's fields one by one, which the dataclass forbids (its ``serializable=True`` left
+attributes undefined in mypyc 2.4). So the frozen dataclasses carry
+``@mypyc_attr(native_class=False)`` (Python classes with compiled methods), and the classes that are
+pickled (the gazetteer, for its load cache; the resolver, its linker and completion cache) define
+``__reduce__``: their constructor's arguments, the same in both builds. tests/unit/test_compiled.py
+checks both; other classes of these modules do not pickle in the compiled build.
 """
 
 from __future__ import annotations

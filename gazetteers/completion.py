@@ -11,9 +11,12 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 from itertools import repeat
 
+from mypy_extensions import mypyc_attr
+
 from gazetteers.model import Gazetteer
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class Completion:
     """Outcome of completing one query's hierarchy mentions.
@@ -95,6 +98,7 @@ def complete(gazetteer: Gazetteer, candidates: Sequence[tuple[str, ...]]) -> Com
 TARGET_LOOKBACK = 8
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class QueryCompletion:
     """A query's hierarchy mentions grouped into targets, each completed on its own.
@@ -182,9 +186,6 @@ class CompletionCache:
     """
 
     def __init__(self, gazetteer: Gazetteer, maxsize: int = COMPLETION_CACHE_SIZE) -> None:
-        self._setup(gazetteer, maxsize)
-
-    def _setup(self, gazetteer: Gazetteer, maxsize: int) -> None:
         self.gazetteer = gazetteer
         self.maxsize = maxsize
         self._cached = lru_cache(maxsize=maxsize)(self._complete)
@@ -197,11 +198,9 @@ class CompletionCache:
     def __call__(self, levels: Sequence[int], candidates: Sequence[tuple[str, ...]]) -> QueryCompletion:
         return self._cached(tuple(levels), tuple(candidates))
 
-    def __getstate__(self) -> dict:
-        return {"gazetteer": self.gazetteer, "maxsize": self.maxsize}
-
-    def __setstate__(self, state: dict) -> None:
-        self._setup(state["gazetteer"], state["maxsize"])
+    def __reduce__(self) -> tuple[type[CompletionCache], tuple[Gazetteer, int]]:
+        """Pickled as its constructor's arguments: the memo starts empty (setup.py: why not the state)."""
+        return (CompletionCache, (self.gazetteer, self.maxsize))
 
 
 def _group(gazetteer: Gazetteer, levels: Sequence[int], candidates: Sequence[tuple[str, ...]]) -> list[list[int]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from mypy_extensions import mypyc_attr
 from rapidfuzz import fuzz, process
 
 from gazetteers.aliases import short_forms
@@ -18,6 +19,7 @@ from gazetteers.model import Gazetteer
 from nerloop.width import fold_width
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class Link:
     """How a mention was linked, for ``--explain``.
@@ -75,6 +77,10 @@ class Linker:
         self._exact: dict[tuple[str, str], Link] = {}  # bounded by the gazetteer's surface forms
         # normalized forms per (mention, type): a mention left unlinked is tried again with fuzzy on
         self._normalized: dict[tuple[str, str], list[str]] = {}
+
+    def __reduce__(self) -> tuple[type[Linker], tuple[Gazetteer, ResolverConfig]]:
+        """Pickled as its constructor's arguments: the memos start empty (setup.py: why not the state)."""
+        return (Linker, (self.gazetteer, self.config))
 
     def link(self, text: str, type_name: str, *, fuzzy: bool = False, scope: Collection[str] | None = None) -> Link:
         """Candidates for ``text`` as a mention of ``type_name``; fuzzy only when asked and allowed."""

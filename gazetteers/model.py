@@ -11,9 +11,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from mypy_extensions import mypyc_attr
+
 from nerloop.domain import Domain
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class Entry:
     """One gazetteer row.
@@ -32,25 +35,46 @@ class Entry:
     source: str = ""
 
 
+# what Gazetteer.__reduce__ saves: by id, by type, children, paths, surface index
+_Index = tuple[
+    dict[str, Entry],
+    dict[str, list[Entry]],
+    dict[str | None, list[str]],
+    dict[str, tuple[str, ...]],
+    dict[str, dict[str, tuple[str, ...]]],
+]
+
+
 class Gazetteer:
     """All entries of a gazetteer directory with their hierarchy and surface index."""
 
-    def __init__(self, domain: Domain, entries: Iterable[Entry], fingerprint: str = "") -> None:
+    _by_id: dict[str, Entry]
+    _by_type: dict[str, list[Entry]]
+    _children: dict[str | None, list[str]]
+    _paths: dict[str, tuple[str, ...]]
+    _surface: dict[str, dict[str, tuple[str, ...]]]
+
+    def __init__(
+        self, domain: Domain, entries: Iterable[Entry], fingerprint: str = "", index: _Index | None = None
+    ) -> None:
+        """``index``: the structures :meth:`__reduce__` saved, taken as they are instead of built again."""
         self.domain = domain
         self.fingerprint = fingerprint
-        self._by_id: dict[str, Entry] = {}
-        self._by_type: dict[str, list[Entry]] = defaultdict(list)
-        self._children: dict[str | None, list[str]] = defaultdict(list)
-        self._surface: dict[str, dict[str, tuple[str, ...]]] = {}
+        self._chain_names: dict[str, dict[str, str | None]] = {}
+        self._path_sets: dict[str, frozenset[str]] = {}
+        self._chain_ids: dict[str, dict[str, str]] = {}
+        if index is not None:
+            self._by_id, self._by_type, self._children, self._paths, self._surface = index
+            return
+        self._by_id = {}
+        self._by_type = defaultdict(list)
+        self._children = defaultdict(list)
         for entry in entries:
             self._by_id[entry.id] = entry
             self._by_type[entry.type].append(entry)
             if entry.type in domain.hierarchy:
                 self._children[entry.parent].append(entry.id)
-        self._paths: dict[str, tuple[str, ...]] = {}
-        self._chain_names: dict[str, dict[str, str | None]] = {}
-        self._path_sets: dict[str, frozenset[str]] = {}
-        self._chain_ids: dict[str, dict[str, str]] = {}
+        self._paths = {}
         for entry_id in self._by_id:
             self._path(entry_id)
         surface: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
@@ -58,6 +82,13 @@ class Gazetteer:
             for form in entry.surfaces:
                 surface[entry.type][form].append(entry.id)
         self._surface = {t: {f: tuple(ids) for f, ids in forms.items()} for t, forms in surface.items()}
+
+    def __reduce__(self) -> tuple[type[Gazetteer], tuple[Domain, tuple[()], str, _Index]]:
+        """Pickled with its index as built (the load cache reads it back without building it again); the
+        memos start empty. An explicit reduction, because the compiled build's classes pickle no state
+        of their own (setup.py)."""
+        index = (self._by_id, self._by_type, self._children, self._paths, self._surface)
+        return (Gazetteer, (self.domain, (), self.fingerprint, index))
 
     def _path(self, entry_id: str) -> tuple[str, ...]:
         cached = self._paths.get(entry_id)

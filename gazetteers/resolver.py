@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from gazetteers.completion import CompletionCache, QueryCompletion
 from gazetteers.config import ResolverConfig
 from gazetteers.linker import NOT_LINKED, Link, Linker
@@ -22,6 +24,7 @@ from nerloop.dates import normalize_date
 from nerloop.records import DateRange, Entity, TaggedQuery, Target
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class Resolution:
     """A resolved record plus, per entity, how it was linked (for ``--explain``).
@@ -59,6 +62,10 @@ class Resolver:
         self._linkable = set(gazetteer.domain.types) - {"Date"}
         self._levels = {t: i for i, t in enumerate(gazetteer.domain.hierarchy)}
         self._scopes: dict[tuple[str, tuple[tuple[str, ...], ...]], frozenset[str]] = {}
+
+    def __reduce__(self) -> tuple[type[Resolver], tuple[Gazetteer, ResolverConfig]]:
+        """Pickled as its constructor's arguments: the caches start empty (setup.py: why not the state)."""
+        return (Resolver, (self.gazetteer, self.config))
 
     def resolve(
         self, text: str, entities: Sequence[Entity], reference: dt.date, extra: dict[str, Any] | None = None

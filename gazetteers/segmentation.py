@@ -29,6 +29,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from mypy_extensions import mypyc_attr
+
 FULL, ALIAS, SHORT, GUESS, DATE = 3, 2, 1, 0, 4
 STRENGTH_NAMES = {FULL: "name", ALIAS: "alias", SHORT: "short form", GUESS: "guessed name", DATE: "date"}
 STRENGTH_BONUS = {FULL: 0.2, ALIAS: 0.1, SHORT: 0.0, GUESS: 0.0}
@@ -91,6 +93,7 @@ class Match(NamedTuple):
         }
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class Segmentation:
     """How the matcher read a query, for ``--explain``.

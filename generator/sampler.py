@@ -14,6 +14,8 @@ from bisect import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from mypy_extensions import mypyc_attr
+
 from gazetteers.measure_words import MeasureWordIndex
 from gazetteers.model import Gazetteer
 from gazetteers.resolver import Resolver
@@ -58,6 +60,7 @@ class EntryCycle:
         return self._ids[self._next - 1]
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class SurfaceChoices:
     """An entry's surface forms by kind, precomputed once."""

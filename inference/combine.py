@@ -21,6 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
+from mypy_extensions import mypyc_attr
+
 from inference.evidence import SUFFIX, Evidence, EvidenceFinder
 from nerloop.errors import UsageError
 from nerloop.records import Entity
@@ -51,6 +53,7 @@ def combine_entities(mode: str, model: Sequence[Entity], matcher: Sequence[Entit
     raise UsageError(f"unknown combination {mode!r}; choose one of: {', '.join(COMBINE_MODES)}")
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class Thresholds:
     """The calibrated combination's decision points (chosen on the development set).

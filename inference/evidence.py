@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from mypy_extensions import mypyc_attr
+
 from gazetteers.linker import fold_width
 from gazetteers.matcher import GazetteerMatcher
 from gazetteers.segmentation import ALIAS, FULL, SHORT
@@ -40,6 +42,7 @@ NOT_A_NAME = frozenset("各的该本此哪每个全其所有些几多这那等�
 NOT_A_NAME_END = frozenset("的各该本此哪每个其些几这那及与或")
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class Evidence:
     """The gazetteer's word on a span.

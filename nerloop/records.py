@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
+from mypy_extensions import mypyc_attr
+
 from nerloop.errors import NerloopError
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False)  # records hold no cycles
@@ -63,6 +65,7 @@ class Entity(NamedTuple):
         )
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class DateRange:
     """An inclusive day range, the normalized meaning of a Date mention."""
@@ -78,6 +81,7 @@ class DateRange:
         return cls(dt.date.fromisoformat(data["start"]), dt.date.fromisoformat(data["end"]))
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class Target:
     """One organisation a query is about (CONTRACTS.md §2, ``targets``).
@@ -109,6 +113,7 @@ class Target:
         )
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class TaggedQuery:
     """A query with its mentions, resolved hierarchy chain and date (CONTRACTS.md §2).

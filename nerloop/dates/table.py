@@ -8,6 +8,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from mypy_extensions import mypyc_attr
+
 from nerloop.dates.numbers import fmt_year, year_of
 from nerloop.records import DateRange
 
@@ -21,6 +23,7 @@ CALENDAR = "calendar"  # a range where the holiday calendar knows the year; a me
 UNRANGED = "unranged"  # a date mention with no honest range of its own: 同比, 五一前后
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class Pattern:
     """One kind of date expression: how it is written, read and generated.

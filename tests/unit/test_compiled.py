@@ -63,3 +63,60 @@ def test_classes_with_a_length_say_their_truth(path: str):
             methods = {n.name for n in node.body if isinstance(n, ast.FunctionDef)}
             if "__len__" in methods:
                 assert "__bool__" in methods, f"{path}: class {node.name} defines __len__ but not __bool__"
+
+
+def _decorators(node: ast.ClassDef) -> list[str]:
+    return [ast.unparse(d) for d in node.decorator_list]
+
+
+@pytest.mark.parametrize("path", compiled_files())
+def test_frozen_dataclasses_are_python_classes(path: str):
+    """A native class unpickles by setting its fields one by one, which a frozen dataclass forbids:
+    those of these modules are Python classes (with compiled methods) in the compiled build."""
+    tree = ast.parse((REPO / path).read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            decorators = _decorators(node)
+            if any(d.startswith("dataclass(") and "frozen=True" in d for d in decorators):
+                assert "mypyc_attr(native_class=False)" in decorators, f"{path}: {node.name} is a native class"
+
+
+def _objects_that_cross_processes() -> dict[str, object]:
+    import datetime as dt
+
+    from gazetteers import load_gazetteer
+    from gazetteers.default import default_directory
+    from gazetteers.matcher import GazetteerMatcher
+    from gazetteers.resolver import Resolver
+
+    gazetteer = load_gazetteer(default_directory(), use_cache=False)
+    matcher = GazetteerMatcher(gazetteer)
+    resolution = matcher.tag("本月菏泽巨野县供电公司麒麟供电所投诉个数", dt.date(2026, 11, 25))
+    return {
+        "gazetteer": gazetteer,
+        "entry": next(iter(gazetteer)),
+        "resolver": Resolver(gazetteer),
+        "record": resolution.record,
+        "resolution": resolution,
+        "links": resolution.links,
+        "segmentation": resolution.segmentation,
+        "completion": matcher.resolver.completions([0, 1], [("山东省",), ("山东省/菏泽市",)]),
+    }
+
+
+def test_what_crosses_processes_pickles_alike_in_both_builds():
+    """The gazetteer cache, spawned serve workers and Ray actors pickle these; so must the compiled build."""
+    import pickle
+
+    for name, value in _objects_that_cross_processes().items():
+        back = pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        assert type(back) is type(value), name
+        if name == "gazetteer":
+            assert len(back) == len(value) and back.fingerprint == value.fingerprint
+            assert back.path(next(iter(value)).id) == value.path(next(iter(value)).id)
+        elif name == "resolver":
+            assert back.gazetteer.fingerprint == value.gazetteer.fingerprint
+        elif name == "resolution":
+            assert back.record == value.record and back.links == value.links
+        else:
+            assert back == value, name

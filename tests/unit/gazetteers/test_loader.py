@@ -123,6 +123,21 @@ def test_cache_returns_an_equal_gazetteer_and_notices_edits(mini_copy):
     assert changed.lookup("停电", "Indicator")
 
 
+def test_a_second_load_is_read_from_the_cache_not_rebuilt(mini_copy, monkeypatch):
+    """The cache must really be read back (a failed read is swallowed and rebuilt, only slower)."""
+    import gazetteers.loader as loader
+
+    first = load_gazetteer(mini_copy)
+
+    def rebuilt(*args, **kwargs):
+        raise AssertionError("the gazetteer was rebuilt: its cache could not be read")
+
+    monkeypatch.setattr(loader, "_build_entries", rebuilt)
+    again = load_gazetteer(mini_copy)
+    assert again is not first and again.fingerprint == first.fingerprint
+    assert [e.id for e in again] == [e.id for e in first]
+
+
 def test_domain_yaml_in_the_directory_overrides_the_default(tmp_path):
     (tmp_path / "domain.yaml").write_text(
         "name: retail\nhierarchy: [Region, Store]\ntypes:\n  Region: {file: regions.csv}\n  Store: {file: stores.csv}\n  Product: {file: products.csv}\n",
