@@ -1,7 +1,7 @@
 """setuptools' entry point; the package itself is described in pyproject.toml.
 
 ``NERLOOP_COMPILE=1`` compiles the modules listed in ``[tool.mypy] files`` with mypyc (README,
-"Compiled build"): the same source, C extensions beside it, about 1.3-1.4x the matcher and the
+"Compiled build"): the same source, C extensions beside it, about 1.3x the matcher and 1.2x the
 generator. The default (``0``) builds the pure-Python package. An editable install is meant to
 stay pure: an extension beside a module shadows it, and an edit to the module would then do nothing.
 
