@@ -15,7 +15,7 @@ TREE=${1:-build/compiled}
 rm -rf "$TREE"
 mkdir -p "$TREE"
 tar -cf - --exclude=__pycache__ --exclude='*.so' --exclude='*.egg-info' \
-  pyproject.toml setup.py scripts nerloop gazetteers generator trainer inference active_learning tests |
+  pyproject.toml setup.py MANIFEST.in scripts nerloop gazetteers generator trainer inference active_learning tests |
   tar -xf - -C "$TREE"
 cd "$TREE"
 echo "== compiling with mypyc: $(sed -n '/^\[tool.mypy\]/,/^]/p' pyproject.toml | grep -c '\.py') modules into $TREE"

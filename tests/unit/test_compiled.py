@@ -120,3 +120,21 @@ def test_what_crosses_processes_pickles_alike_in_both_builds():
             assert back.record == value.record and back.links == value.links
         else:
             assert back == value, name
+
+
+def test_an_sdist_carries_the_in_tree_build_backend(tmp_path: Path):
+    """pyproject's backend-path points into scripts/: a source distribution without it cannot build again."""
+    import subprocess
+    import sys
+    import tarfile
+
+    hook = (
+        "import sys; sys.path.insert(0, 'scripts'); import build_backend; print(build_backend.build_sdist(sys.argv[1]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", hook, str(tmp_path)], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    with tarfile.open(tmp_path / done.stdout.strip().splitlines()[-1]) as sdist:
+        names = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
+    assert {"pyproject.toml", "setup.py", "scripts/build_backend.py"} <= names
