@@ -51,4 +51,7 @@ def extensions() -> list:
     return mypycify(compiled_modules(), opt_level="3", debug_level="0", group_name="nerloop")
 
 
-setup(ext_modules=extensions())
+EXTENSIONS = extensions()
+# A compiled build works in build/mypyc: a later pure build of the same checkout (build/) must not
+# pick up its extensions from build/lib and ship them in a "pure" wheel.
+setup(ext_modules=EXTENSIONS, options={"build": {"build_base": "build/mypyc"}} if EXTENSIONS else {})

@@ -272,8 +272,15 @@ def _code_fingerprint() -> str:
     digest = hashlib.sha256(nerloop.__version__.encode())
     for module in (gazetteers.model, gazetteers.aliases, nerloop.domain, sys.modules[__name__]):
         if module.__file__:
-            digest.update(Path(module.__file__).read_bytes())
+            digest.update(_source_of(Path(module.__file__)).read_bytes())
     return digest.hexdigest()
+
+
+def _source_of(path: Path) -> Path:
+    """The ``.py`` a compiled module was built from (its extension beside it is only a stub that names the
+    shared library, the same bytes whatever the source says); ``path`` itself for a source module."""
+    source = path.with_name(path.name.split(".", 1)[0] + ".py")
+    return source if path.suffix != ".py" and source.is_file() else path
 
 
 def fingerprint_directory(directory: Path) -> str:

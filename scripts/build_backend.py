@@ -1,7 +1,8 @@
 """PEP 517 build backend: setuptools' own, plus mypy in the build requirements when ``NERLOOP_COMPILE=1``.
 
-Only a compiled build (setup.py) needs mypyc; every other build, editable ones included, stays as
-light as setuptools alone.
+Only a wheel is ever compiled (setup.py): an sdist carries the source, metadata does not depend on
+the extensions, and an editable install stays pure whatever ``NERLOOP_COMPILE`` says, because an
+extension beside a module would shadow every later edit of it. Those hooks run with the flag off.
 """
 
 from __future__ import annotations
@@ -34,15 +35,50 @@ def _discovering() -> Iterator[None]:
         del os.environ[DISCOVERING]
 
 
+@contextmanager
+def _pure() -> Iterator[None]:
+    """``NERLOOP_COMPILE=0`` for the duration of a hook that must not compile."""
+    before = os.environ.get("NERLOOP_COMPILE")
+    os.environ["NERLOOP_COMPILE"] = "0"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["NERLOOP_COMPILE"]
+        else:
+            os.environ["NERLOOP_COMPILE"] = before
+
+
 def get_requires_for_build_wheel(config_settings=None) -> list[str]:
     with _discovering():
         return _setuptools.get_requires_for_build_wheel(config_settings) + _extra()
 
 
+def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None) -> str:
+    with _pure():
+        return _setuptools.prepare_metadata_for_build_wheel(metadata_directory, config_settings)
+
+
 def get_requires_for_build_editable(config_settings=None) -> list[str]:
-    with _discovering():
-        return _setuptools.get_requires_for_build_editable(config_settings) + _extra()
+    with _pure():
+        return _setuptools.get_requires_for_build_editable(config_settings)
+
+
+def prepare_metadata_for_build_editable(metadata_directory, config_settings=None) -> str:
+    with _pure():
+        return _setuptools.prepare_metadata_for_build_editable(metadata_directory, config_settings)
+
+
+def build_editable(wheel_directory, config_settings=None, metadata_directory=None) -> str:
+    with _pure():
+        return _setuptools.build_editable(wheel_directory, config_settings, metadata_directory)
 
 
 def get_requires_for_build_sdist(config_settings=None) -> list[str]:
-    return _setuptools.get_requires_for_build_sdist(config_settings)
+    with _pure():
+        return _setuptools.get_requires_for_build_sdist(config_settings)
+
+
+def build_sdist(sdist_directory, config_settings=None) -> str:
+    with _pure():
+        return _setuptools.build_sdist(sdist_directory, config_settings)

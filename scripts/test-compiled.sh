@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 TREE=${NERLOOP_COMPILED_TREE:-build/compiled}
 VENV=${NERLOOP_VENV:-.venv}
 case "$VENV" in /*) ;; *) VENV="$PWD/$VENV" ;; esac
+# the Label Studio tests find its venv from the repository root: the copy has none of its own
+LS_VENV=${NERLOOP_LS_VENV:-.venv-ls}
+case "$LS_VENV" in /*) ;; *) LS_VENV="$PWD/$LS_VENV" ;; esac
+export NERLOOP_LS_VENV="$LS_VENV"
 
 scripts/build-compiled.sh "$TREE"
 cd "$TREE"

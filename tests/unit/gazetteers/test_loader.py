@@ -210,3 +210,15 @@ def test_a_cache_write_that_fails_leaves_no_temporary_file(mini_copy, tmp_path, 
     monkeypatch.setattr(pickle, "dump", full_disk)
     assert load_gazetteer(mini_copy).entries("Substation")  # the cache only costs speed
     assert list(cache.iterdir()) == []
+
+
+def test_the_cache_key_follows_the_source_of_a_compiled_module(tmp_path):
+    """A compiled module's extension is a stub whose bytes do not change with the source: hash the source."""
+    from gazetteers.loader import _source_of
+
+    stub = tmp_path / "model.cpython-311-x86_64-linux-gnu.so"
+    stub.write_bytes(b"stub")
+    assert _source_of(stub) == stub  # no source beside it (a wheel without sources): the stub is all there is
+    (tmp_path / "model.py").write_text("x = 1\n", "utf-8")
+    assert _source_of(stub) == tmp_path / "model.py"
+    assert _source_of(tmp_path / "model.py") == tmp_path / "model.py"
