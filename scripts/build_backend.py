@@ -8,8 +8,9 @@ extension beside a module would shadow every later edit of it. Those hooks run w
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from setuptools import build_meta as _setuptools
 from setuptools.build_meta import *  # noqa: F403  (the hooks this module does not change)
@@ -27,58 +28,39 @@ def _extra() -> list[str]:
 
 
 @contextmanager
-def _discovering() -> Iterator[None]:
-    os.environ[DISCOVERING] = "1"
-    try:
-        yield
-    finally:
-        del os.environ[DISCOVERING]
-
-
-@contextmanager
-def _pure() -> Iterator[None]:
-    """``NERLOOP_COMPILE=0`` for the duration of a hook that must not compile."""
-    before = os.environ.get("NERLOOP_COMPILE")
-    os.environ["NERLOOP_COMPILE"] = "0"
+def _env(name: str, value: str) -> Iterator[None]:
+    """``name=value`` in the environment for the duration of one hook, then as it was."""
+    before = os.environ.get(name)
+    os.environ[name] = value
     try:
         yield
     finally:
         if before is None:
-            del os.environ["NERLOOP_COMPILE"]
+            del os.environ[name]
         else:
-            os.environ["NERLOOP_COMPILE"] = before
+            os.environ[name] = before
 
 
 def get_requires_for_build_wheel(config_settings=None) -> list[str]:
-    with _discovering():
+    with _env(DISCOVERING, "1"):
         return _setuptools.get_requires_for_build_wheel(config_settings) + _extra()
 
 
-def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None) -> str:
-    with _pure():
-        return _setuptools.prepare_metadata_for_build_wheel(metadata_directory, config_settings)
+def _pure(name: str) -> Callable[..., Any]:
+    """setuptools' hook ``name``, run with ``NERLOOP_COMPILE=0``: it must not compile."""
+    hook = getattr(_setuptools, name)
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with _env("NERLOOP_COMPILE", "0"):
+            return hook(*args, **kwargs)
+
+    run.__name__ = name
+    return run
 
 
-def get_requires_for_build_editable(config_settings=None) -> list[str]:
-    with _pure():
-        return _setuptools.get_requires_for_build_editable(config_settings)
-
-
-def prepare_metadata_for_build_editable(metadata_directory, config_settings=None) -> str:
-    with _pure():
-        return _setuptools.prepare_metadata_for_build_editable(metadata_directory, config_settings)
-
-
-def build_editable(wheel_directory, config_settings=None, metadata_directory=None) -> str:
-    with _pure():
-        return _setuptools.build_editable(wheel_directory, config_settings, metadata_directory)
-
-
-def get_requires_for_build_sdist(config_settings=None) -> list[str]:
-    with _pure():
-        return _setuptools.get_requires_for_build_sdist(config_settings)
-
-
-def build_sdist(sdist_directory, config_settings=None) -> str:
-    with _pure():
-        return _setuptools.build_sdist(sdist_directory, config_settings)
+prepare_metadata_for_build_wheel = _pure("prepare_metadata_for_build_wheel")
+get_requires_for_build_editable = _pure("get_requires_for_build_editable")
+prepare_metadata_for_build_editable = _pure("prepare_metadata_for_build_editable")
+build_editable = _pure("build_editable")
+get_requires_for_build_sdist = _pure("get_requires_for_build_sdist")
+build_sdist = _pure("build_sdist")
