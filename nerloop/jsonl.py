@@ -1,4 +1,5 @@
-"""Reading JSON Lines: one parsed value per line, every problem as ``file:line: what is wrong``.
+"""JSON Lines: one compact line per value written, one parsed value per line read, every problem
+as ``file:line: what is wrong``.
 
 Records (:func:`nerloop.export.read_jsonl`), the queries ``tag`` reads and the logs ``logs
 ingest`` reads are all JSON Lines; they share the line loop and the message for a line that
@@ -12,7 +13,27 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from nerloop.errors import InputError, Problem
+
+# What orjson refuses (an integer past 64 bits, a lone surrogate) is written by the standard library,
+# in the same compact form.
+_FALLBACK_ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":"))
+
+
+def compact_json(value: Any) -> str:
+    """One JSON line, compact and UTF-8 (no ``\\u`` escapes): how records and the store's JSON columns are written.
+
+    orjson writes it about 5× faster than the standard library's encoder, which was a fifth of
+    ``generate``'s time (bench/generate.py) and more than ``al score``'s uncertainty strategies;
+    a Chinese record takes about 60 % of the bytes of ``json.dumps``' escapes. The same text as
+    ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` except that NaN becomes null.
+    """
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:  # orjson.JSONEncodeError is one
+        return _FALLBACK_ENCODER.encode(value)
 
 
 def json_problem(exc: json.JSONDecodeError, source: str, line: int, hint: str = "") -> Problem:

@@ -15,8 +15,7 @@ from typing import Any, NamedTuple
 from mypy_extensions import mypyc_attr
 
 from nerloop.errors import NerloopError
-
-_ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False)  # records hold no cycles
+from nerloop.jsonl import compact_json
 
 
 class SpanError(NerloopError):
@@ -167,7 +166,7 @@ class TaggedQuery:
         return out
 
     def to_json(self) -> str:
-        return _ENCODER.encode(self.to_dict())
+        return compact_json(self.to_dict())
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TaggedQuery:

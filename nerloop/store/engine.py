@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, Inter
 from sqlalchemy.orm import Session, sessionmaker
 
 from nerloop.config import database_url
+from nerloop.jsonl import compact_json
 from nerloop.store.errors import StoreError, StoreUnavailable
 from nerloop.store.migrate import upgrade_store
 from nerloop.store.urls import mask_url, one_line, raw_url, remember_url, scrub, store_name
@@ -45,17 +46,6 @@ def describe_error(exc: BaseException, url: str | URL) -> str:
     """The driver's own reason, on one line, with every spelling of the password removed."""
     reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
     return scrub(one_line(str(reason)) or type(reason).__name__, url)
-
-
-def compact_json(value: object) -> str:
-    """JSON columns as compact UTF-8 text, by orjson.
-
-    A Chinese record takes about 60 % of the bytes ``json.dumps``' escapes take, and encodes
-    about 5× faster: ``al score`` writes three JSON columns per query, and with the standard
-    encoder they cost more than its uncertainty strategies. Same text as
-    ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))``, except that NaN becomes null.
-    """
-    return orjson.dumps(value).decode()
 
 
 def _create_engine(raw: str) -> tuple[Engine | None, str]:

@@ -1,13 +1,36 @@
-"""The one JSON Lines reader: values with their line numbers, problems as ``file:line: what``."""
+"""JSON Lines: the compact writer, and the one reader (values with their line numbers, problems as ``file:line: what``)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from nerloop.errors import InputError
-from nerloop.jsonl import parse_json_line, read_json_lines
+from nerloop.jsonl import compact_json, parse_json_line, read_json_lines
+
+# JSON values as records hold them: no floats (their shortest form differs between encoders, the value does not)
+_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(st.characters(blacklist_categories=["Cs"])),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_values)
+def test_compact_json_is_the_standard_encoders_compact_utf8_form(value) -> None:
+    assert compact_json(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_compact_json_writes_characters_outside_the_bmp_unescaped() -> None:
+    assert compact_json({"text": "𠀋菏泽", "n": 1}) == '{"text":"𠀋菏泽","n":1}'
+
+
+def test_what_orjson_refuses_is_written_by_the_standard_encoder_in_the_same_form() -> None:
+    assert compact_json({"big": 2**70, "k": [1, "济南"]}) == '{"big":1180591620717411303424,"k":[1,"济南"]}'
 
 
 def test_values_come_with_their_line_numbers_past_blank_lines_and_a_bom(tmp_path: Path) -> None:

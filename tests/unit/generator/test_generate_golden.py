@@ -5,6 +5,11 @@ and paths), computed at commit 5289bbd, before issue 16's generation speed-ups: 
 resolver's caches, the record encoding and the dedup set may change how, never what, is written.
 Regenerate them only for a deliberate change of output: ``.venv/bin/python
 tests/unit/generator/test_generate_golden.py`` prints the table.
+
+A JSONL file is pinned by its records, not its whitespace: its digest is taken over the lines
+as ``json.dumps(..., ensure_ascii=False)`` writes them, the form files had when the digests were
+computed. Since records are written compact (:func:`nerloop.jsonl.compact_json`), each line must
+also be exactly that compact form.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import pytest
 from generator.config import GeneratorConfig
 from generator.grammar import load_grammar
 from generator.pipeline import MANIFEST, generate_dataset
+from nerloop.jsonl import compact_json
 from nerloop.outdir import LOCK_FILE
 
 REFERENCE = dt.date(2026, 11, 25)
@@ -129,13 +135,25 @@ def digests(out: Path) -> dict[str, str]:
         if name == LOCK_FILE:  # the holder's pid
             continue
         content = path.read_bytes()
-        if name == MANIFEST:
+        if name.endswith(".jsonl"):
+            content = canonical_lines(content)
+        elif name == MANIFEST:
             manifest = json.loads(content)
             for key in VOLATILE:
                 manifest.pop(key, None)
             content = json.dumps(manifest, ensure_ascii=False, sort_keys=True).encode()
         found[name] = hashlib.sha256(content).hexdigest()
     return found
+
+
+def canonical_lines(content: bytes) -> bytes:
+    """The JSONL file as the standard library's default separators write it; each line must be compact."""
+    out = []
+    for line in content.decode("utf-8").splitlines():
+        value = json.loads(line)
+        assert line == compact_json(value), f"not written compact: {line[:80]!r}"
+        out.append(json.dumps(value, ensure_ascii=False) + "\n")
+    return "".join(out).encode()
 
 
 def run(gazetteer, which: str, seed: int, out: Path) -> dict[str, str]:
