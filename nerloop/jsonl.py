@@ -17,8 +17,8 @@ import orjson
 
 from nerloop.errors import InputError, Problem
 
-# What orjson refuses (an integer past 64 bits, a lone surrogate) is written by the standard library,
-# in the same compact form.
+# What orjson refuses (an integer past 64 bits, a key that is not a string) is written by the standard
+# library, in the same compact form.
 _FALLBACK_ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":"))
 
 
@@ -31,7 +31,7 @@ def compact_json(value: Any) -> str:
     ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` except that NaN becomes null.
     """
     try:
-        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+        return orjson.dumps(value).decode()
     except TypeError:  # orjson.JSONEncodeError is one
         return _FALLBACK_ENCODER.encode(value)
 

@@ -31,6 +31,7 @@ def test_compact_json_writes_characters_outside_the_bmp_unescaped() -> None:
 
 def test_what_orjson_refuses_is_written_by_the_standard_encoder_in_the_same_form() -> None:
     assert compact_json({"big": 2**70, "k": [1, "济南"]}) == '{"big":1180591620717411303424,"k":[1,"济南"]}'
+    assert compact_json({1: "a", None: [True]}) == '{"1":"a","null":[true]}'
 
 
 def test_values_come_with_their_line_numbers_past_blank_lines_and_a_bom(tmp_path: Path) -> None:
