@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from mypy_extensions import mypyc_attr
+
 from nerloop.convert._spans import sorted_flat_entities
 from nerloop.convert.errors import XmlParseError
 from nerloop.domain import Domain
@@ -71,6 +73,7 @@ def record_to_xml(record: TaggedQuery, domain: Domain) -> str:
     return "".join(leftover) + "".join(parts)
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class _Segment:
     type: str | None  # None: untagged text

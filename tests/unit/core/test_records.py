@@ -1,5 +1,6 @@
 import datetime as dt
 import json
+from dataclasses import MISSING, fields, replace
 
 import pytest
 
@@ -37,6 +38,25 @@ def test_extra_fields_survive_as_top_level_keys():
     record = TaggedQuery.from_dict({**CONTRACT_EXAMPLE, "split": "train", "template": "t1"})
     assert record.extra == {"split": "train", "template": "t1"}
     assert record.to_dict()["split"] == "train"
+
+
+def test_with_extra_is_replace_with_the_extra_fields_merged():
+    record = TaggedQuery.from_dict(
+        {
+            **CONTRACT_EXAMPLE,
+            "ambiguous": [["山东省/菏泽市"], ["山东省/济南市"]],
+            "conflict": True,
+            "targets": [{"mentions": [1], "resolved": {"City": "菏泽市"}, "ambiguous": [], "conflict": False}],
+            "split": "train",
+        }
+    )
+    # every field holds something other than its default: a field added later must be set here too
+    for f in fields(TaggedQuery):
+        default = f.default_factory() if f.default_factory is not MISSING else f.default
+        assert getattr(record, f.name) != default, f.name
+    extended = record.with_extra(split="test", xml="<City>菏泽</City>")
+    assert extended == replace(record, extra={"split": "test", "xml": "<City>菏泽</City>"})
+    assert record.extra == {"split": "train"}  # the original is not changed
 
 
 def test_offsets_are_code_points_outside_the_bmp():
