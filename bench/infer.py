@@ -18,7 +18,10 @@ this one; by default only on a GPU, ``--overlap on`` forces it); the model alone
 (``tagger.predict``, no combination, resolver or record) on the same batches ``tag`` gives it
 (input order, ``batch`` at a time), and the ratio of the two: how close tagging is to
 model-bound (best against best, and each round's own ratio, whose spread shows the noise); and
-the model alone over all queries at once (sorted by length before batching, so less padding): what length-sorting across batches would add. ``--model`` defaults to a tagger trained for a
+the model alone over all queries at once (sorted by length before batching, so less padding): what length-sorting across batches would add; and end to end
+with each record rendered as the JSON line ``tag`` prints (``inference.render.render_line``:
+the inline XML and the line), against the model alone on the same batches: the whole of what
+``tag --model`` does per query but reading input and writing stdout. ``--model`` defaults to a tagger trained for a
 few steps on generated data (``--size tiny``: hidden 128, 2 layers; ``--size base``: a
 BERT-base-sized config); weights do not change the cost. ``--device cuda`` runs the model
 on a GPU. ``--combine`` picks the model/matcher combination (default: the model's own).
@@ -103,6 +106,36 @@ def interleaved_rates(calls: dict, queries: list[str], repeat: int) -> tuple[dic
     return {name: len(queries) / s for name, s in best.items()}, ratios
 
 
+def measure_row(pipeline, domain, queries: list[str], batch: int, repeat: int, threads: int) -> tuple:
+    """One row of the report: ``batch`` at a time, every measured call interleaved ``repeat`` times."""
+    from inference.render import render_line
+
+    rates, ratios = interleaved_rates(
+        {
+            "end to end": lambda q: pipeline.tag(q, REFERENCE_DATE),
+            "same batches": lambda q: [pipeline.tagger.predict(q[i : i + batch]) for i in range(0, len(q), batch)],
+            "sorted": pipeline.tagger.predict,
+            # what tag prints: each record with its inline XML, as one JSON line
+            "lines": lambda q: [render_line(r, domain) for r in pipeline.tag(q, REFERENCE_DATE)],
+        },
+        queries,
+        repeat,
+    )
+    end_to_end, same_batches, model_only, lines = rates.values()
+    return (
+        threads,
+        "yes" if pipeline.overlapping() else "no",
+        batch,
+        fmt_int(round(end_to_end)),
+        fmt_int(round(same_batches)),
+        f"{end_to_end / same_batches:.2f}",
+        f"{min(ratios):.2f}–{max(ratios):.2f}",
+        fmt_int(round(model_only)),
+        fmt_int(round(lines)),
+        f"{lines / same_batches:.2f}",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     facts = machine_facts(args.cpu)
@@ -120,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     queries = [r.text for r in read_jsonl(data / "test.jsonl")] + [r.text for r in read_jsonl(data / "train.jsonl")]
     queries = queries[: args.n_queries]
     gazetteer = load_gazetteer(args.gazetteer)
+    domain = gazetteer.domain
     pipeline = open_pipeline(model, False, gazetteer, combine=args.combine, device=args.device)
     # tag opens the model without per-token distributions; al score keeps them (--token-probs)
     pipeline.tagger.token_probs = args.token_probs
@@ -137,31 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         for batch in (int(b) for b in args.batch_sizes.split(",")):
             pipeline.batch_size = batch
             pipeline.tagger.batch_size = batch
-            rates, ratios = interleaved_rates(
-                {
-                    "end to end": lambda q: pipeline.tag(q, REFERENCE_DATE),
-                    "same batches": lambda q, b=batch: [
-                        pipeline.tagger.predict(q[i : i + b]) for i in range(0, len(q), b)
-                    ],
-                    "sorted": pipeline.tagger.predict,
-                },
-                queries,
-                args.repeat,
-            )
-            end_to_end, same_batches, model_only = rates.values()
-            rows.append(
-                (
-                    threads,
-                    "yes" if pipeline.overlapping() else "no",
-                    batch,
-                    fmt_int(round(end_to_end)),
-                    fmt_int(round(same_batches)),
-                    f"{end_to_end / same_batches:.2f}",
-                    f"{min(ratios):.2f}–{max(ratios):.2f}",
-                    fmt_int(round(model_only)),
-                )
-            )
-            print(f"[infer] threads {threads} batch {batch}: {end_to_end:,.0f} queries/s", file=sys.stderr)
+            rows.append(measure_row(pipeline, domain, queries, batch, args.repeat, threads))
+            print(f"[infer] threads {threads} batch {batch}: {rows[-1][3]} queries/s", file=sys.stderr)
     print(
         f"# nerloop bench/infer.py — {args.size} tagger, device {args.device}, combine {pipeline.combine}, "
         f"token probabilities {'kept' if args.token_probs else 'off (as tag)'}\n"
@@ -177,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         "end to end / model only",
         "the same, each round",
         "model only, all sorted by length",
+        "queries/s end to end with the output lines",
+        "the same / model only",
     ]
     print(markdown_table(header, rows))
     print(f"\npeak RSS: {fmt_float(self_peak_rss_mib(), 0)} MiB")
