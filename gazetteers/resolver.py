@@ -21,9 +21,11 @@ from gazetteers.config import ResolverConfig
 from gazetteers.linker import NOT_LINKED, Link, Linker
 from gazetteers.model import Gazetteer
 from nerloop.dates import normalize_date
+from nerloop.frozen import fast_init
 from nerloop.records import DateRange, Entity, TaggedQuery, Target
 
 
+@fast_init
 @mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class Resolution:

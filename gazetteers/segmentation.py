@@ -31,6 +31,8 @@ from typing import NamedTuple
 
 from mypy_extensions import mypyc_attr
 
+from nerloop.frozen import fast_init
+
 FULL, ALIAS, SHORT, GUESS, DATE = 3, 2, 1, 0, 4
 STRENGTH_NAMES = {FULL: "name", ALIAS: "alias", SHORT: "short form", GUESS: "guessed name", DATE: "date"}
 STRENGTH_BONUS = {FULL: 0.2, ALIAS: 0.1, SHORT: 0.0, GUESS: 0.0}
@@ -93,6 +95,7 @@ class Match(NamedTuple):
         }
 
 
+@fast_init
 @mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class Segmentation:

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from mypy_extensions import mypyc_attr
 
 from nerloop.errors import NerloopError
+from nerloop.frozen import fast_init
 from nerloop.jsonl import compact_json
 
 
@@ -64,6 +65,7 @@ class Entity(NamedTuple):
         )
 
 
+@fast_init
 @mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class DateRange:
@@ -80,6 +82,7 @@ class DateRange:
         return cls(dt.date.fromisoformat(data["start"]), dt.date.fromisoformat(data["end"]))
 
 
+@fast_init
 @mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class Target:
@@ -112,6 +115,7 @@ class Target:
         )
 
 
+@fast_init
 @mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class TaggedQuery:

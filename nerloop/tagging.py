@@ -14,9 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from nerloop.frozen import fast_init
 from nerloop.records import Entity
 
 
+@fast_init
 @dataclass(frozen=True, eq=False)
 class Prediction:
     """What a tagger found in one text, before the gazetteer links it.
