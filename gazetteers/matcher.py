@@ -39,6 +39,7 @@ from gazetteers.segmentation import (
 from gazetteers.type_choice import Option, TypeChooser
 from nerloop.dates import find_dates
 from nerloop.records import Entity, TaggedQuery
+from nerloop.rounding import round4
 from nerloop.width import fold_width
 
 MATCHER_VERSION = "matcher"
@@ -323,7 +324,7 @@ class GazetteerMatcher:
             assignment = self.types.cheapest(folded, options, [m.weak for m in matches])
         new = tuple.__new__  # Entity's own __new__ is Python: the same tuple, built in C
         return [
-            new(Entity, (chosen, start, end, text[start:end], None, round(_confidence(slipped, m) / len(types), 4)))
+            new(Entity, (chosen, start, end, text[start:end], None, round4(_confidence(slipped, m) / len(types))))
             for (start, end, types, slipped), chosen, m in zip(options, assignment, matches)
         ]
 
@@ -369,4 +370,4 @@ def uncertainty(record: TaggedQuery) -> float:
     """
     scores = [e.score for e in record.entities if e.score is not None]
     by_score = 1.0 - min(scores) if scores else 0.0
-    return round(max(by_score, ambiguity_uncertainty(record)), 4)
+    return round4(max(by_score, ambiguity_uncertainty(record)))

@@ -26,6 +26,7 @@ from mypy_extensions import mypyc_attr
 from inference.evidence import SUFFIX, Evidence, EvidenceFinder
 from nerloop.errors import UsageError
 from nerloop.records import Entity
+from nerloop.rounding import round4
 
 COMBINE_MODES = ("model", "matcher", "union", "matcher-first", "calibrated")
 FIXED_MODES = COMBINE_MODES[:4]
@@ -108,9 +109,23 @@ class Decision(NamedTuple):
 _new = tuple.__new__  # Entity's own __new__ is Python: the same tuple, built in C
 
 
+def _decided(
+    entity: Entity,
+    source: str,
+    kept: bool,
+    reason: str,
+    evidence: str,
+    confidence: float | None = None,
+    entity_prob: float | None = None,
+    threshold: float | None = None,
+) -> Decision:
+    """``Decision(...)`` built in C: a named tuple's own ``__new__`` is Python, and a query makes a few."""
+    return _new(Decision, (entity, source, kept, reason, evidence, confidence, entity_prob, threshold))  # type: ignore[no-any-return]
+
+
 def _scored(entity: Entity, score: float) -> Entity:
     """``entity`` with ``score`` (rounded): ``_replace`` without its keyword handling."""
-    return _new(Entity, (entity[0], entity[1], entity[2], entity[3], entity[4], round(score, 4)))
+    return _new(Entity, (entity[0], entity[1], entity[2], entity[3], entity[4], round4(score)))
 
 
 def _overlaps(a: Entity, b: Entity) -> bool:
@@ -198,7 +213,7 @@ def _agree(
         kept.append(entity)
         prob = _mean(probs, m.start, m.end)
         decisions.append(
-            Decision(entity, "both", True, "model and gazetteer agree", evidence.of(m).kind, confidence, prob)
+            _decided(entity, "both", True, "model and gazetteer agree", evidence.of(m).kind, confidence, prob)
         )
 
 
@@ -240,7 +255,7 @@ def _claims(
                 claimed.setdefault(i, []).append((p, confidence))
         else:
             decisions.append(
-                Decision(p, "model", False, "overlaps a gazetteer match", backed.kind, confidence, None, None)
+                _decided(p, "model", False, "overlaps a gazetteer match", backed.kind, confidence, None, None)
             )
     return claimed, overlapped, crossing
 
@@ -268,7 +283,7 @@ def _decide_matches(
                     entity = _scored(m, max(confidence, m.score or 0.0))
                     kept.append(entity)
                     decisions.append(
-                        Decision(entity, "both", True, "model and gazetteer agree", found.kind, confidence, prob)
+                        _decided(entity, "both", True, "model and gazetteer agree", found.kind, confidence, prob)
                     )
                 elif (p.start, p.end) not in replaced:
                     replaced.add((p.start, p.end))
@@ -276,7 +291,7 @@ def _decide_matches(
                     kept.append(entity)
                     reason = "a longer name around a gazetteer form" if _within(m, p) else "the model's cut of a guess"
                     decisions.append(
-                        Decision(
+                        _decided(
                             entity, "model", True, reason, evidence.of(p).kind, confidence, prob, thresholds.supported
                         )
                     )
@@ -284,19 +299,19 @@ def _decide_matches(
                 why = (
                     "inside a longer model span" if any(_within(m, p) for p, _ in claimed[i]) else "re-cut by the model"
                 )
-                decisions.append(Decision(m, "matcher", False, why, found.kind, None, prob))
+                decisions.append(_decided(m, "matcher", False, why, found.kind, None, prob))
             continue
         vetoable = not found.protected and i not in overlapped and thresholds.veto > 0
         if vetoable and prob is not None and prob < thresholds.veto:
             decisions.append(
-                Decision(
+                _decided(
                     m, "matcher", False, "the model reads no mention here", found.kind, None, prob, thresholds.veto
                 )
             )
             continue
         kept.append(m)
         reason = "protected gazetteer match" if found.protected else "gazetteer match"
-        decisions.append(Decision(m, "matcher", True, reason, found.kind, None, prob, thresholds.veto or None))
+        decisions.append(_decided(m, "matcher", True, reason, found.kind, None, prob, thresholds.veto or None))
 
 
 def _decide_model_spans(
@@ -316,11 +331,11 @@ def _decide_model_spans(
         if confidence >= needed:
             kept.append(entity)
             decisions.append(
-                Decision(entity, "model", True, "confident model span", backed.kind, confidence, None, needed)
+                _decided(entity, "model", True, "confident model span", backed.kind, confidence, None, needed)
             )
         else:
             decisions.append(
-                Decision(entity, "model", False, "below the threshold", backed.kind, confidence, None, needed)
+                _decided(entity, "model", False, "below the threshold", backed.kind, confidence, None, needed)
             )
 
 

@@ -26,6 +26,7 @@ from inference.combine import Thresholds, check_mode, combine_calibrated, combin
 from inference.evidence import EvidenceFinder
 from nerloop.errors import NerloopError, UsageError
 from nerloop.records import Entity
+from nerloop.rounding import round4
 from nerloop.tagging import Prediction, Tagger
 
 CALIBRATION_CACHE = 1 << 16
@@ -37,9 +38,9 @@ def query_uncertainty(prediction: Prediction, entities: Sequence[Entity]) -> flo
     if prediction.unparseable:
         return 1.0
     if prediction.uncertainty is not None:
-        return round(prediction.uncertainty, 4)
+        return round4(prediction.uncertainty)
     scores = [e.score for e in entities if e.score is not None]
-    return round(1.0 - min(scores), 4) if scores else 0.0
+    return round4(1.0 - min(scores)) if scores else 0.0
 
 
 class TaggingPipeline:
@@ -117,22 +118,22 @@ class TaggingPipeline:
                 raise failure
             if second is None:
                 return
-            for batch in itertools.chain([second], batches):
-                yield batch, self.tagger.predict(batch)
+            for following_batch in itertools.chain([second], batches):
+                yield following_batch, self.tagger.predict(following_batch)
             return
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nerloop-model") as pool:
-            batch: list[str] | None = first
+            current: list[str] | None = first
             following = itertools.chain([second], batches)
             pending = pool.submit(self.tagger.predict, first)
-            while batch is not None:
+            while current is not None:
                 upcoming, failure = _next_or_failure(following)
                 predictions = pending.result()
                 if upcoming is not None:
                     pending = pool.submit(self.tagger.predict, upcoming)
-                yield batch, predictions
+                yield current, predictions
                 if failure is not None:
                     raise failure
-                batch = upcoming
+                current = upcoming
 
     def overlapping(self) -> bool:
         """Whether the model runs a batch ahead in a thread: ``overlap`` if set, else when the model is
@@ -149,21 +150,26 @@ class TaggingPipeline:
         if self.combine == "model":
             return [(p, None) for p in predictions]
         assert self.matcher is not None
+        # the gazetteer matcher's mentions straight from find: no Prediction to wrap and unwrap per query
+        find = self.matcher.matcher.find if isinstance(self.matcher, MatcherTagger) else None
+        matches = (
+            [find(text) for text in batch] if find is not None else [p.entities for p in self.matcher.predict(batch)]
+        )
         out: list[tuple[Prediction, list | None]] = []
-        for prediction, found in zip(predictions, self.matcher.predict(batch)):
+        for prediction, found in zip(predictions, matches):
             decisions = None
             if self.combine == "calibrated":
                 assert self._evidence is not None
                 merged, decisions = combine_calibrated(
                     prediction.entities,
-                    found.entities,
+                    found,
                     prediction.char_entity_probs,
                     self._evidence,
                     self._calibrate,
                     self.thresholds,
                 )
             else:
-                merged = combine_entities(self.combine, prediction.entities, found.entities)
+                merged = combine_entities(self.combine, prediction.entities, found)
             combined = Prediction(
                 tuple(merged),
                 prediction.token_probs,
@@ -205,7 +211,7 @@ class TaggingPipeline:
         record = resolution.record
         value = max(query_uncertainty(prediction, prediction.entities), ambiguity_uncertainty(record))
         # the record holds the ``extra`` given to ``resolve``: filled in place, not copied by ``with_extra``
-        record.extra["uncertainty"] = round(value, 4)
+        record.extra["uncertainty"] = round4(value)
         account = None if decisions is None else CombinationAccount(self.thresholds, tuple(decisions))
         return Resolution(record, resolution.links, account), prediction
 

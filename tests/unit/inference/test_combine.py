@@ -208,3 +208,16 @@ def test_spans_that_overlap_or_differ_are_not_taken_for_agreement() -> None:
     a, b, c = Entity("City", 0, 2, "菏泽"), Entity("Company", 2, 4, "巨野"), Entity("Company", 1, 4, "泽巨野")
     assert _same_spans([a, b], [a, b]) and _same_spans([], [])
     assert not _same_spans([a], [a, b]) and not _same_spans([a, c], [a, c]) and not _same_spans([a, b], [a, c])
+
+
+def test_decisions_built_in_c_are_the_named_tuples() -> None:
+    """_decided is Decision(...) without the named tuple's Python __new__: same fields, same defaults."""
+    from inference.combine import Decision, _decided
+
+    entity = Entity("City", 2, 4, "菏泽", None, 0.9)
+    full = ("both", True, "model and gazetteer agree", "full name", 0.91, 0.8, 0.5)
+    assert _decided(entity, *full) == Decision(entity, *full)
+    assert type(_decided(entity, *full)) is Decision
+    short = _decided(entity, "matcher", False, "gazetteer match", "short form")
+    assert short == Decision(entity, "matcher", False, "gazetteer match", "short form")
+    assert short.confidence is short.entity_prob is short.threshold is None

@@ -17,6 +17,7 @@ import torch
 from gazetteers.matcher import GazetteerMatcher
 from gazetteers.model import Gazetteer
 from nerloop.records import Entity
+from nerloop.rounding import round4
 from nerloop.tagging import Prediction
 from trainer.backends.tagger.data import Encoded, encode
 from trainer.backends.tagger.labels import Decoder
@@ -127,8 +128,8 @@ class TokenTagger:
                 offsets = enc.offsets[enc.kept].tolist()
                 for type_name, a, b in spans:
                     start, end = offsets[a][0], offsets[b - 1][1]
-                    entities.append(Entity(type_name, start, end, text[start:end], score=round(min(scores[a:b]), 4)))
-            uncertainty = round(1.0 - min(scores), 4) if k else 0.0
+                    entities.append(Entity(type_name, start, end, text[start:end], score=round4(min(scores[a:b]))))
+            uncertainty = round4(1.0 - min(scores)) if k else 0.0
             # a read-only tokens × labels view of the batch array: no per-token Python floats
             probs = None if probs_all is None else probs_all[row, :k]
             predictions.append(
