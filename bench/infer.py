@@ -21,7 +21,9 @@ model-bound (best against best, and each round's own ratio, whose spread shows t
 the model alone over all queries at once (sorted by length before batching, so less padding): what length-sorting across batches would add; and end to end
 with each record rendered as the JSON line ``tag`` prints (``inference.render.render_line``:
 the inline XML and the line), against the model alone on the same batches: the whole of what
-``tag --model`` does per query but reading input and writing stdout. ``--model`` defaults to a tagger trained for a
+``tag --model`` does per query but reading input and writing stdout. ``--stages`` adds, for the
+one-thread runs, the µs per query of each stage (model, the matcher's find, the combination, the
+resolver, the output line): where the time after the model goes. ``--model`` defaults to a tagger trained for a
 few steps on generated data (``--size tiny``: hidden 128, 2 layers; ``--size base``: a
 BERT-base-sized config); weights do not change the cost. ``--device cuda`` runs the model
 on a GPU. ``--combine`` picks the model/matcher combination (default: the model's own).
@@ -78,6 +80,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         choices=["auto", "on", "off"],
         default="auto",
         help="the model a batch ahead in a thread: auto (the pipeline decides), on or off",
+    )
+    parser.add_argument(
+        "--stages",
+        action="store_true",
+        help="also print where each query's time goes after the model, stage by stage (one thread)",
     )
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="scratch directory")
     parser.add_argument("--cpu", type=int, default=default_cpu(), help="CPU the one-thread runs are pinned to")
@@ -136,6 +143,89 @@ def measure_row(pipeline, domain, queries: list[str], batch: int, repeat: int, t
     )
 
 
+STAGES = ("model", "matcher find", "combination", "resolve", "output line")
+
+
+def stage_times(pipeline, domain, queries: list[str], batch: int, repeat: int) -> dict[str, float]:
+    """µs per query of each stage of ``tag --model``, best of ``repeat`` passes (each stage its own best).
+
+    The stages of ``TaggingPipeline.tag_stream`` and ``render_line`` taken apart, ``batch`` at a
+    time: the model (``tagger.predict``, its lexicon features' scan included), the matcher's
+    ``find`` on the scan the model left (the combination's other input), the combination, the
+    resolver with the query's uncertainty, and the JSON line. Where the end-to-end ratio falls
+    short, this says which stage to look at.
+    """
+    from inference.combine import combine_calibrated, combine_entities
+    from inference.render import render_line
+    from nerloop.tagging import Prediction
+
+    best = dict.fromkeys(STAGES, float("inf"))
+    find = pipeline.matcher.matcher.find if pipeline.matcher is not None else None
+    clock = time.perf_counter
+    for _ in range(repeat):
+        spent = dict.fromkeys(STAGES, 0.0)
+        gc.collect()
+        for i in range(0, len(queries), batch):
+            texts = queries[i : i + batch]
+            started = clock()
+            predictions = pipeline.tagger.predict(texts)
+            spent["model"] += clock() - started
+            started = clock()
+            found = [find(text) for text in texts] if find is not None and pipeline.combine != "model" else None
+            spent["matcher find"] += clock() - started
+            started = clock()
+            combined = []
+            for prediction, matches in zip(predictions, found or [None] * len(texts)):
+                decisions = None
+                if pipeline.combine == "calibrated":
+                    entities, decisions = combine_calibrated(
+                        prediction.entities,
+                        matches,
+                        prediction.char_entity_probs,
+                        pipeline._evidence,
+                        pipeline._calibrate,
+                        pipeline.thresholds,
+                    )
+                elif matches is not None:
+                    entities = combine_entities(pipeline.combine, prediction.entities, matches)
+                if matches is not None:  # as the pipeline does: the prediction with the combined mentions
+                    prediction = Prediction(
+                        tuple(entities),
+                        prediction.token_probs,
+                        prediction.token_logprobs,
+                        prediction.unparseable,
+                        prediction.uncertainty,
+                        prediction.char_entity_probs,
+                    )
+                combined.append((prediction, decisions))
+            spent["combination"] += clock() - started
+            started = clock()
+            resolved = [
+                pipeline._resolved(text, REFERENCE_DATE, prediction, decisions)[0]
+                for text, (prediction, decisions) in zip(texts, combined)
+            ]
+            spent["resolve"] += clock() - started
+            started = clock()
+            for resolution in resolved:
+                render_line(resolution, domain)
+            spent["output line"] += clock() - started
+        for name, seconds in spent.items():
+            best[name] = min(best[name], seconds / len(queries) * 1e6)
+    return best
+
+
+def stage_row(batch: int, best: dict[str, float]) -> tuple:
+    model = best["model"]
+    after = sum(best[name] for name in STAGES[1:-1])
+    return (
+        batch,
+        *(fmt_float(best[name], 1) for name in STAGES),
+        fmt_float(after, 1),
+        f"{model / (model + after):.3f}",
+        f"{model / (model + after + best['output line']):.3f}",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     facts = machine_facts(args.cpu)
@@ -159,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     pipeline.tagger.token_probs = args.token_probs
     pipeline.overlap = {"auto": None, "on": True, "off": False}[args.overlap]
     settle_after_loading()  # as tag does after loading: collections no longer walk the gazetteer's objects
-    rows = []
+    rows, stage_rows = [], []
     all_cores = os.cpu_count() or 1
     affinity = os.sched_getaffinity(0)
     for threads in (1, all_cores):
@@ -172,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
             pipeline.batch_size = batch
             pipeline.tagger.batch_size = batch
             rows.append(measure_row(pipeline, domain, queries, batch, args.repeat, threads))
+            if args.stages and threads == 1:
+                stage_rows.append(stage_row(batch, stage_times(pipeline, domain, queries, batch, args.repeat)))
             print(f"[infer] threads {threads} batch {batch}: {rows[-1][3]} queries/s", file=sys.stderr)
     print(
         f"# nerloop bench/infer.py — {args.size} tagger, device {args.device}, combine {pipeline.combine}, "
@@ -192,6 +284,16 @@ def main(argv: list[str] | None = None) -> int:
         "the same / model only",
     ]
     print(markdown_table(header, rows))
+    if stage_rows:
+        print("\nWhere each query's time goes, one thread, µs per query (best pass of each stage):\n")
+        stage_header = [
+            "batch",
+            *STAGES,
+            "after the model (find, combination, resolve)",
+            "model / (model + after)",
+            "the same with the output line",
+        ]
+        print(markdown_table(stage_header, stage_rows))
     print(f"\npeak RSS: {fmt_float(self_peak_rss_mib(), 0)} MiB")
     if args.device.startswith("cuda"):
         print(f"peak GPU memory: {torch.cuda.max_memory_allocated() / 2**20:,.0f} MiB")
