@@ -14,10 +14,8 @@ from itertools import repeat
 from mypy_extensions import mypyc_attr
 
 from gazetteers.model import Gazetteer
-from nerloop.frozen import fast_init
 
 
-@fast_init
 @mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class Completion:
@@ -100,7 +98,6 @@ def complete(gazetteer: Gazetteer, candidates: Sequence[tuple[str, ...]]) -> Com
 TARGET_LOOKBACK = 8
 
 
-@fast_init
 @mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class QueryCompletion:

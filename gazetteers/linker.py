@@ -16,11 +16,9 @@ from rapidfuzz import fuzz, process
 from gazetteers.aliases import short_forms
 from gazetteers.config import ResolverConfig
 from gazetteers.model import Gazetteer
-from nerloop.frozen import fast_init
 from nerloop.width import fold_width
 
 
-@fast_init
 @mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class Link:

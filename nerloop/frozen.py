@@ -8,6 +8,12 @@ it (py-spy of a compiled ``bench/resolve.py`` pass). :func:`fast_init` gives suc
 ``__init__`` of the same signature that sets the instance's attribute dictionary in one call; the
 class stays what it was (frozen ``__setattr__``, ``__eq__``, ``__hash__``, ``__repr__``,
 ``dataclasses.replace`` and ``fields`` are the dataclass's own).
+
+Only for records made per query and soon dropped. An instance given a whole dictionary keeps it
+(336 bytes for TaggedQuery's eight fields) where the generated ``__init__`` leaves the values
+inline in the object (153 bytes), so classes whose instances bounded caches hold by the ten
+thousand (links, completions, date ranges) keep the generated ``__init__``: with them,
+``generate``'s peak RSS rose by 20 MiB at 100,000 samples.
 """
 
 from __future__ import annotations

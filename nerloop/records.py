@@ -65,7 +65,6 @@ class Entity(NamedTuple):
         )
 
 
-@fast_init
 @mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class DateRange:

@@ -10,15 +10,13 @@ from dataclasses import InitVar, dataclass, field
 
 import pytest
 
-from gazetteers.completion import Completion, QueryCompletion
-from gazetteers.linker import Link
 from gazetteers.resolver import Resolution
 from gazetteers.segmentation import Segmentation
 from nerloop.frozen import fast_init
-from nerloop.records import DateRange, TaggedQuery, Target
+from nerloop.records import TaggedQuery, Target
 from nerloop.tagging import Prediction
 
-FAST = (DateRange, Target, TaggedQuery, Prediction, Completion, QueryCompletion, Segmentation, Link, Resolution)
+FAST = (Target, TaggedQuery, Prediction, Segmentation, Resolution)
 
 
 def _pair() -> tuple[type, type]:
@@ -77,8 +75,15 @@ def test_stays_frozen_equal_hashable_picklable_and_replaceable() -> None:
     assert repr(one).endswith("Sample(a='x', b=(1,), c={}, d=None)")
     record = TaggedQuery("本月菏泽投诉", extra={"model": "m"}, targets=(Target((0,), {"City": "菏泽市"}),))
     assert pickle.loads(pickle.dumps(record)) == record  # classes at module level: the records
+
+    @fast_init
+    @dataclass(frozen=True)
+    class Day:
+        day: dt.date
+        part: str = "all"
+
     day = dt.date(2024, 5, 1)
-    assert hash(DateRange(day, day)) == hash(DateRange(start=day, end=day))
+    assert hash(Day(day)) == hash(Day(day=day, part="all")) and {Day(day), Day(day, "all")} == {Day(day)}
 
 
 def test_refuses_what_it_cannot_keep() -> None:
