@@ -1,9 +1,9 @@
 """Frozen dataclasses whose instances are built in one step.
 
 A frozen dataclass's generated ``__init__`` sets every field through ``object.__setattr__`` (the
-class's own ``__setattr__`` refuses): one Python-level call per field. The records built for every
-query (a :class:`~nerloop.records.TaggedQuery` and its targets, the resolver's links and
-completions, the matcher's segmentation) paid 7 % of the matcher's time on the national build for
+class's own ``__setattr__`` refuses): one Python-level call per field. The frozen records of the
+matcher and the resolver (a :class:`~nerloop.records.TaggedQuery` and its targets, the resolution,
+the segmentation, links and completions) paid 7 % of the matcher's time on the national build for
 it (py-spy of a compiled ``bench/resolve.py`` pass). :func:`fast_init` gives such a class an
 ``__init__`` of the same signature that sets the instance's attribute dictionary in one call; the
 class stays what it was (frozen ``__setattr__``, ``__eq__``, ``__hash__``, ``__repr__``,
