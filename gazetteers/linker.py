@@ -64,16 +64,17 @@ def normalized_forms(text: str, gazetteer: Gazetteer, type_name: str) -> list[st
 
 
 class Linker:
-    """Links mentions of one gazetteer; keeps the per-type choice lists for fuzzy search.
+    """Links mentions of one gazetteer; remembers exact links and normalized forms.
 
-    A fuzzy link must contain the candidate's base name (its shortest surface form)
-    literally: slips in suffixes (供店所, 供电公四) are forgiven, a different name is not.
+    A fuzzy link must contain the candidate's base name (its shortest surface form,
+    :meth:`Gazetteer.bases`) literally: slips in suffixes (供店所, 供电公四) are forgiven,
+    a different name is not: ``麒麟供店所`` keeps 麒麟 and links, ``新建供电所`` is a
+    different name from 新城供电所 even though four of five characters agree.
     """
 
     def __init__(self, gazetteer: Gazetteer, config: ResolverConfig | None = None) -> None:
         self.gazetteer = gazetteer
         self.config = config or ResolverConfig()
-        self._base_index: dict[str, dict[str, tuple[str, ...]]] = {}
         self._exact: dict[tuple[str, str], Link] = {}  # bounded by the gazetteer's surface forms
         # normalized forms per (mention, type): a mention left unlinked is tried again with fuzzy on
         self._normalized: dict[tuple[str, str], list[str]] = {}
@@ -118,7 +119,7 @@ class Linker:
         microseconds on a national gazetteer.
         """
         query = "".join(fold_width(text).split())
-        bases = self._bases(type_name)
+        bases = self.gazetteer.bases(type_name)
         ids = {
             entry_id
             for a in range(len(query))
@@ -147,20 +148,6 @@ class Linker:
         alternatives = tuple(dict.fromkeys((form, score) for score, form, _ in scored))[: self.config.fuzzy_limit]
         top = [entry_id for score, _, entry_id in scored if score == best]
         return Link(tuple(sorted(top)), "fuzzy", scored[0][1], best, alternatives)
-
-    def _bases(self, type_name: str) -> dict[str, tuple[str, ...]]:
-        """Base name → entry ids; the base is the shortest surface form, the part a typo must not touch.
-
-        ``麒麟供店所`` keeps 麒麟 and links; ``新建供电所`` is a different name from
-        新城供电所 even though four of five characters agree.
-        """
-        found = self._base_index.get(type_name)
-        if found is None:
-            index: dict[str, list[str]] = {}
-            for entry in self.gazetteer.entries(type_name):
-                index.setdefault(min(entry.surfaces, key=len), []).append(entry.id)
-            found = self._base_index[type_name] = {base: tuple(ids) for base, ids in index.items()}
-        return found
 
 
 def _continues_a_surface(query: str, base: str, surfaces: tuple[str, ...]) -> bool:

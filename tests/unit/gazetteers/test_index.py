@@ -44,3 +44,23 @@ def test_every_surface_form_finds_its_entry(entry_id):
 
 def test_shared_names_count_entries(mini):
     assert mini.shared_names("Substation") == {"龙山供电所": 2, "城关供电所": 2}
+
+
+@settings(max_examples=200)
+@given(st.sampled_from(HIERARCHY_IDS))
+def test_every_entry_is_indexed_by_its_shortest_surface_form(entry_id):
+    entry = DEFAULT.get(entry_id)
+    base = min(entry.surfaces, key=len)
+    assert entry_id in DEFAULT.bases(entry.type)[base]
+    assert all(len(form) >= len(base) for form in entry.surfaces)
+
+
+def test_base_index_holds_each_entry_once_and_survives_pickling():
+    import pickle
+
+    for type_name in DEFAULT.domain.types:
+        ids = [i for found in DEFAULT.bases(type_name).values() for i in found]
+        assert sorted(ids) == sorted(e.id for e in DEFAULT.entries(type_name))
+    copy = pickle.loads(pickle.dumps(DEFAULT))
+    assert copy.bases("Substation") == DEFAULT.bases("Substation")
+    assert copy.bases("NoSuchType") == {}
