@@ -155,12 +155,9 @@ def stage_times(pipeline, domain, queries: list[str], batch: int, repeat: int) -
     resolver with the query's uncertainty, and the JSON line. Where the end-to-end ratio falls
     short, this says which stage to look at.
     """
-    from inference.combine import combine_calibrated, combine_entities
     from inference.render import render_line
-    from nerloop.tagging import Prediction
 
     best = dict.fromkeys(STAGES, float("inf"))
-    find = pipeline.matcher.matcher.find if pipeline.matcher is not None else None
     clock = time.perf_counter
     for _ in range(repeat):
         spent = dict.fromkeys(STAGES, 0.0)
@@ -171,33 +168,10 @@ def stage_times(pipeline, domain, queries: list[str], batch: int, repeat: int) -
             predictions = pipeline.tagger.predict(texts)
             spent["model"] += clock() - started
             started = clock()
-            found = [find(text) for text in texts] if find is not None and pipeline.combine != "model" else None
+            mentions = pipeline.matcher_mentions(texts)
             spent["matcher find"] += clock() - started
             started = clock()
-            combined = []
-            for prediction, matches in zip(predictions, found or [None] * len(texts)):
-                decisions = None
-                if pipeline.combine == "calibrated":
-                    entities, decisions = combine_calibrated(
-                        prediction.entities,
-                        matches,
-                        prediction.char_entity_probs,
-                        pipeline._evidence,
-                        pipeline._calibrate,
-                        pipeline.thresholds,
-                    )
-                elif matches is not None:
-                    entities = combine_entities(pipeline.combine, prediction.entities, matches)
-                if matches is not None:  # as the pipeline does: the prediction with the combined mentions
-                    prediction = Prediction(
-                        tuple(entities),
-                        prediction.token_probs,
-                        prediction.token_logprobs,
-                        prediction.unparseable,
-                        prediction.uncertainty,
-                        prediction.char_entity_probs,
-                    )
-                combined.append((prediction, decisions))
+            combined = pipeline.merge(predictions, mentions)
             spent["combination"] += clock() - started
             started = clock()
             resolved = [

@@ -81,6 +81,7 @@ class TaggingPipeline:
         self.calibration = calibration or PlattCalibration()
         self.thresholds = thresholds or Thresholds()
         self._evidence = EvidenceFinder(matcher.matcher) if isinstance(matcher, MatcherTagger) else None
+        self._find = matcher.matcher.find if isinstance(matcher, MatcherTagger) else None
         # raw scores are rounded to 4 places and evidence kinds are few: each pair is worked out once
         self._calibrate = lru_cache(maxsize=CALIBRATION_CACHE)(self.calibration.__call__)
         if self.combine == "calibrated" and self._evidence is None:
@@ -147,16 +148,27 @@ class TaggingPipeline:
 
     def _combined(self, batch: list[str], predictions: list[Prediction]) -> list[tuple[Prediction, list | None]]:
         """The tagger's predictions of one batch merged with the matcher's as ``combine`` says."""
+        return self.merge(predictions, self.matcher_mentions(batch))
+
+    def matcher_mentions(self, batch: Sequence[str]) -> list[Sequence[Entity]] | None:
+        """The matcher's mentions of each text of ``batch``: the combination's second input (``None``
+        for ``combine="model"``, which takes the model's mentions alone)."""
         if self.combine == "model":
-            return [(p, None) for p in predictions]
+            return None
+        if self._find is not None:  # the gazetteer matcher: no Prediction to wrap and unwrap per query
+            return [self._find(text) for text in batch]
         assert self.matcher is not None
-        # the gazetteer matcher's mentions straight from find: no Prediction to wrap and unwrap per query
-        find = self.matcher.matcher.find if isinstance(self.matcher, MatcherTagger) else None
-        matches = (
-            [find(text) for text in batch] if find is not None else [p.entities for p in self.matcher.predict(batch)]
-        )
+        return [p.entities for p in self.matcher.predict(batch)]
+
+    def merge(
+        self, predictions: Sequence[Prediction], mentions: Sequence[Sequence[Entity]] | None
+    ) -> list[tuple[Prediction, list | None]]:
+        """Each prediction with its mentions merged with the matcher's (:meth:`matcher_mentions`) as
+        ``combine`` says, and for ``calibrated`` every span decision; unchanged without ``mentions``."""
+        if mentions is None:
+            return [(p, None) for p in predictions]
         out: list[tuple[Prediction, list | None]] = []
-        for prediction, found in zip(predictions, matches):
+        for prediction, found in zip(predictions, mentions):
             decisions = None
             if self.combine == "calibrated":
                 assert self._evidence is not None

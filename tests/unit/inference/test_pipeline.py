@@ -57,6 +57,31 @@ def test_pipeline_records_carry_score_uncertainty_and_model_and_unlinked_mention
     assert {e.type for e in prediction.entities} == {"Substation", "City", "Indicator"}
 
 
+@pytest.mark.parametrize("combine", ["union", "matcher-first", "model"])
+def test_the_combination_taken_apart_gives_what_predict_explained_gives(mini, combine: str) -> None:
+    """matcher_mentions + merge are the two halves of the combination (bench/infer.py times them apart)."""
+    texts = ["无名所菏泽投诉", "本月城关供电所投诉", "𠀀菏泽", ""]
+    matcher = GazetteerMatcher(mini)
+    for side in (MatcherTagger(matcher), _FixedTagger()):  # the gazetteer matcher, or any tagger
+        pipeline = TaggingPipeline(_FixedTagger(), Resolver(mini), matcher=side, combine=combine)
+        mentions = pipeline.matcher_mentions(texts)
+        if combine == "model":
+            assert mentions is None
+        elif isinstance(side, MatcherTagger):
+            assert mentions == [matcher.find(text) for text in texts]
+        else:
+            assert mentions == [p.entities for p in side.predict(texts)]
+        predictions = _FixedTagger().predict(texts)
+        merged = pipeline.merge(predictions, mentions)
+        assert merged == pipeline.predict_explained(texts)
+        if mentions is None:
+            assert merged == [(p, None) for p in predictions]
+        else:
+            assert [p.entities for p, _ in merged] == [
+                tuple(combine_entities(combine, p.entities, m)) for p, m in zip(predictions, mentions)
+            ]
+
+
 def test_selection_needs_exactly_one_of_model_and_matcher(mini, tmp_path) -> None:
     with pytest.raises(NerloopError, match="either"):
         open_pipeline(tmp_path, True, mini)
