@@ -20,8 +20,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import NamedTuple
 
-import ahocorasick
-
+from gazetteers.automaton import FormAutomaton
 from gazetteers.completion import CompletionCache, fits_chains
 from gazetteers.model import Gazetteer
 from gazetteers.resolver import Resolution, Resolver
@@ -96,7 +95,6 @@ class GazetteerMatcher:
             re.compile("|".join(re.escape(s) for s, _ in self._guess_suffixes)) if self._guess_suffixes else None
         )
         self._on_chain_cache: dict[tuple[str, str], bool] = {}
-        self._automaton = ahocorasick.Automaton()
         types_by_form: dict[str, list[str]] = {}
         strength: dict[str, int] = {}
         for entry in gazetteer:
@@ -108,14 +106,17 @@ class GazetteerMatcher:
             for form in gazetteer.surfaces(type_name):
                 types_by_form.setdefault(form, []).append(type_name)
         outer = set(domain.hierarchy[:WEAK_BELOW_LEVEL])
+        # per form, what a hit's Match holds after (start, end)
+        self._forms: dict[str, tuple[str, tuple[str, ...], int, bool, bool]] = {}
         for form, types in types_by_form.items():
+            if not form:
+                continue
             hierarchy = any(t in self._hierarchy for t in types)
             kind = strength.get(form, FULL)
             weak = hierarchy and kind != FULL and len(form) == 2 and outer.isdisjoint(types)
-            # a hit's Match is (start, end) + this value
-            self._automaton.add_word(form, (form, tuple(types), kind, hierarchy, weak))
-        if types_by_form:
-            self._automaton.make_automaton()
+            self._forms[form] = (form, tuple(types), kind, hierarchy, weak)
+        self._automaton = FormAutomaton(list(self._forms))
+        self._values = list(self._forms.values())
         self.scan = lru_cache(maxsize=SCAN_CACHE)(self._read)
         """``scan(text)``: the query's :class:`Scan`, read once and kept while the LRU holds it."""
 
@@ -147,10 +148,9 @@ class GazetteerMatcher:
     def _read(self, text: str) -> Scan:
         """Fold, find the dates, run the automaton: the part of a query's reading that others share."""
         folded = fold_width(text)
-        hits: tuple[Match, ...] = ()
-        if len(self._automaton):
-            new = tuple.__new__  # Match's own __new__ is Python: this builds the same tuple in C
-            hits = tuple([new(Match, (e + 1 - len(v[0]), e + 1) + v) for e, v in self._automaton.iter(folded)])
+        new = tuple.__new__  # Match's own __new__ is Python: this builds the same tuple in C
+        values = self._values
+        hits = tuple([new(Match, (start, end) + values[i]) for i, start, end in self._automaton.find(folded)])
         return Scan(folded, tuple(find_dates(folded)), hits)
 
     def _scan(self, text: str) -> tuple[str, list[Match], list[Match]]:
@@ -183,12 +183,12 @@ class GazetteerMatcher:
         ``strength`` is the best of ``FULL``/``ALIAS``/``SHORT`` over the entries with this form;
         what the calibrated combination of a model with the gazetteer weighs.
         """
-        value = self._automaton.get(fold_width(text), None) if len(self._automaton) else None
+        value = self._forms.get(fold_width(text))
         return None if value is None else (value[1], value[2], value[4])
 
     def weak_forms(self, type_name: str) -> list[str]:
         """Every weak form that names an entry of ``type_name``, sorted."""
-        return sorted(f for f in self.gazetteer.surfaces(type_name) if (v := self._automaton.get(f, None)) and v[4])
+        return sorted(f for f in self.gazetteer.surfaces(type_name) if (v := self._forms.get(f)) and v[4])
 
     def _guesses(self, folded: str, taken: Sequence[bool]) -> list[Match]:
         """Names the gazetteer lacks, before an organisation suffix: 红旗渠供电所 (a Substation)."""

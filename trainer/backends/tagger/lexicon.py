@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import ahocorasick
 import numpy as np
 
+from gazetteers.automaton import FormAutomaton
 from gazetteers.linker import fold_width
 from gazetteers.matcher import GazetteerMatcher, Scan
 from gazetteers.model import Gazetteer
@@ -56,12 +56,9 @@ class Lexicon:
             for form in gazetteer.surfaces(type_name):
                 if len(form) >= 2:
                     forms.setdefault(form, set()).add(index[type_name])
-        self._automaton = ahocorasick.Automaton()
-        for form, type_ids in forms.items():
-            self._automaton.add_word(form, (len(form), tuple(sorted(type_ids))))
+        self._automaton = FormAutomaton(list(forms))
+        self._form_types = [tuple(sorted(type_ids)) for type_ids in forms.values()]
         self._empty = not forms
-        if not self._empty:
-            self._automaton.make_automaton()
 
     def matches(self, text: str) -> list[Match]:
         """Every ``(start, end, type index)`` a surface form or a date covers, overlaps included."""
@@ -70,9 +67,9 @@ class Lexicon:
         folded = fold_width(text)
         found: list[Match] = []
         if not self._empty:
-            for end_index, (length, type_ids) in self._automaton.iter(folded):
-                start = end_index - length + 1
-                found.extend((start, end_index + 1, t) for t in type_ids)
+            form_types = self._form_types
+            for i, start, end in self._automaton.find(folded):
+                found.extend((start, end, t) for t in form_types[i])
         if self._date is not None:
             found.extend((start, end, self._date) for start, end in find_dates(folded))
         return found
