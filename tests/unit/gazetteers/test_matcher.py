@@ -155,7 +155,8 @@ FORMS = {
 }
 LONGEST_FORM = {name: max(map(len, forms)) for name, forms in FORMS.items()}
 # Unfinished forms that end with another form (百万户投诉 of 百万户投诉量): the automaton is mid-way
-# through the longer form when the text ends, where pyahocorasick's iter_long loses the shorter one.
+# through the longer form when the text ends, where a leftmost-longest search (pyahocorasick's
+# iter_long, which the matcher once used) loses the shorter one.
 UNFINISHED = {
     name: sorted({f[:k] for f in forms for k in range(3, len(f)) if any(f[j:k] in known for j in range(1, k - 1))})
     for name, forms in FORMS.items()
