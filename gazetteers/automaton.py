@@ -10,30 +10,45 @@ with the same matches.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import ahocorasick_rs
+
+# A lone surrogate has no UTF-8 form, which the Rust search needs; no surface form holds one.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class FormAutomaton:
     """Finds ``forms`` in texts, overlapping occurrences included; offsets are code points.
 
     Args:
-        forms: the distinct non-empty strings to find; a hit names its form by position in this list.
+        forms: the distinct non-empty strings to find; a hit names its form by position in ``forms``.
     """
 
     def __init__(self, forms: Sequence[str]) -> None:
-        self.forms = list(forms)
+        self.forms = tuple(forms)
         self._search = (
-            ahocorasick_rs.AhoCorasick(self.forms, matchkind=ahocorasick_rs.MatchKind.Standard).find_matches_as_indexes
+            ahocorasick_rs.AhoCorasick(
+                list(self.forms), matchkind=ahocorasick_rs.MatchKind.Standard
+            ).find_matches_as_indexes
             if self.forms
             else None
         )
 
-    def __reduce__(self) -> tuple[type[FormAutomaton], tuple[list[str]]]:
+    def __reduce__(self) -> tuple[type[FormAutomaton], tuple[tuple[str, ...]]]:
         """Pickled as its forms and built again (the Rust automaton does not pickle)."""
         return (FormAutomaton, (self.forms,))
 
     def find(self, text: str) -> list[tuple[int, int, int]]:
-        """``(form index, start, end)`` of every occurrence of every form in ``text``, by end position."""
-        return [] if self._search is None else self._search(text, overlapping=True)
+        """``(form index, start, end)`` of every occurrence of every form in ``text``, by end position.
+
+        Any text is accepted: a lone surrogate (which a JSON file can hold) is searched as U+FFFD,
+        one code point for one, so offsets stay those of ``text``.
+        """
+        if self._search is None:
+            return []
+        try:
+            return self._search(text, overlapping=True)
+        except UnicodeEncodeError:
+            return self._search(_SURROGATE.sub("\ufffd", text), overlapping=True)

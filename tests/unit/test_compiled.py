@@ -85,6 +85,7 @@ def _objects_that_cross_processes() -> dict[str, object]:
     import datetime as dt
 
     from gazetteers import load_gazetteer
+    from gazetteers.automaton import FormAutomaton
     from gazetteers.default import default_directory
     from gazetteers.matcher import GazetteerMatcher
     from gazetteers.resolver import Resolver
@@ -101,6 +102,7 @@ def _objects_that_cross_processes() -> dict[str, object]:
         "links": resolution.links,
         "segmentation": resolution.segmentation,
         "completion": matcher.resolver.completions([0, 1], [("山东省",), ("山东省/菏泽市",)]),
+        "automaton": FormAutomaton(["菏泽", "菏泽市", "𠀀"]),
     }
 
 
@@ -118,6 +120,8 @@ def test_what_crosses_processes_pickles_alike_in_both_builds():
             assert back.gazetteer.fingerprint == value.gazetteer.fingerprint
         elif name == "resolution":
             assert back.record == value.record and back.links == value.links
+        elif name == "automaton":
+            assert back.forms == value.forms and back.find("𠀀菏泽市") == value.find("𠀀菏泽市") != []
         else:
             assert back == value, name
 

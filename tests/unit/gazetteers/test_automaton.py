@@ -36,5 +36,24 @@ def test_an_automaton_without_forms_finds_nothing_and_pickles_as_its_forms() -> 
     assert FormAutomaton([]).find("菏泽") == []
     automaton = FormAutomaton(["菏泽", "菏泽市", "泽"])
     copy = pickle.loads(pickle.dumps(automaton))
-    assert copy.forms == automaton.forms
+    assert copy.forms == automaton.forms == ("菏泽", "菏泽市", "泽")
     assert copy.find("𠀀菏泽市") == automaton.find("𠀀菏泽市") == [(0, 1, 3), (2, 2, 3), (1, 1, 4)]
+
+
+def test_a_lone_surrogate_is_searched_in_its_place_and_offsets_stay_those_of_the_text() -> None:
+    automaton = FormAutomaton(["菏泽", "泽"])
+    text = "\ud800菏泽\udfff泽"
+    found = automaton.find(text)
+    assert found == [(0, 1, 3), (1, 2, 3), (1, 4, 5)]
+    assert all(text[start:end] == automaton.forms[i] for i, start, end in found)
+
+
+def test_the_matcher_and_the_lexicon_read_a_text_with_a_lone_surrogate(mini) -> None:
+    from gazetteers.matcher import GazetteerMatcher
+    from trainer.backends.tagger.lexicon import Lexicon
+
+    text = "\ud800菏泽巨野县投诉"
+    entities = GazetteerMatcher(mini).find(text)
+    assert [(e.start, e.end, e.text) for e in entities if e.type != "Indicator"] == [(1, 3, "菏泽"), (3, 6, "巨野县")]
+    matches = Lexicon(mini, ["City", "Company"]).matches(text)
+    assert (1, 3, 0) in matches
