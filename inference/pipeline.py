@@ -168,7 +168,7 @@ class TaggingPipeline:
         if mentions is None:
             return [(p, None) for p in predictions]
         out: list[tuple[Prediction, list | None]] = []
-        for prediction, found in zip(predictions, mentions):
+        for prediction, found in zip(predictions, mentions, strict=True):
             decisions = None
             if self.combine == "calibrated":
                 assert self._evidence is not None

@@ -57,12 +57,14 @@ def test_pipeline_records_carry_score_uncertainty_and_model_and_unlinked_mention
     assert {e.type for e in prediction.entities} == {"Substation", "City", "Indicator"}
 
 
-@pytest.mark.parametrize("combine", ["union", "matcher-first", "model"])
+@pytest.mark.parametrize("combine", ["union", "matcher-first", "model", "calibrated"])
 def test_the_combination_taken_apart_gives_what_predict_explained_gives(mini, combine: str) -> None:
     """matcher_mentions + merge are the two halves of the combination (bench/infer.py times them apart)."""
     texts = ["无名所菏泽投诉", "本月城关供电所投诉", "𠀀菏泽", ""]
     matcher = GazetteerMatcher(mini)
-    for side in (MatcherTagger(matcher), _FixedTagger()):  # the gazetteer matcher, or any tagger
+    # the calibrated combination weighs the gazetteer matcher's evidence: it takes no other tagger
+    sides = (MatcherTagger(matcher),) if combine == "calibrated" else (MatcherTagger(matcher), _FixedTagger())
+    for side in sides:
         pipeline = TaggingPipeline(_FixedTagger(), Resolver(mini), matcher=side, combine=combine)
         mentions = pipeline.matcher_mentions(texts)
         if combine == "model":
@@ -76,10 +78,15 @@ def test_the_combination_taken_apart_gives_what_predict_explained_gives(mini, co
         assert merged == pipeline.predict_explained(texts)
         if mentions is None:
             assert merged == [(p, None) for p in predictions]
+        elif combine == "calibrated":
+            assert all(decisions for _, decisions in merged[:3])  # every text with a span has its decisions
         else:
             assert [p.entities for p, _ in merged] == [
                 tuple(combine_entities(combine, p.entities, m)) for p, m in zip(predictions, mentions)
             ]
+        if mentions is not None:
+            with pytest.raises(ValueError):  # one list of mentions per prediction, or an error
+                pipeline.merge(predictions, mentions[:1])
 
 
 def test_selection_needs_exactly_one_of_model_and_matcher(mini, tmp_path) -> None:
