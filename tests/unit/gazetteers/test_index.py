@@ -46,13 +46,26 @@ def test_shared_names_count_entries(mini):
     assert mini.shared_names("Substation") == {"龙山供电所": 2, "城关供电所": 2}
 
 
+def test_the_base_name_is_the_first_of_the_shortest_surface_forms() -> None:
+    from gazetteers.model import Entry, Gazetteer
+
+    entries = [
+        Entry("a", "Substation", "龙山供电所", surfaces=("龙山供电所", "龙山所", "龙山")),
+        Entry("b", "Substation", "龙山镇供电所", surfaces=("龙山镇供电所", "龙山镇", "龙山")),
+        Entry("c", "Substation", "红旗供电所", surfaces=("红旗供电所", "红旗", "旗所")),  # a tie: the first
+        Entry("d", "Substation", "无名", surfaces=()),  # no form: no base
+    ]
+    gazetteer = Gazetteer(DEFAULT.domain, entries)
+    assert gazetteer.bases("Substation") == {"龙山": ("a", "b"), "红旗": ("c",)}
+    assert gazetteer.bases("City") == {}
+
+
 @settings(max_examples=200)
 @given(st.sampled_from(HIERARCHY_IDS))
-def test_every_entry_is_indexed_by_its_shortest_surface_form(entry_id):
+def test_every_entry_is_found_under_a_base_name_it_bears(entry_id):
     entry = DEFAULT.get(entry_id)
-    base = min(entry.surfaces, key=len)
-    assert entry_id in DEFAULT.bases(entry.type)[base]
-    assert all(len(form) >= len(base) for form in entry.surfaces)
+    bases = [base for base, ids in DEFAULT.bases(entry.type).items() if entry_id in ids]
+    assert len(bases) == 1 and bases[0] in entry.surfaces
 
 
 def test_base_index_holds_each_entry_once_and_survives_pickling():
