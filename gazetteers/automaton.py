@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import ahocorasick_rs
 
 # A lone surrogate has no UTF-8 form, which the Rust search needs; no surface form holds one.
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # the escapes read by re: mypyc takes no surrogate in a literal
 
 
 class FormAutomaton:
