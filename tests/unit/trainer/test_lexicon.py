@@ -107,3 +107,8 @@ def test_a_lexicon_refuses_the_matcher_of_another_gazetteer(mini, tmp_path) -> N
     other = load_gazetteer(None)
     with pytest.raises(ValueError, match="own gazetteer"):
         Lexicon(mini, sorted(mini.domain.types), GazetteerMatcher(other))
+
+
+def test_a_lexicon_of_types_without_forms_marks_only_dates(mini) -> None:
+    lexicon = Lexicon(mini, ["Date"])
+    assert lexicon.matches("本月菏泽巨野县投诉") == [(0, 2, 0)]

@@ -49,7 +49,6 @@ class Lexicon:
         if matcher is not None:
             if matcher.gazetteer is not gazetteer:
                 raise ValueError("the lexicon's matcher must match the lexicon's own gazetteer")
-            self._empty = True
             return
         forms: dict[str, set[int]] = {}
         for type_name in self.types:
@@ -58,7 +57,6 @@ class Lexicon:
                     forms.setdefault(form, set()).add(index[type_name])
         self._automaton = FormAutomaton(list(forms))
         self._form_types = [tuple(sorted(type_ids)) for type_ids in forms.values()]
-        self._empty = not forms
 
     def matches(self, text: str) -> list[Match]:
         """Every ``(start, end, type index)`` a surface form or a date covers, overlaps included."""
@@ -66,10 +64,9 @@ class Lexicon:
             return self._from_scan(self._scan(text))
         folded = fold_width(text)
         found: list[Match] = []
-        if not self._empty:
-            form_types = self._form_types
-            for i, start, end in self._automaton.find(folded):
-                found.extend((start, end, t) for t in form_types[i])
+        form_types = self._form_types
+        for i, start, end in self._automaton.find(folded):  # none when the gazetteer has no forms
+            found.extend((start, end, t) for t in form_types[i])
         if self._date is not None:
             found.extend((start, end, self._date) for start, end in find_dates(folded))
         return found
