@@ -65,12 +65,18 @@ def test_a_second_generate_into_the_same_directory_fails_at_once_and_the_first_c
     first = subprocess.Popen(_command(out, 20000, 1), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         _wait_for(lambda: (out / LOCK_FILE).is_file() and b"pid" in (out / LOCK_FILE).read_bytes())
-        started = time.monotonic()
-        second = _generate(out, 100, 2)
-        assert time.monotonic() - started < 30  # no waiting for the first run (20,000 samples)
-        assert second.returncode == 1
-        assert second.stderr.count("\n") == 1 and f"being written by pid {first.pid} (started 20" in second.stderr
-        assert first.poll() is None, "the first run should still be writing"
+        # Hold the first run where it is: on a fast machine it would otherwise finish its 20,000 samples
+        # before the second interpreter has started, and the second would rightly succeed.
+        os.kill(first.pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            second = _generate(out, 100, 2)
+            assert time.monotonic() - started < 30  # no waiting for the first run
+            assert second.returncode == 1
+            assert second.stderr.count("\n") == 1 and f"being written by pid {first.pid} (started 20" in second.stderr
+            assert first.poll() is None, "the first run should still be writing"
+        finally:
+            os.kill(first.pid, signal.SIGCONT)
     finally:
         _, stderr = first.communicate(timeout=300)
     assert first.returncode == 0, stderr
@@ -84,11 +90,12 @@ def test_kill_9_at_random_moments_leaves_only_complete_files(tmp_path: Path, pha
     out = tmp_path / "data"
     assert _generate(out, 500, 1, "--export", "alpaca").returncode == 0
     rng = random.Random(phase)
-    # the staged file whose appearance marks the phase; the kill comes a random moment later
+    # the staged file whose appearance marks the phase; the kill comes a random moment later, and the
+    # run is large enough (40,000 samples) that a fast machine is still writing when it comes
     marker = {"sampling": "train.jsonl", "export": "train_alpaca.json"}[phase]
     for _ in range(3):
         run = subprocess.Popen(
-            _command(out, 12000, 2, "--export", "alpaca", "--export", "bio"),
+            _command(out, 40000, 2, "--export", "alpaca", "--export", "bio"),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
