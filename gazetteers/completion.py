@@ -204,64 +204,81 @@ class CompletionCache:
 
 
 def _group(gazetteer: Gazetteer, levels: Sequence[int], candidates: Sequence[tuple[str, ...]]) -> list[list[int]]:
-    # per group: its consistent chains so far (None: nothing constrains it yet), updated on every join
-    chains: list[tuple[tuple[str, ...], ...] | None] = []
+    return _Grouping(gazetteer, levels, candidates).groups_of_mentions()
 
-    sets = [frozenset(c) for c in candidates]
 
-    def other_unit(g: int, i: int) -> bool:
-        level, own = levels[i], sets[i]
-        for j in groups[g][-TARGET_LOOKBACK:]:
+class _Grouping:
+    """One query's mentions being grouped into targets (the rule: :func:`complete_query`).
+
+    An object rather than closures over each other: compiled, such closures and their shared
+    environment form a reference cycle per call, garbage that only the cycle collector frees.
+    """
+
+    def __init__(self, gazetteer: Gazetteer, levels: Sequence[int], candidates: Sequence[tuple[str, ...]]) -> None:
+        self.gazetteer = gazetteer
+        self.levels = levels
+        self.candidates = candidates
+        self.sets = [frozenset(c) for c in candidates]
+        self.groups: list[list[int]] = []
+        # per group: its consistent chains so far (None: nothing constrains it yet), updated on every join
+        self.chains: list[tuple[tuple[str, ...], ...] | None] = []
+
+    def other_unit(self, g: int, i: int) -> bool:
+        """Whether group ``g`` already names another unit of mention ``i``'s level."""
+        levels, candidates = self.levels, self.candidates
+        level, own = levels[i], self.sets[i]
+        for j in self.groups[g][-TARGET_LOOKBACK:]:
             if levels[j] == level and (not own or not candidates[j] or own.isdisjoint(candidates[j])):
                 return True
         return False
 
-    def fits(g: int, i: int) -> bool:
-        known = chains[g]
-        return known is None or fits_chains(gazetteer, known, candidates[i])
+    def fits(self, g: int, i: int) -> bool:
+        known = self.chains[g]
+        return known is None or fits_chains(self.gazetteer, known, self.candidates[i])
 
-    def join(g: int, i: int) -> None:
-        groups[g].append(i)
-        if candidates[i]:
-            chains[g] = _fitting_chains(gazetteer, chains[g], candidates[i])
+    def join(self, g: int, i: int) -> None:
+        self.groups[g].append(i)
+        if self.candidates[i]:
+            self.chains[g] = _fitting_chains(self.gazetteer, self.chains[g], self.candidates[i])
 
-    groups: list[list[int]] = []
-    pending: list[tuple[int, int]] = []  # fit no target yet: a target started later may take them
-    for i in range(len(candidates)):
-        first = max(0, len(groups) - TARGET_LOOKBACK)
-        home = None
-        for g in range(len(groups) - 1, first - 1, -1):
-            if not other_unit(g, i) and fits(g, i):
-                home = g
-                break
-        if home is not None:
-            join(home, i)
-        elif not groups or any(other_unit(g, i) for g in range(first, len(groups))):
-            groups.append([])
-            chains.append(None)
-            join(len(groups) - 1, i)
-        else:
-            pending.append((i, len(groups)))
-    for i, seen in pending:
-        nearby = range(max(0, seen - TARGET_LOOKBACK), min(len(groups), seen + TARGET_LOOKBACK))
-        home = next((g for g in nearby if fits(g, i)), None)
-        groups[home if home is not None else seen - 1].append(i)
-    for group in groups:
-        group.sort()
-    own = [list(g) for g in groups]
-    for index, group in enumerate(groups):
-        top = min(levels[j] for j in own[index])
-        members, present = set(group), {levels[j] for j in group}
-        for other in own[max(0, index - TARGET_LOOKBACK) : index + TARGET_LOOKBACK + 1]:
-            for h in other:
-                if levels[h] < top and h not in members and levels[h] not in present and fits(index, h):
-                    group.append(h)
-                    members.add(h)
-                    present.add(levels[h])
-                    if candidates[h]:
-                        chains[index] = _fitting_chains(gazetteer, chains[index], candidates[h])
-        group.sort()
-    return groups
+    def groups_of_mentions(self) -> list[list[int]]:
+        groups, chains, levels, candidates = self.groups, self.chains, self.levels, self.candidates
+        pending: list[tuple[int, int]] = []  # fit no target yet: a target started later may take them
+        for i in range(len(candidates)):
+            first = max(0, len(groups) - TARGET_LOOKBACK)
+            home = None
+            for g in range(len(groups) - 1, first - 1, -1):
+                if not self.other_unit(g, i) and self.fits(g, i):
+                    home = g
+                    break
+            if home is not None:
+                self.join(home, i)
+            elif not groups or any(self.other_unit(g, i) for g in range(first, len(groups))):
+                groups.append([])
+                chains.append(None)
+                self.join(len(groups) - 1, i)
+            else:
+                pending.append((i, len(groups)))
+        for i, seen in pending:
+            nearby = range(max(0, seen - TARGET_LOOKBACK), min(len(groups), seen + TARGET_LOOKBACK))
+            home = next((g for g in nearby if self.fits(g, i)), None)
+            groups[home if home is not None else seen - 1].append(i)
+        for group in groups:
+            group.sort()
+        own = [list(g) for g in groups]
+        for index, group in enumerate(groups):
+            top = min(levels[j] for j in own[index])
+            members, present = set(group), {levels[j] for j in group}
+            for other in own[max(0, index - TARGET_LOOKBACK) : index + TARGET_LOOKBACK + 1]:
+                for h in other:
+                    if levels[h] < top and h not in members and levels[h] not in present and self.fits(index, h):
+                        group.append(h)
+                        members.add(h)
+                        present.add(levels[h])
+                        if candidates[h]:
+                            chains[index] = _fitting_chains(self.gazetteer, chains[index], candidates[h])
+            group.sort()
+        return groups
 
 
 def fits_chains(gazetteer: Gazetteer, chains: Sequence[tuple[str, ...]], cands: Sequence[str]) -> bool:

@@ -94,7 +94,8 @@ class GazetteerMatcher:
         self._guess_suffix_re = (
             re.compile("|".join(re.escape(s) for s, _ in self._guess_suffixes)) if self._guess_suffixes else None
         )
-        self._on_chain_cache: dict[tuple[str, str], bool] = {}
+        self._on_chain_cache: dict[str, dict[str, bool]] = {}
+        self._on_chain_count = 0
         types_by_form: dict[str, list[str]] = {}
         strength: dict[str, int] = {}
         for entry in gazetteer:
@@ -217,12 +218,18 @@ class GazetteerMatcher:
 
     def _on_one_chain(self, a: Match, b: Match) -> bool:
         """Whether some reading of ``a`` and ``b`` as hierarchy mentions of different levels is one chain."""
-        key = (a.form, b.form)
-        found = self._on_chain_cache.get(key)
+        # keyed by one form, then the other: string keys, no (a, b) tuple per entry for the collector to walk
+        known = self._on_chain_cache.get(a.form)
+        if known is None:
+            known = self._on_chain_cache[a.form] = {}
+        found = known.get(b.form)
         if found is None:
-            if len(self._on_chain_cache) > _CHAIN_CACHE_LIMIT:
+            if self._on_chain_count > _CHAIN_CACHE_LIMIT:
                 self._on_chain_cache.clear()
-            found = self._on_chain_cache[key] = self._chain_fits(a, b)
+                self._on_chain_count = 0
+                known = self._on_chain_cache[a.form] = {}
+            found = known[b.form] = self._chain_fits(a, b)
+            self._on_chain_count += 1
         return found
 
     def _chain_fits(self, a: Match, b: Match) -> bool:
