@@ -438,55 +438,16 @@ def test_sampler_covers_every_pattern() -> None:
     assert {m.lastgroup for m in matches if m is not None} == set(PATTERN_NAMES) - {"comparison"}
 
 
-def _first_chars(items) -> tuple[set[str], bool]:
-    """Characters a parsed regex sequence can start with, and whether it can match empty."""
-    from re import _constants as c
-
-    firsts: set[str] = set()
-    for op, av in items:
-        if op is c.LITERAL:
-            return firsts | {chr(av)}, False
-        if op is c.IN:
-            for kind, value in av:
-                assert kind in (c.LITERAL, c.RANGE, c.CATEGORY), kind
-                if kind is c.LITERAL:
-                    firsts.add(chr(value))
-                elif kind is c.RANGE:
-                    firsts.update(map(chr, range(value[0], value[1] + 1)))
-                else:
-                    assert value is c.CATEGORY_DIGIT
-                    firsts.update("0123456789")
-            return firsts, False
-        if op in (c.ASSERT, c.ASSERT_NOT, c.AT):
-            continue
-        if op is c.BRANCH:
-            results = [_first_chars(branch) for branch in av[1]]
-            nullable = any(n for _, n in results)
-            firsts |= set().union(*(f for f, _ in results))
-        elif op is c.SUBPATTERN:
-            sub, nullable = _first_chars(av[3])
-            firsts |= sub
-        elif op in (c.MAX_REPEAT, c.MIN_REPEAT):
-            sub, nullable = _first_chars(av[2])
-            firsts |= sub
-            nullable = nullable or av[0] == 0
-        else:
-            raise AssertionError(f"unexpected {op} at the start of a date pattern")
-        if not nullable:
-            return firsts, False
-    return firsts, True
-
-
 def test_first_chars_cover_every_pattern() -> None:
     """DATE_RE's lookahead must admit every character a date mention can start with."""
-    from re import _parser
-
     from nerloop.dates import FIRST_CHARS, PATTERNS
+    from nerloop.dates.first_chars import first_chars
 
-    allowed = set(_first_chars(_parser.parse(f"[{FIRST_CHARS}]"))[0])
+    allowed = first_chars(f"[{FIRST_CHARS}]")
+    assert allowed is not None
     for pattern in PATTERNS:
-        firsts, nullable = _first_chars(_parser.parse(pattern.regex))
-        assert not nullable and firsts <= allowed, (pattern.name, firsts - allowed)
+        firsts = first_chars(pattern.regex)
+        assert firsts is not None and firsts <= allowed, (pattern.name, firsts)
 
 
 def test_sampling_depends_only_on_the_rng() -> None:
@@ -495,3 +456,74 @@ def test_sampling_depends_only_on_the_rng() -> None:
     random.seed(2)
     b = [sample_date(rng, REF) for rng in [random.Random(3)] for _ in range(50)]
     assert a == b
+
+
+def _find_with_plain_regex(text: str) -> list[tuple[int, int, str | None]]:
+    """find_dates with the alternatives joined as they are written, without their first-character tests."""
+    from nerloop.dates import PATTERNS, _compile, _is_mention
+    from nerloop.width import fold_width
+
+    plain = _compile(PATTERNS, lookaheads=False)[0]
+    folded, spans, pos = fold_width(text), [], 0
+    while (match := plain.search(folded, pos)) is not None:
+        pos = match.end()
+        if _is_mention(match):
+            bound = next((b for b in BOUNDS if folded.startswith(b, pos)), "")
+            pos += len(bound)
+            spans.append((match.start(), pos, match.lastgroup))
+    return spans
+
+
+def _find_with_date_re(text: str) -> list[tuple[int, int, str | None]]:
+    """find_dates's spans, with the pattern that matched each (the lookaheads must not change it)."""
+    from nerloop.width import fold_width
+
+    folded = fold_width(text)
+    return [(s, e, DATE_RE.match(folded, s).lastgroup) for s, e in find_dates(text)]  # type: ignore[union-attr]
+
+
+def test_every_pattern_has_known_first_characters() -> None:
+    """No alternative goes without its first-character test (slower; the tests below would still pass)."""
+    from nerloop.dates import PATTERNS
+    from nerloop.dates.first_chars import first_chars
+
+    assert [p.name for p in PATTERNS if first_chars(p.regex) is None] == []
+
+
+def test_first_chars_reads_what_it_knows_and_refuses_the_rest() -> None:
+    from nerloop.dates.first_chars import first_chars
+
+    assert first_chars(r"(?<!\d)(?:本|上)?月") == frozenset("本上月")
+    assert first_chars(r"\d{4}年") == frozenset("0123456789")
+    assert first_chars(r"[一-三]季度|Q[1-4]") == frozenset(map(chr, range(ord("一"), ord("三") + 1))) | {"Q"}
+    assert first_chars(r"(?i)q1") is None  # case-insensitive
+    assert first_chars(r".月") is None and first_chars(r"[^年]月") is None
+    assert first_chars(r"(?:今年)?") is None  # can match the empty string
+
+
+# Characters dates are made of, with others around them: both ways must read them alike.
+_DATE_ALPHABET = "0123456789０２年月日号季度周星期一二三四五六七八九十两〇零上下本这今去前后近最过半当天春节元旦国庆劳动端午中秋清明同比环期以来至今到和-~、／/QqH供电所巨野"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_DATE_ALPHABET, max_size=24))
+def test_the_first_character_tests_change_no_match(text: str) -> None:
+    assert _find_with_date_re(text) == _find_with_plain_regex(text)
+
+
+def test_the_first_character_tests_change_no_match_on_sampled_dates() -> None:
+    from nerloop.dates import PATTERNS, _compile
+    from nerloop.width import fold_width
+
+    rng = random.Random(7)
+    for _ in range(2000):
+        surface = sample_date(rng, REF)[0]
+        text = (
+            rng.choice(["", "查询", "菏泽", "1"]) + surface + rng.choice(["", "投诉", "和" + sample_date(rng, REF)[0]])
+        )
+        assert _find_with_date_re(text) == _find_with_plain_regex(text), text
+        folded = fold_width(surface.strip())
+        with_tests, plain = DATE_RE.fullmatch(folded), _compile(PATTERNS, lookaheads=False)[0].fullmatch(folded)
+        assert (with_tests is None) == (plain is None), surface  # None: 今天之后, a bound taken in
+        if with_tests is not None and plain is not None:
+            assert (with_tests.lastgroup, with_tests.groupdict()) == (plain.lastgroup, plain.groupdict()), surface
