@@ -7,19 +7,19 @@ level is filled only when every chain consistent with the mentions agrees on it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache, partial
 from itertools import repeat
-
-from mypy_extensions import mypyc_attr
+from typing import NamedTuple
 
 from gazetteers.model import Gazetteer
 
 
-@mypyc_attr(native_class=False)
-@dataclass(frozen=True)
-class Completion:
+class Completion(NamedTuple):
     """Outcome of completing one query's hierarchy mentions.
+
+    A named tuple built with ``tuple.__new__`` (:func:`_completion`): completions are made on every
+    completion-cache miss, and a frozen dataclass's ``__init__`` runs interpreted, one
+    ``object.__setattr__`` per field.
 
     Attributes:
         chains: the consistent chains (ids, outermost first), sorted; empty on conflict.
@@ -39,6 +39,12 @@ class Completion:
         return self.chains if len(self.chains) > 1 else ()
 
 
+def _completion(
+    chains: tuple[tuple[str, ...], ...], resolved: dict[str, str | None], linked: tuple[str | None, ...], conflict: bool
+) -> Completion:
+    return tuple.__new__(Completion, (chains, resolved, linked, conflict))  # type: ignore[type-var]
+
+
 def complete(gazetteer: Gazetteer, candidates: Sequence[tuple[str, ...]]) -> Completion:
     """Complete the hierarchy from each mention's candidate entry ids.
 
@@ -49,15 +55,15 @@ def complete(gazetteer: Gazetteer, candidates: Sequence[tuple[str, ...]]) -> Com
     hierarchy = gazetteer.domain.hierarchy
     constraining = [c for c in candidates if c]
     if not constraining:
-        return Completion((), dict.fromkeys(hierarchy), (None,) * len(candidates), False)
+        return _completion((), dict.fromkeys(hierarchy), (None,) * len(candidates), False)
     ones = [c[0] for c in constraining if len(c) == 1]
     if len(ones) == len(constraining):
         # the common case: every mention names one entry; they fit iff the deepest path holds them all
         path = max(map(gazetteer.path, ones), key=len)
         if gazetteer.path_set(path[-1]).issuperset(ones):
             linked = tuple(ones) if len(ones) == len(candidates) else tuple(c[0] if c else None for c in candidates)
-            return Completion((path,), gazetteer.chain_names(path[-1]), linked, False)
-        return Completion((), dict.fromkeys(hierarchy), (None,) * len(candidates), True)
+            return _completion((path,), gazetteer.chain_names(path[-1]), linked, False)
+        return _completion((), dict.fromkeys(hierarchy), (None,) * len(candidates), True)
     if len(constraining) == 1:
         # one mention with several candidates: each candidate ends its own chain
         terminals: Sequence[str] = constraining[0]
@@ -74,7 +80,7 @@ def complete(gazetteer: Gazetteer, candidates: Sequence[tuple[str, ...]]) -> Com
     inner = {a for t in terminals for a in gazetteer.ancestors(t)}
     chains = tuple(sorted({gazetteer.path(t) for t in terminals if t not in inner}))
     if not chains:
-        return Completion((), dict.fromkeys(hierarchy), (None,) * len(candidates), True)
+        return _completion((), dict.fromkeys(hierarchy), (None,) * len(candidates), True)
     if len(chains) == 1:
         resolved = gazetteer.chain_names(chains[0][-1])
     else:
@@ -91,17 +97,16 @@ def complete(gazetteer: Gazetteer, candidates: Sequence[tuple[str, ...]]) -> Com
     for cands in candidates:
         hits = [c for c in cands if c in on_chains]
         linked_ids.append(hits[0] if len(hits) == 1 else None)
-    return Completion(chains, resolved, tuple(linked_ids), False)
+    return _completion(chains, resolved, tuple(linked_ids), False)
 
 
 # How many of the latest targets a mention is tried against: keeps grouping linear in long inputs.
 TARGET_LOOKBACK = 8
 
 
-@mypyc_attr(native_class=False)
-@dataclass(frozen=True)
-class QueryCompletion:
-    """A query's hierarchy mentions grouped into targets, each completed on its own.
+class QueryCompletion(NamedTuple):
+    """A query's hierarchy mentions grouped into targets, each completed on its own (a named tuple,
+    as :class:`Completion` is, built by :func:`_query_completion`).
 
     Attributes:
         targets: per target, the indexes of its mentions (into the candidates given) and
@@ -121,6 +126,17 @@ class QueryCompletion:
     linked: tuple[str | None, ...]
     conflict: bool
     chains: tuple[tuple[str, ...], ...]
+
+
+def _query_completion(
+    targets: tuple[tuple[tuple[int, ...], Completion], ...],
+    resolved: dict[str, str | None],
+    ambiguous: tuple[tuple[str, ...], ...],
+    linked: tuple[str | None, ...],
+    conflict: bool,
+    chains: tuple[tuple[str, ...], ...],
+) -> QueryCompletion:
+    return tuple.__new__(QueryCompletion, (targets, resolved, ambiguous, linked, conflict, chains))  # type: ignore[type-var]
 
 
 def complete_query(
@@ -149,12 +165,14 @@ def complete_query(
     whole = complete(gazetteer, candidates)
     mentions = tuple(range(len(candidates)))
     if not candidates:
-        return QueryCompletion((), whole.resolved, (), (), False, ())
+        return _query_completion((), whole.resolved, (), (), False, ())
     if not whole.conflict:
-        return QueryCompletion(((mentions, whole),), whole.resolved, whole.ambiguous, whole.linked, False, whole.chains)
+        return _query_completion(
+            ((mentions, whole),), whole.resolved, whole.ambiguous, whole.linked, False, whole.chains
+        )
     groups = _group(gazetteer, levels, candidates)
     if len(groups) == 1:
-        return QueryCompletion(((mentions, whole),), whole.resolved, (), whole.linked, True, ())
+        return _query_completion(((mentions, whole),), whole.resolved, (), whole.linked, True, ())
     complete_group = complete_group or partial(complete, gazetteer)
     targets = tuple((tuple(g), complete_group(tuple([candidates[i] for i in g]))) for g in groups)
     ids: list[set[str | None]] = [set() for _ in mentions]
@@ -163,7 +181,7 @@ def complete_query(
             for position, i in enumerate(group):
                 ids[i].add(completion.linked[position])
     linked = [found.pop() if len(found) == 1 else None for found in ids]
-    return QueryCompletion(
+    return _query_completion(
         targets,
         _shared(gazetteer, [c for _, c in targets]),
         (),
