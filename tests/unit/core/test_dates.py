@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
+import re
 import unicodedata
 
 import pytest
@@ -458,12 +460,20 @@ def test_sampling_depends_only_on_the_rng() -> None:
     assert a == b
 
 
+@functools.cache
+def _plain_regex() -> re.Pattern[str]:
+    """DATE_RE's alternatives joined as they are written, without their first-character tests."""
+    from nerloop.dates import PATTERNS, _compile
+
+    return _compile(PATTERNS, lookaheads=False)[0]
+
+
 def _find_with_plain_regex(text: str) -> list[tuple[int, int, str | None]]:
-    """find_dates with the alternatives joined as they are written, without their first-character tests."""
-    from nerloop.dates import PATTERNS, _compile, _is_mention
+    """find_dates with the plain join of the alternatives."""
+    from nerloop.dates import _is_mention
     from nerloop.width import fold_width
 
-    plain = _compile(PATTERNS, lookaheads=False)[0]
+    plain = _plain_regex()
     folded, spans, pos = fold_width(text), [], 0
     while (match := plain.search(folded, pos)) is not None:
         pos = match.end()
@@ -480,14 +490,6 @@ def _find_with_date_re(text: str) -> list[tuple[int, int, str | None]]:
 
     folded = fold_width(text)
     return [(s, e, DATE_RE.match(folded, s).lastgroup) for s, e in find_dates(text)]  # type: ignore[union-attr]
-
-
-def test_every_pattern_has_known_first_characters() -> None:
-    """No alternative goes without its first-character test (slower; the tests below would still pass)."""
-    from nerloop.dates import PATTERNS
-    from nerloop.dates.first_chars import first_chars
-
-    assert [p.name for p in PATTERNS if first_chars(p.regex) is None] == []
 
 
 def test_first_chars_reads_what_it_knows_and_refuses_the_rest() -> None:
@@ -512,7 +514,6 @@ def test_the_first_character_tests_change_no_match(text: str) -> None:
 
 
 def test_the_first_character_tests_change_no_match_on_sampled_dates() -> None:
-    from nerloop.dates import PATTERNS, _compile
     from nerloop.width import fold_width
 
     rng = random.Random(7)
@@ -523,7 +524,7 @@ def test_the_first_character_tests_change_no_match_on_sampled_dates() -> None:
         )
         assert _find_with_date_re(text) == _find_with_plain_regex(text), text
         folded = fold_width(surface.strip())
-        with_tests, plain = DATE_RE.fullmatch(folded), _compile(PATTERNS, lookaheads=False)[0].fullmatch(folded)
+        with_tests, plain = DATE_RE.fullmatch(folded), _plain_regex().fullmatch(folded)
         assert (with_tests is None) == (plain is None), surface  # None: 今天之后, a bound taken in
         if with_tests is not None and plain is not None:
             assert (with_tests.lastgroup, with_tests.groupdict()) == (plain.lastgroup, plain.groupdict()), surface
