@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import lru_cache, partial
-from itertools import repeat
 from typing import NamedTuple
 
 from gazetteers.model import Gazetteer
@@ -59,7 +58,11 @@ def complete(gazetteer: Gazetteer, candidates: Sequence[tuple[str, ...]]) -> Com
     ones = [c[0] for c in constraining if len(c) == 1]
     if len(ones) == len(constraining):
         # the common case: every mention names one entry; they fit iff the deepest path holds them all
-        path = max(map(gazetteer.path, ones), key=len)
+        path = gazetteer.path(ones[0])
+        for one in ones:  # the first of the longest, as max(..., key=len) picks it
+            other = gazetteer.path(one)
+            if len(other) > len(path):
+                path = other
         if gazetteer.path_set(path[-1]).issuperset(ones):
             linked = tuple(ones) if len(ones) == len(candidates) else tuple(c[0] if c else None for c in candidates)
             return _completion((path,), gazetteer.chain_names(path[-1]), linked, False)
@@ -70,13 +73,19 @@ def complete(gazetteer: Gazetteer, candidates: Sequence[tuple[str, ...]]) -> Com
     else:
         # A mention names entries of one level, so a path holds at most one of its candidates:
         # a terminal fits when its path holds as many candidates (counted per mention) as there are mentions.
+        # (Loops rather than sum(map(...)): compiled, these are C calls with no Python call protocol.)
         count: dict[str, int] = {}
         for cands in constraining:
             for c in set(cands):
                 count[c] = count.get(c, 0) + 1
         needed = len(constraining)
-        get, path_of = count.get, gazetteer.path  # count.get(node, 0) along each path, in C
-        terminals = [t for t in count if sum(map(get, path_of(t), repeat(0))) == needed]
+        terminals = []
+        for t in count:
+            held = 0
+            for node in gazetteer.path(t):
+                held += count.get(node, 0)
+            if held == needed:
+                terminals.append(t)
     inner = {a for t in terminals for a in gazetteer.ancestors(t)}
     chains = tuple(sorted({gazetteer.path(t) for t in terminals if t not in inner}))
     if not chains:
@@ -303,12 +312,11 @@ def fits_chains(gazetteer: Gazetteer, chains: Sequence[tuple[str, ...]], cands: 
     """Whether a mention with ``cands`` fits one of ``chains`` (on it, or below its end); no candidates fit all."""
     if not cands:
         return True
-    path_set = gazetteer.path_set
     for path in chains:
         end = path[-1]
-        on_path = path_set(end)
+        on_path = gazetteer.path_set(end)
         for c in cands:
-            if c in on_path or end in path_set(c):
+            if c in on_path or end in gazetteer.path_set(c):
                 return True
     return False
 
