@@ -8,9 +8,8 @@ typo in 麒麟供店所 links to the 麒麟 under the company the user also name
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from mypy_extensions import mypyc_attr
 from rapidfuzz import fuzz, process
 
 from gazetteers.aliases import short_forms
@@ -19,10 +18,11 @@ from gazetteers.model import Gazetteer
 from nerloop.width import fold_width
 
 
-@mypyc_attr(native_class=False)
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
     """How a mention was linked, for ``--explain``.
+
+    A named tuple built with ``tuple.__new__`` (:func:`_link`): the linker's caches hold them by the
+    ten thousand, and a frozen dataclass ran an interpreted ``__init__`` for each.
 
     Attributes:
         candidates: entry ids the mention may name (empty: unknown to the gazetteer).
@@ -36,7 +36,7 @@ class Link:
     method: str
     form: str = ""
     score: float = 0.0
-    alternatives: tuple[tuple[str, float], ...] = field(default=())
+    alternatives: tuple[tuple[str, float], ...] = ()
 
     def to_dict(self) -> dict:
         return {
@@ -48,7 +48,13 @@ class Link:
         }
 
 
-NOT_LINKED = Link((), "none")
+def _link(
+    candidates: tuple[str, ...], method: str, form: str, score: float, alternatives: tuple[tuple[str, float], ...] = ()
+) -> Link:
+    return tuple.__new__(Link, (candidates, method, form, score, alternatives))  # type: ignore[type-var]
+
+
+NOT_LINKED = _link((), "none", "", 0.0)
 NORMALIZED_CACHE_SIZE = 65_536
 
 
@@ -91,12 +97,12 @@ class Linker:
             return cached
         exact = gazetteer.lookup(text, type_name)
         if exact:
-            link = self._exact[(text, type_name)] = Link(exact, "exact", text, 100.0)
+            link = self._exact[(text, type_name)] = _link(exact, "exact", text, 100.0)
             return link
         for form in self._normalized_forms(text, type_name):
             found = gazetteer.lookup(form, type_name)
             if found:
-                return Link(found, "normalized", form, 100.0)
+                return _link(found, "normalized", form, 100.0)
         if fuzzy and self.config.fuzzy and len(text) >= self.config.fuzzy_min_length:
             return self._fuzzy(text, type_name, scope)
         return NOT_LINKED
@@ -147,7 +153,7 @@ class Linker:
         best = scored[0][0]
         alternatives = tuple(dict.fromkeys((form, score) for score, form, _ in scored))[: self.config.fuzzy_limit]
         top = [entry_id for score, _, entry_id in scored if score == best]
-        return Link(tuple(sorted(top)), "fuzzy", scored[0][1], best, alternatives)
+        return _link(tuple(sorted(top)), "fuzzy", scored[0][1], best, alternatives)
 
 
 def _continues_a_surface(query: str, base: str, surfaces: tuple[str, ...]) -> bool:

@@ -152,15 +152,16 @@ class GazetteerMatcher:
         new = tuple.__new__  # Match's own __new__ is Python: this builds the same tuple in C
         values = self._values
         hits = tuple([new(Match, (start, end) + values[i]) for i, start, end in self._automaton.find(folded)])
-        return Scan(folded, tuple(find_dates(folded)), hits)
+        return new(Scan, (folded, tuple(find_dates(folded)), hits))
 
     def _scan(self, text: str) -> tuple[str, list[Match], list[Match]]:
         """The folded text, its dates, and every other candidate match sorted by span."""
         folded, date_spans, hits = self.scan(text)
         taken = [False] * len(text)
         dates = []
+        new = tuple.__new__  # Match's own __new__ is Python: this builds the same tuple in C
         for start, end in date_spans:
-            dates.append(Match(start, end, folded[start:end], ("Date",), DATE, False))
+            dates.append(new(Match, (start, end, folded[start:end], ("Date",), DATE, False, False)))
             for i in range(start, end):
                 taken[i] = True
         matches = [m for m in hits if not any(taken[m[0] : m[1]])] if dates else list(hits)
@@ -233,7 +234,7 @@ class GazetteerMatcher:
         return found
 
     def _chain_fits(self, a: Match, b: Match) -> bool:
-        lookup, path_set, levels = self.gazetteer.lookup, self.gazetteer.path_set, self._levels
+        gazetteer, levels = self.gazetteer, self._levels  # its methods called directly: native calls, compiled
         for type_a in a.types:
             level_a = levels.get(type_a)
             if level_a is None:
@@ -246,8 +247,10 @@ class GazetteerMatcher:
                     deep, deep_type, high, high_type = a, type_a, b, type_b
                 else:
                     deep, deep_type, high, high_type = b, type_b, a, type_a
-                above = lookup(high.form, high_type)
-                if above and any(not path_set(i).isdisjoint(above) for i in lookup(deep.form, deep_type)):
+                above = gazetteer.lookup(high.form, high_type)
+                if above and any(
+                    not gazetteer.path_set(i).isdisjoint(above) for i in gazetteer.lookup(deep.form, deep_type)
+                ):
                     return True
         return False
 
@@ -342,11 +345,11 @@ class GazetteerMatcher:
         """
         segmentation = self.segment(text)
         extra: dict = {}
-        resolution = self.resolver.resolve(text, self._entities(text, segmentation), reference, extra)
+        resolution = self.resolver.resolve(text, self._entities(text, segmentation), reference, extra, segmentation)
         # the record holds ``extra`` itself: filled in place, not copied by ``with_extra``
         extra["uncertainty"] = uncertainty(resolution.record)
         extra["model"] = MATCHER_VERSION
-        return Resolution(resolution.record, resolution.links, segmentation)
+        return resolution
 
 
 def _name_char(ch: str) -> bool:

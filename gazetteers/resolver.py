@@ -70,12 +70,30 @@ class Resolver:
         return (Resolver, (self.gazetteer, self.config))
 
     def resolve(
-        self, text: str, entities: Sequence[Entity], reference: dt.date, extra: dict[str, Any] | None = None
+        self,
+        text: str,
+        entities: Sequence[Entity],
+        reference: dt.date,
+        extra: dict[str, Any] | None = None,
+        segmentation: Any = None,
     ) -> Resolution:
         """Link, complete and normalize; entities keep their spans, gain ids where unique.
 
-        ``extra`` becomes the record's extra fields (saves a copy of the record on hot paths).
+        ``extra`` becomes the record's extra fields (saves a copy of the record on hot paths);
+        ``segmentation`` is the finder's account of its reading, kept on the resolution.
         """
+        record, links = self._resolved(text, entities, reference, extra)
+        return Resolution(record, links, segmentation)
+
+    def record(
+        self, text: str, entities: Sequence[Entity], reference: dt.date, extra: dict[str, Any] | None = None
+    ) -> TaggedQuery:
+        """``resolve(...).record`` without the resolution around it: generation needs the record alone."""
+        return self._resolved(text, entities, reference, extra)[0]
+
+    def _resolved(
+        self, text: str, entities: Sequence[Entity], reference: dt.date, extra: dict[str, Any] | None
+    ) -> tuple[TaggedQuery, tuple[Link, ...]]:
         entities = tuple(sorted(entities, key=_span_order))
         link, linkable, hierarchy = self.linker.link, self._linkable, self._hierarchy
         links = [
@@ -112,7 +130,7 @@ class Resolver:
             extra=extra if extra is not None else {},
             targets=self._targets(entities, completion),
         )
-        return Resolution(record, tuple(links))
+        return record, tuple(links)
 
     def _complete(self, entities: Sequence[Entity], links: Sequence[Link]) -> QueryCompletion:
         levels = self._levels

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+from nerloop.draws import choice
 from nerloop.width import to_full_width
 
 # Characters of organisation suffixes and the slips people make typing them (same pinyin or shape).
@@ -18,8 +19,8 @@ def typo(form: str, rng: random.Random) -> str | None:
     positions = [i for i, ch in enumerate(form) if ch in TYPOS]
     if not positions:
         return None
-    i = rng.choice(positions)
-    return form[:i] + rng.choice(TYPOS[form[i]]) + form[i + 1 :]
+    i = choice(rng, positions)
+    return form[:i] + choice(rng, TYPOS[form[i]]) + form[i + 1 :]
 
 
 def to_fullwidth(text: str) -> str:

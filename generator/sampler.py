@@ -23,6 +23,7 @@ from generator.grammar import DISTRACTOR, FRAGMENT, LITERAL, OTHER_SLOT, SLOT, T
 from generator.noise import to_fullwidth, typo
 from generator.novel import NovelNames
 from nerloop.dates import sample_comparison, sample_date
+from nerloop.draws import choice, shuffle
 from nerloop.records import Entity, TaggedQuery
 
 # Share of Date slots filled from the gazetteer's dates.csv (when it has one) instead of the date grammar.
@@ -54,7 +55,7 @@ class EntryCycle:
         if not self._ids:
             return None
         if self._next >= len(self._ids):
-            self._rng.shuffle(self._ids)
+            shuffle(self._rng, self._ids)
             self._next = 0
         self._next += 1
         return self._ids[self._next - 1]
@@ -138,7 +139,7 @@ class Sampler:
             text = to_fullwidth(text)
         new = tuple.__new__  # Entity's own __new__ is Python: the same tuple, built in C
         entities = [new(Entity, (t, s, e, text[s:e], None, None)) for t, s, e in mentions]
-        return self.resolver.resolve(text, entities, self.reference, {"template": template.id}).record
+        return self.resolver.record(text, entities, self.reference, {"template": template.id})
 
     def _draw_chain(self, template: Template) -> dict[str, str]:
         if template.id not in self._deepest:
@@ -154,7 +155,7 @@ class Sampler:
         if self.conflict_rate and len(chain) > 1 and self.rng.random() < self.conflict_rate:
             # a wrong parent, as users write when they misremember: the resolver labels it a conflict
             chain = dict(chain)
-            level = self.rng.choice([t for t in chain if t != deepest])
+            level = choice(self.rng, [t for t in chain if t != deepest])
             chain[level] = self.cycles[level].draw() or chain[level]
         return chain
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 from generator.config import NEGATIVE_SOURCES, GeneratorConfig
 from generator.dedup import SeenHashes
@@ -21,6 +21,7 @@ from generator.grammar import Template
 from generator.negatives import HARD_SOURCES, NegativeSampler
 from generator.sampler import Sampler
 from generator.splits import SplitPlan
+from nerloop.draws import shuffle
 from nerloop.records import TaggedQuery
 
 Progress = Callable[[str, int], None]
@@ -38,7 +39,7 @@ class TemplateChooser:
         self.cum = list(accumulate(t.weight for t in self.templates))
         self.rng = rng
         self.first_round = list(self.templates)
-        rng.shuffle(self.first_round)
+        shuffle(rng, self.first_round)
 
     def next(self):
         if self.first_round:
@@ -105,7 +106,7 @@ def write_splits(
         sampler = sampler_for(split, rng)
         chooser = TemplateChooser(plan.templates[split], rng)
         path = staging / f"{split}.jsonl"
-        with naming(staging.parent / path.name), path.open("w", encoding="utf-8") as stream:
+        with naming(staging.parent / path.name), path.open("wb") as stream:  # UTF-8 lines, as orjson writes them
             written = _write_split(run, split, size, stream, rng, sampler, chooser)
         if progress is not None and written % 1000:
             progress(split, written % 1000)
@@ -129,7 +130,7 @@ def _write_split(
     run: _Run,
     split: str,
     size: int,
-    stream: TextIO,
+    stream: BinaryIO,
     rng: random.Random,
     sampler: Sampler,
     chooser: TemplateChooser,
@@ -180,8 +181,7 @@ def _write_split(
         if split == "test":
             record = record.with_extra(unseen_template=template is not None and template.id in plan.unseen_templates)
         record.check_spans()
-        stream.write(record.to_json())
-        stream.write("\n")
+        stream.write(record.to_json_line())
         written += 1
         if progress is not None and written % 1000 == 0:
             progress(split, 1000)

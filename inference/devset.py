@@ -148,7 +148,7 @@ def compile_devset(
         seen[query.category] = index + 1
         split = SPLITS[index % 2]
         extra = {"category": query.category, "devset_line": query.line, "split": split}
-        record = resolver.resolve(query.text, query.entities, reference, extra=extra).record
+        record = resolver.record(query.text, query.entities, reference, extra=extra)
         record.check_spans()
         out[split].append(record)
     return out

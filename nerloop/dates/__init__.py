@@ -47,6 +47,7 @@ from nerloop.dates import relative_patterns as rel
 from nerloop.dates.first_chars import first_chars
 from nerloop.dates.relative_patterns import sample_comparison
 from nerloop.dates.table import OPEN, RANGED, Pattern
+from nerloop.draws import choice
 from nerloop.records import DateRange
 from nerloop.width import fold_width, to_full_width
 
@@ -252,7 +253,7 @@ def sample_date(rng: random.Random, reference: dt.date) -> tuple[str, DateRange 
     pattern = PATTERNS[bisect(_CUM_WEIGHTS, rng.random() * _CUM_WEIGHTS[-1])]
     surface, rng_range = pattern.sample(rng, reference)
     if pattern.kind == RANGED and rng.random() < _BOUND_SHARE:
-        surface, rng_range = surface + rng.choice(BOUNDS), None
+        surface, rng_range = surface + choice(rng, BOUNDS), None
     if rng.random() < 0.05:
         surface = to_full_width(surface, punctuation=True)
     return surface, rng_range

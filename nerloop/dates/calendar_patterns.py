@@ -9,7 +9,6 @@ and 至今 fragments at the top; split, one pattern would be read in two places.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import random
 from collections.abc import Callable
@@ -34,9 +33,10 @@ from nerloop.dates.numbers import (
     year_of,
     year_prefix,
 )
-from nerloop.dates.periods import latest, month_range, quarter_range, since
+from nerloop.dates.periods import days_in_month, latest, month_range, quarter_range, since
 from nerloop.dates.table import OPEN, Groups, Pattern, sample_year, sample_year_prefix
-from nerloop.records import DateRange
+from nerloop.draws import choice, randint
+from nerloop.records import DateRange, date_range
 
 _RANGE_SEP = r"(?:[-~～—–]|到|至)"
 _RANGE_SEPS = ("-", "-", "到", "至", "~", "—")
@@ -60,7 +60,7 @@ def _resolve_half(g: Groups, ref: dt.date) -> DateRange:
 
 def _sample_half(rng: random.Random, ref: dt.date) -> tuple[str, DateRange]:
     prefix, year = sample_year_prefix(rng, ref)
-    h = rng.choice("上下")
+    h = choice(rng, "上下")
     return f"{prefix}{h}半年", in_year(year, ref, _half(h))
 
 
@@ -76,14 +76,14 @@ def _resolve_quarter(g: Groups, ref: dt.date) -> DateRange:
 def _fmt_quarter(rng: random.Random, q: int, word: bool = True) -> str:
     r = rng.random()
     if r < 0.15 and word:
-        return rng.choice("Qq") + str(q)
+        return choice(rng, "Qq") + str(q)
     num_text = CN_CHARS[q - 1] if r < 0.7 else str(q)
     return ("第" if rng.random() < 0.4 else "") + num_text + ("季度" if word else "")
 
 
 def _sample_quarter(rng: random.Random, ref: dt.date) -> tuple[str, DateRange]:
     prefix, year = sample_year_prefix(rng, ref)
-    q = rng.randint(1, 4)
+    q = randint(rng, 1, 4)
     return prefix + _fmt_quarter(rng, q), in_year(year, ref, lambda y: quarter_range(y, q))
 
 
@@ -106,14 +106,14 @@ def _resolve_quarter_span(g: Groups, ref: dt.date) -> DateRange | None:
 
 def _sample_quarter_span(rng: random.Random, ref: dt.date) -> tuple[str, DateRange]:
     prefix, year = sample_year_prefix(rng, ref)
-    first = rng.randint(1, 3)
-    last = rng.randint(first + 1, 4)
+    first = randint(rng, 1, 3)
+    last = randint(rng, first + 1, 4)
     if rng.random() < 0.15:
         body = f"Q{first}-Q{last}"
     else:
         chinese = rng.random() < 0.6
         a, b = (CN_CHARS[first - 1], CN_CHARS[last - 1]) if chinese else (str(first), str(last))
-        body = f"{a}{rng.choice(_RANGE_SEPS)}{b}季度"
+        body = f"{a}{choice(rng, _RANGE_SEPS)}{b}季度"
     return prefix + body, in_year(year, ref, lambda y: quarter_range(y, first, last))
 
 
@@ -142,9 +142,9 @@ def _resolve_first(g: Groups, ref: dt.date) -> DateRange | None:
 def _sample_first(rng: random.Random, ref: dt.date) -> tuple[str, DateRange]:
     if rng.random() < 0.4:
         prefix, year = sample_year_prefix(rng, ref, none_weight=0.0)
-        months = rng.randint(2, 11)
+        months = randint(rng, 2, 11)
         return f"{prefix}前{fmt_number(rng, months)}个月", in_year(year, ref, lambda y: month_range(y, 1, months))
-    quarters = rng.randint(2, 3)
+    quarters = randint(rng, 2, 3)
     prefix, year = sample_year_prefix(rng, ref, none_weight=4.0)
     n_text = CN_CHARS[quarters - 1] if rng.random() < 0.7 else str(quarters)
     if prefix and rng.random() < 0.5:
@@ -188,18 +188,18 @@ def _resolve_month_span(g: Groups, ref: dt.date) -> DateRange | None:
 
 
 def _sample_month_span(rng: random.Random, ref: dt.date) -> tuple[str, DateRange]:
-    sep = rng.choice(_RANGE_SEPS)
+    sep = choice(rng, _RANGE_SEPS)
     chinese = rng.random() < 0.25
     fmt = cn_small if chinese else (lambda n: fmt_arabic(rng, n))
     if rng.random() < 0.2:  # across a year boundary, both years written: 2024年11月至2025年1月
         year = sample_year(rng, ref) - 1
-        m1, m2 = rng.randint(9, 12), rng.randint(1, 3)
+        m1, m2 = randint(rng, 9, 12), randint(rng, 1, 3)
         y_text = fmt_year(rng, year)
         text = f"{y_text}年{fmt(m1)}月{sep}{fmt_year(rng, year + 1)}年{fmt(m2)}月"
         return text, month_range(year, m1, m2, year + 1)
     prefix, named_year = sample_year_prefix(rng, ref, none_weight=3.0)
-    m1 = rng.randint(1, 11)
-    m2 = rng.randint(m1 + 1, 12)
+    m1 = randint(rng, 1, 11)
+    m2 = randint(rng, m1 + 1, 12)
     first = fmt(m1) + ("月" if rng.random() < 0.5 else "")
     text = f"{prefix}{first}{sep}{fmt(m2)}月{'份' if rng.random() < 0.1 else ''}"
     return text, in_year(named_year, ref, lambda y: month_range(y, m1, m2))
@@ -224,7 +224,7 @@ def _resolve_day_span(g: Groups, ref: dt.date) -> DateRange | None:
     y1, y2 = _span_years(y1, y2, wraps := m2 < m1)  # 12月28日至1月3日: into the next year
 
     def days(y: int, y_last: int | None = None) -> DateRange:
-        return DateRange(dt.date(y, m1, d1), dt.date(y + wraps if y_last is None else y_last, m2, d2))
+        return date_range(dt.date(y, m1, d1), dt.date(y + wraps if y_last is None else y_last, m2, d2))
 
     found = latest(ref, days) if y1 is None or y2 is None else days(y1, y2)
     return found if found.start < found.end else None
@@ -232,18 +232,18 @@ def _resolve_day_span(g: Groups, ref: dt.date) -> DateRange | None:
 
 def _sample_day_span(rng: random.Random, ref: dt.date) -> tuple[str, DateRange]:
     prefix, year = sample_year_prefix(rng, ref, none_weight=4.0)
-    month = rng.randint(1, 12)
-    last = calendar.monthrange(year if year is not None else 2001, month)[1]
-    d1 = rng.randint(1, last - 1)
-    d2 = rng.randint(d1 + 1, last)
-    unit = rng.choice("日日号")
+    month = randint(rng, 1, 12)
+    last = days_in_month(year if year is not None else 2001, month)
+    d1 = randint(rng, 1, last - 1)
+    d2 = randint(rng, d1 + 1, last)
+    unit = choice(rng, "日日号")
     first = f"{prefix}{month}月{d1}{unit if rng.random() < 0.6 else ''}"
     second = f"{month}月{d2}{unit}" if rng.random() < 0.4 else f"{d2}{unit}"
 
     def days(y: int) -> DateRange:
-        return DateRange(dt.date(y, month, d1), dt.date(y, month, d2))
+        return date_range(dt.date(y, month, d1), dt.date(y, month, d2))
 
-    return f"{first}{rng.choice(_RANGE_SEPS)}{second}", in_year(year, ref, days)
+    return f"{first}{choice(rng, _RANGE_SEPS)}{second}", in_year(year, ref, days)
 
 
 DAY_SPAN = Pattern(
@@ -265,9 +265,9 @@ def _resolve_year_span(g: Groups, ref: dt.date) -> DateRange | None:
 
 def _sample_year_span(rng: random.Random, ref: dt.date) -> tuple[str, DateRange]:
     last = sample_year(rng, ref)
-    first = last - rng.choice((1, 1, 1, 2, 3))
+    first = last - choice(rng, (1, 1, 1, 2, 3))
     head = str(first) + ("年" if rng.random() < 0.5 else "")
-    return f"{head}{rng.choice(_RANGE_SEPS)}{last}年", month_range(first, 1, 12, last)
+    return f"{head}{choice(rng, _RANGE_SEPS)}{last}年", month_range(first, 1, 12, last)
 
 
 YEAR_SPAN = Pattern(
@@ -294,15 +294,15 @@ def _resolve_since(g: Groups, ref: dt.date) -> DateRange | None:
 
 
 def _sample_since(rng: random.Random, ref: dt.date) -> tuple[str, DateRange | None]:
-    tail = rng.choice(_SINCE_WORDS)
+    tail = choice(rng, _SINCE_WORDS)
     r = rng.random()
     if r < 0.5:
-        head = rng.choice(("年初", "年初", "今年", "今年年初", "本年"))
+        head = choice(rng, ("年初", "年初", "今年", "今年年初", "本年"))
         return head + tail, since(dt.date(ref.year, 1, 1), ref)
     if r < 0.65:
-        return rng.choice(("本月", "月初")) + tail, since(ref.replace(day=1), ref)
+        return choice(rng, ("本月", "月初")) + tail, since(ref.replace(day=1), ref)
     prefix, year = sample_year_prefix(rng, ref, none_weight=2.0)
-    month = rng.randint(1, 12) if year is None or year < ref.year else rng.randint(1, ref.month)
+    month = randint(rng, 1, 12) if year is None or year < ref.year else randint(rng, 1, ref.month)
     start = in_year(year, ref, lambda y: month_range(y, month)).start
     return f"{prefix}{fmt_arabic(rng, month)}月{tail}", since(start, ref)
 
@@ -327,27 +327,27 @@ def _resolve_month(g: Groups, ref: dt.date) -> DateRange:
 
     def on_day(y: int) -> DateRange:
         date = dt.date(y, month, day)
-        return DateRange(date, date)
+        return date_range(date, date)
 
     return in_year(year_of(g, ref.year), ref, on_day)
 
 
 def _sample_month(rng: random.Random, ref: dt.date) -> tuple[str, DateRange]:
     prefix, year = sample_year_prefix(rng, ref, none_weight=4.0)
-    month = rng.randint(1, 12)
+    month = randint(rng, 1, 12)
     chinese = rng.random() < 0.3
     m_text = cn_small(month) if chinese else fmt_arabic(rng, month)
     if rng.random() < 0.4:
         # 2月29日 only where it exists: without a year, the latest leap year's
-        last = calendar.monthrange(year if year is not None else 2000, month)[1]
-        day = rng.randint(1, last)
+        last = days_in_month(year if year is not None else 2000, month)
+        day = randint(rng, 1, last)
         d_text = cn_small(day) if chinese else fmt_arabic(rng, day)
 
         def on_day(y: int) -> DateRange:
             date = dt.date(y, month, day)
-            return DateRange(date, date)
+            return date_range(date, date)
 
-        return f"{prefix}{m_text}月{d_text}{rng.choice('日日号')}", in_year(year, ref, on_day)
+        return f"{prefix}{m_text}月{d_text}{choice(rng, '日日号')}", in_year(year, ref, on_day)
     suffix = "份" if rng.random() < 0.15 else ""
     return f"{prefix}{m_text}月{suffix}", in_year(year, ref, lambda y: month_range(y, month))
 
@@ -369,20 +369,20 @@ def _resolve_iso(g: Groups, ref: dt.date) -> DateRange:
     if day_text is None:
         return month_range(year, month)
     day = dt.date(year, month, int(day_text))
-    return DateRange(day, day)
+    return date_range(day, day)
 
 
 def _sample_iso(rng: random.Random, ref: dt.date) -> tuple[str, DateRange]:
-    year, month = sample_year(rng, ref), rng.randint(1, 12)
+    year, month = sample_year(rng, ref), randint(rng, 1, 12)
     pad = rng.random() < 0.7
     m_text = f"{month:02d}" if pad else str(month)
-    sep = rng.choice("--/.")
+    sep = choice(rng, "--/.")
     if rng.random() < 0.35:
         return f"{year}{sep}{m_text}", month_range(year, month)
-    day = rng.randint(1, calendar.monthrange(year, month)[1])
+    day = randint(rng, 1, days_in_month(year, month))
     date = dt.date(year, month, day)
     d_text = f"{day:02d}" if pad else str(day)
-    return f"{year}{sep}{m_text}{sep}{d_text}", DateRange(date, date)
+    return f"{year}{sep}{m_text}{sep}{d_text}", date_range(date, date)
 
 
 ISO = Pattern(

@@ -13,7 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from functools import lru_cache
 
-from nerloop.records import DateRange
+from nerloop.records import DateRange, date_range
 
 # How analysts name each holiday → the chinese_calendar ``Holiday`` member name.
 HOLIDAY_NAMES: dict[str, str] = {
@@ -49,7 +49,7 @@ def _periods() -> dict[tuple[str, int], DateRange]:
         # 元旦 may start in late December: it belongs to the year of its 1 January.
         year = day.year + 1 if day.month == 12 and day.day > 20 else day.year
         days[(names.get(label, label), year)].append(day)
-    return {key: DateRange(min(ds), max(ds)) for key, ds in days.items()}
+    return {key: date_range(min(ds), max(ds)) for key, ds in days.items()}
 
 
 def holiday_period(key: str, year: int) -> DateRange | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+from nerloop.draws import choice
+
 _CN_DIGIT = {
     "〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
     "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
@@ -81,7 +83,7 @@ def fmt_year(rng: random.Random, year: int) -> str:
     """``2024`` or, a fifth of the time, ``二〇二四``."""
     if rng.random() < 0.8:
         return str(year)
-    zero = rng.choice("〇〇零○")
+    zero = choice(rng, "〇〇零○")
     return "".join(zero if c == "0" else CN_CHARS[int(c) - 1] for c in str(year))
 
 

@@ -9,11 +9,12 @@ from nerloop.dates.holidays import HOLIDAY_NAMES, NEEDS_TAIL, holiday_period, la
 from nerloop.dates.numbers import NN, YEAR_LA, cn_small, num, year_of, year_prefix
 from nerloop.dates.periods import last_days, last_months, month_range, shift_month, shift_quarter, week
 from nerloop.dates.table import CALENDAR, UNRANGED, Groups, Pattern, sample_year_prefix, words
-from nerloop.records import DateRange
+from nerloop.draws import choice
+from nerloop.records import DateRange, date_range
 
 _NOT_PERIOD = "(?!期)"  # 本周期 is "this cycle", not 本周
 
-TODAY = words("today", ("今天", "今日"), lambda r: DateRange(r, r), 3)
+TODAY = words("today", ("今天", "今日"), lambda r: date_range(r, r), 3)
 YESTERDAY = words("yesterday", ("昨天", "昨日"), lambda r: last_days(r - dt.timedelta(days=1), 1), 3)
 DAY_BEFORE = words("day_before", ("前天",), lambda r: last_days(r - dt.timedelta(days=2), 1), 1)
 THREE_DAYS_AGO = words("three_days_ago", ("大前天",), lambda r: last_days(r - dt.timedelta(days=3), 1), 0.3)
@@ -50,13 +51,13 @@ def _resolve_weekday(g: Groups, ref: dt.date) -> DateRange:
         start = ref - dt.timedelta(days=(ref.weekday() - first) % 7)
     else:
         start = week(ref, _WEEK_OFFSETS[g["wk"]]).start + dt.timedelta(days=first)
-    return DateRange(start, start + dt.timedelta(days=last - first))
+    return date_range(start, start + dt.timedelta(days=last - first))
 
 
 def _sample_weekday(rng: random.Random, ref: dt.date) -> tuple[str, DateRange]:
-    wk = rng.choice(("本", "本", "这", "上", "上", "上个", "上上", "", ""))
-    unit = rng.choice(("周", "周", "周", "星期", "礼拜"))
-    day = rng.choice("一二三四五六日天末" if unit == "周" else "一二三四五六日天")
+    wk = choice(rng, ("本", "本", "这", "上", "上", "上个", "上上", "", ""))
+    unit = choice(rng, ("周", "周", "周", "星期", "礼拜"))
+    day = choice(rng, "一二三四五六日天末" if unit == "周" else "一二三四五六日天")
     return f"{wk}{unit}{day}", _resolve_weekday({"wk": wk or None, "d": day}, ref)
 
 
@@ -100,11 +101,11 @@ def _resolve_near(g: Groups, ref: dt.date) -> DateRange | None:
 
 
 def _sample_near(rng: random.Random, ref: dt.date) -> tuple[str, DateRange]:
-    prefix = rng.choice(_NEAR_PREFIXES)
+    prefix = choice(rng, _NEAR_PREFIXES)
     if rng.random() < 0.08:
         return prefix + "半年", last_months(ref, 6)
     ns, units = rng.choices(_NEAR_SAMPLES, weights=(6, 2, 4, 1, 2))[0]
-    n, unit = rng.choice(ns), rng.choice(units)
+    n, unit = choice(rng, ns), choice(rng, units)
     if n < 100 and rng.random() < 0.4:
         n_text = "两" if n == 2 and rng.random() < 0.5 else cn_small(n)
     else:
@@ -143,13 +144,13 @@ def _resolve_holiday(g: Groups, ref: dt.date) -> DateRange | None:
 
 
 def _sample_holiday(rng: random.Random, ref: dt.date) -> tuple[str, DateRange | None]:
-    name = rng.choice(tuple(HOLIDAY_NAMES))
+    name = choice(rng, tuple(HOLIDAY_NAMES))
     prefix, year = sample_year_prefix(rng, ref, none_weight=6.0)
     r = rng.random()
     if r < 0.12:
-        tail = rng.choice(("前后", "前后", "前", "后", "之前", "以后"))
+        tail = choice(rng, ("前后", "前后", "前", "后", "之前", "以后"))
     else:
-        tail = rng.choice(_HOLIDAY_TAILS) if r < 0.7 or name in NEEDS_TAIL else ""
+        tail = choice(rng, _HOLIDAY_TAILS) if r < 0.7 or name in NEEDS_TAIL else ""
     groups: Groups = {"h": name, "t": tail or None, "hs": None, "ts": None}
     if year is not None:
         groups.update(ya=str(year))
@@ -165,7 +166,7 @@ COMPARISON = Pattern(
     "comparison",
     r"(?:上一?年|去年)同期|同比(?!例)|环比",
     lambda g, ref: None,
-    lambda rng, ref: (rng.choice(_COMPARISONS), None),
+    lambda rng, ref: (choice(rng, _COMPARISONS), None),
     0.0,  # not in place of a date: templates ask for one with {{date.compare}}
     UNRANGED,
 )
@@ -173,4 +174,4 @@ COMPARISON = Pattern(
 
 def sample_comparison(rng: random.Random) -> str:
     """A comparison word (同比, 去年同期 …): a Date mention with no range."""
-    return rng.choice(_COMPARISONS)
+    return choice(rng, _COMPARISONS)

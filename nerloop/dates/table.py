@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from mypy_extensions import mypyc_attr
 
 from nerloop.dates.numbers import fmt_year, year_of
+from nerloop.draws import choice
 from nerloop.records import DateRange
 
 Groups = dict[str, "str | None"]
@@ -54,7 +55,7 @@ def words(
         name,
         f"(?:{alternation}){after}",
         lambda g, ref: fn(ref),
-        lambda rng, ref: (rng.choice(written), fn(ref)),
+        lambda rng, ref: (choice(rng, written), fn(ref)),
         weight,
     )
 
@@ -65,7 +66,7 @@ def sample_year_prefix(rng: random.Random, ref: dt.date, none_weight: float = 3.
     if r < none_weight:
         return "", None
     if r < none_weight + 2:
-        word = rng.choice(("今年", "今年", "本年", "去年", "去年", "上年", "前年"))
+        word = choice(rng, ("今年", "今年", "本年", "去年", "去年", "上年", "前年"))
         return word, year_of({"yr": word}, ref.year)
     year = sample_year(rng, ref)
     if r < none_weight + 5:
@@ -75,4 +76,4 @@ def sample_year_prefix(rng: random.Random, ref: dt.date, none_weight: float = 3.
 
 def sample_year(rng: random.Random, ref: dt.date) -> int:
     """One of the six years up to the reference year, recent ones more often."""
-    return min(2199, max(1900, ref.year - rng.choice((0, 0, 1, 1, 2, 3, 4, 5, 6))))
+    return min(2199, max(1900, ref.year - choice(rng, (0, 0, 1, 1, 2, 3, 4, 5, 6))))

@@ -528,3 +528,16 @@ def test_the_first_character_tests_change_no_match_on_sampled_dates() -> None:
         assert (with_tests is None) == (plain is None), surface  # None: 今天之后, a bound taken in
         if with_tests is not None and plain is not None:
             assert (with_tests.lastgroup, with_tests.groupdict()) == (plain.lastgroup, plain.groupdict()), surface
+
+
+def test_days_in_month_is_the_calendars() -> None:
+    import calendar
+
+    from nerloop.dates.periods import days_in_month
+
+    for year in [*range(1, 2500), 9999]:
+        for month in range(1, 13):
+            assert days_in_month(year, month) == calendar.monthrange(year, month)[1], (year, month)
+    for month in (0, 13):
+        with pytest.raises(calendar.IllegalMonthError):
+            days_in_month(2024, month)

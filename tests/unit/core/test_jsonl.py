@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nerloop.errors import InputError
-from nerloop.jsonl import compact_json, parse_json_line, read_json_lines
+from nerloop.jsonl import compact_json, compact_json_line, parse_json_line, read_json_lines
 
 # JSON values as records hold them: no floats (their shortest form differs between encoders, the value does not)
 _values = st.recursive(
@@ -32,6 +32,16 @@ def test_compact_json_writes_characters_outside_the_bmp_unescaped() -> None:
 def test_what_orjson_refuses_is_written_by_the_standard_encoder_in_the_same_form() -> None:
     assert compact_json({"big": 2**70, "k": [1, "济南"]}) == '{"big":1180591620717411303424,"k":[1,"济南"]}'
     assert compact_json({1: "a", None: [True]}) == '{"1":"a","null":[true]}'
+
+
+@given(_values)
+def test_a_compact_json_line_is_the_compact_form_and_a_newline_in_utf8(value) -> None:
+    assert compact_json_line(value) == (compact_json(value) + "\n").encode("utf-8")
+
+
+def test_a_compact_json_line_of_what_orjson_refuses_and_of_text_outside_the_bmp() -> None:
+    assert compact_json_line({"big": 2**70, "t": "𠀋"}) == '{"big":1180591620717411303424,"t":"𠀋"}\n'.encode()
+    assert compact_json_line({"text": "𠀋菏泽"}) == '{"text":"𠀋菏泽"}\n'.encode()
 
 
 def test_values_come_with_their_line_numbers_past_blank_lines_and_a_bom(tmp_path: Path) -> None:

@@ -64,6 +64,8 @@ def test_offsets_are_code_points_outside_the_bmp():
     record = TaggedQuery(text, (Entity("City", 1, 3, "菏泽"),))
     record.check_spans()
     assert TaggedQuery.from_json(record.to_json()) == record
+    assert record.to_json_line() == (record.to_json() + "\n").encode("utf-8")
+    assert TaggedQuery.from_json(record.to_json_line().decode("utf-8")) == record
 
 
 @pytest.mark.parametrize("span", [(0, 2, "菏泽"), (2, 2, ""), (3, 9, "投诉")])
