@@ -144,7 +144,8 @@ class GazetteerMatcher:
             dropped += lost
             gone = {m for m, _ in lost}
             lattice = [m for m in lattice if m not in gone]
-        return Segmentation(tuple(kept), tuple(dropped), tuple(dates + matches), folded)
+        new = tuple.__new__  # Segmentation's own __new__ is Python: the same tuple, built in C
+        return new(Segmentation, (tuple(kept), tuple(dropped), tuple(dates + matches), folded))
 
     def _read(self, text: str) -> Scan:
         """Fold, find the dates, run the automaton: the part of a query's reading that others share."""

@@ -72,6 +72,7 @@ class MeasureWordIndex:
         self._words: dict[str, tuple[str, ...]] = {}
         self._written: dict[str, frozenset[str]] = {}
         self._whole: dict[str, frozenset[str]] = {}
+        self._first: dict[str, frozenset[str]] = {}  # the measure words' first characters
         for type_name, entity_type in gazetteer.domain.types.items():
             if not entity_type.measure_words:
                 continue
@@ -79,6 +80,7 @@ class MeasureWordIndex:
             written = frozenset(f for e in entries for f in (e.name, *e.aliases))
             words = tuple(sorted(entity_type.measure_words, key=len, reverse=True))
             self._words[type_name] = words
+            self._first[type_name] = frozenset(w[0] for w in words if w)
             self._written[type_name] = written
             self._whole[type_name] = frozenset(
                 f for f in written if split_measure_word(f, written - {f}, words) is None
@@ -106,8 +108,8 @@ class MeasureWordIndex:
     def extend(self, type_name: str, text: str, start: int, end: int) -> int:
         """The end of the mention at ``start`` once a following measure word that completes a whole name is in."""
         whole = self._whole.get(type_name)
-        if not whole:
-            return end
+        if not whole or end >= len(text) or text[end] not in self._first[type_name]:
+            return end  # most mentions are followed by no measure word: one set lookup says so
         for word in self._words[type_name]:
             if text.startswith(word, end) and text[start : end + len(word)] in whole:
                 return end + len(word)

@@ -148,9 +148,10 @@ class Resolver:
             return ()
         levels = self._levels
         position = [i for i, e in enumerate(entities) if e[0] in levels].__getitem__
+        new = tuple.__new__  # Target's own __new__ is Python: the same tuple, built in C
         return tuple(
             [
-                Target(tuple(map(position, mentions)), dict(c.resolved), c.ambiguous, c.conflict)
+                new(Target, (tuple(map(position, mentions)), dict(c.resolved), c.ambiguous, c.conflict))
                 for mentions, c in completion.targets
             ]
         )

@@ -26,12 +26,7 @@ such as ``和``, ``的``, ``对比``, ``请问``). ``平安保险``, ``长城汽
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import NamedTuple
-
-from mypy_extensions import mypyc_attr
-
-from nerloop.frozen import fast_init
 
 FULL, ALIAS, SHORT, GUESS, DATE = 3, 2, 1, 0, 4
 STRENGTH_NAMES = {FULL: "name", ALIAS: "alias", SHORT: "short form", GUESS: "guessed name", DATE: "date"}
@@ -95,11 +90,9 @@ class Match(NamedTuple):
         }
 
 
-@fast_init
-@mypyc_attr(native_class=False)
-@dataclass(frozen=True)
-class Segmentation:
-    """How the matcher read a query, for ``--explain``.
+class Segmentation(NamedTuple):
+    """How the matcher read a query, for ``--explain`` (a named tuple, built once per query with
+    ``tuple.__new__``).
 
     Attributes:
         chosen: the matches kept, dates included.

@@ -112,19 +112,29 @@ def _date_dict(date: DateRange) -> dict[str, str]:
     return {"start": _iso(start), "end": _iso(end)}
 
 
+def _target_dict(target: Target) -> dict[str, Any]:
+    """:meth:`Target.to_dict` (a function for the reason :func:`_entity_dict` is one)."""
+    mentions, resolved, ambiguous, conflict = target
+    return {
+        "mentions": list(mentions),
+        "resolved": dict(resolved),
+        "ambiguous": [list(chain) for chain in ambiguous],
+        "conflict": conflict,
+    }
+
+
 def date_range(start: dt.date, end: dt.date) -> DateRange:
     """``DateRange(start, end)``, built in C (the named tuple's own ``__new__`` is Python)."""
     return tuple.__new__(DateRange, (start, end))  # type: ignore[type-var]
 
 
-@fast_init
-@mypyc_attr(native_class=False)
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """One organisation a query is about (CONTRACTS.md §2, ``targets``).
 
     ``mentions`` index the record's ``entities``; a higher-level mention that fits
-    several targets (a city over two of its companies) is listed in each.
+    several targets (a city over two of its companies) is listed in each. A named tuple (the
+    resolver builds one per target of every record with ``tuple.__new__``); ``resolved`` is
+    the target's own dict, not to be shared.
     """
 
     mentions: tuple[int, ...]
@@ -133,12 +143,7 @@ class Target:
     conflict: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "mentions": list(self.mentions),
-            "resolved": dict(self.resolved),
-            "ambiguous": [list(chain) for chain in self.ambiguous],
-            "conflict": self.conflict,
-        }
+        return _target_dict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Target:
@@ -214,7 +219,7 @@ class TaggedQuery:
             "date": _date_dict(self.date) if self.date else None,
         }
         if self.targets is not None:
-            out["targets"] = [t.to_dict() for t in self.targets]
+            out["targets"] = [_target_dict(t) for t in self.targets]
         for key, value in self.extra.items():
             out.setdefault(key, value)
         return out

@@ -11,12 +11,11 @@ from dataclasses import InitVar, dataclass, field
 import pytest
 
 from gazetteers.resolver import Resolution
-from gazetteers.segmentation import Segmentation
 from nerloop.frozen import fast_init
 from nerloop.records import TaggedQuery, Target
 from nerloop.tagging import Prediction
 
-FAST = (Target, TaggedQuery, Prediction, Segmentation, Resolution)
+FAST = (TaggedQuery, Prediction, Resolution)
 
 
 def _pair() -> tuple[type, type]:

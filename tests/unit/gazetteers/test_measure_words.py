@@ -58,3 +58,29 @@ def test_index_splits_aliases_and_keeps_whole_names(tmp_path: Path):
     text = "菏泽投诉百万户量是多少"
     assert index.extend("Indicator", text, 2, 7) == 8  # 投诉百万户 + 量 is the whole name
     assert index.extend("Indicator", "菏泽投诉量", 2, 4) == 4  # 投诉 + 量 stays apart
+    assert index.extend("Indicator", text, 2, 11) == 11  # the text's end: nothing follows
+    assert index.extend("Indicator", text, 2, 6) == 6  # 投诉百万 + 户: no measure word
+
+
+def test_extend_is_the_plain_loop_over_the_measure_words(tmp_path: Path):
+    """The first-character test in front of the loop answers as the loop alone, at every span of many texts."""
+    for f in default_directory().glob("*.csv"):
+        shutil.copy(f, tmp_path)
+    (tmp_path / "indicators.csv").write_text("name,aliases\n投诉,投诉量\n投诉百万户量,投诉百万户\n停电次数,\n", "utf-8")
+    gazetteer = load_gazetteer(tmp_path, use_cache=False)
+    index = MeasureWordIndex(gazetteer)
+    words = sorted(gazetteer.domain.types["Indicator"].measure_words, key=len, reverse=True)
+    whole = index._whole["Indicator"]
+
+    def plain(text: str, start: int, end: int) -> int:
+        for word in words:
+            if text.startswith(word, end) and text[start : end + len(word)] in whole:
+                return end + len(word)
+        return end
+
+    pieces = ["投诉", "百万户", "量", "停电", "次数", "个数", "菏泽", "的", "𠀋"]
+    texts = {a + b + c for a in pieces for b in pieces for c in pieces}
+    for text in texts:
+        for start in range(len(text)):
+            for end in range(start + 1, len(text) + 1):
+                assert index.extend("Indicator", text, start, end) == plain(text, start, end), (text, start, end)
