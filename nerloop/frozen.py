@@ -2,9 +2,9 @@
 
 A frozen dataclass's generated ``__init__`` sets every field through ``object.__setattr__`` (the
 class's own ``__setattr__`` refuses): one Python-level call per field. The frozen records of the
-matcher and the resolver (a :class:`~nerloop.records.TaggedQuery` and its targets, the resolution,
-the segmentation, links and completions) paid 7 % of the matcher's time on the national build for
-it (py-spy of a compiled ``bench/resolve.py`` pass). :func:`fast_init` gives such a class an
+matcher and the resolver (then a :class:`~nerloop.records.TaggedQuery` and its targets, the
+resolution, the segmentation, links and completions) paid 7 % of the matcher's time on the national
+build for it (py-spy of a compiled ``bench/resolve.py`` pass). :func:`fast_init` gives such a class an
 ``__init__`` of the same signature that sets the instance's attribute dictionary in one call; the
 class stays what it was (frozen ``__setattr__``, ``__eq__``, ``__hash__``, ``__repr__``,
 ``dataclasses.replace`` and ``fields`` are the dataclass's own).
@@ -13,7 +13,9 @@ Only for records made per query and soon dropped. An instance given a whole dict
 (336 bytes for TaggedQuery's eight fields) where the generated ``__init__`` leaves the values
 inline in the object (153 bytes): with the classes whose instances bounded caches hold by the ten
 thousand, ``generate``'s peak RSS rose by 20 MiB at 100,000 samples. Those (links, completions,
-date ranges) are named tuples built with ``tuple.__new__`` instead, smaller still.
+date ranges), and the targets and segmentations made per query, are now named tuples built with
+``tuple.__new__``: smaller still, and no Python ``__init__`` at all. TaggedQuery, the resolution
+and the tagger's prediction keep ``fast_init``.
 """
 
 from __future__ import annotations

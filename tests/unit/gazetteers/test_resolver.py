@@ -238,3 +238,19 @@ def test_resolver_without_fuzzy_is_consistent_too(data, consistent):
     resolution = Resolver(MINI, ResolverConfig(fuzzy=False)).resolve(text, entities, REFERENCE)
     consistent(MINI, resolution)
     assert all(link.method in ("exact", "normalized", "none") for link in resolution.links)
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_record_is_the_resolutions_record_and_resolve_keeps_the_segmentation_given(data):
+    """``record()`` (what generation calls) builds what ``resolve().record`` builds, on a fresh resolver and a warm one."""
+    text, entities = data.draw(queries("default"))
+    fresh, warm = Resolver(DEFAULT), RESOLVERS["default"]
+    resolution = fresh.resolve(text, entities, REFERENCE, {"template": "t"}, segmentation="how it was read")
+    assert resolution.segmentation == "how it was read"
+    assert fresh.record(text, entities, REFERENCE, {"template": "t"}) == resolution.record
+    assert warm.record(text, entities, REFERENCE, {"template": "t"}) == resolution.record
+    assert (
+        Resolver(DEFAULT).record(text, entities, REFERENCE)
+        == Resolver(DEFAULT).resolve(text, entities, REFERENCE).record
+    )
